@@ -1,0 +1,10 @@
+DROP TABLE members;
+DROP TABLE team_leaders;
+DROP TABLE teams;
+DROP TABLE audit_log;
+DROP TABLE throttles;
+DROP TABLE api_tokens;
+DROP TABLE password_links;
+DROP TABLE staff_sessions;
+DROP TABLE staff_users;
+DROP TABLE instance_settings;

@@ -1,0 +1,158 @@
+//! Shared state, middleware, and each feature's routes: this file reads like a sitemap.
+
+use actix_web::error::{InternalError, JsonPayloadError, UrlencodedError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::auth::password::Hasher;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{problem_response, AppError};
+use crate::secret::Keys;
+
+/// Largest JSON or form body accepted. Accounts are the largest legitimate input.
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub struct AppState {
+    pub db: Db,
+    pub keys: Keys,
+    pub settings: Settings,
+    pub hasher: Hasher,
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::TooLarge
+        }
+        JsonPayloadError::ContentType => {
+            AppError::BadRequest("send a JSON body with Content-Type: application/json".into())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            AppError::Invalid(vec![crate::error::FieldError::new("body", e.to_string())])
+        }
+        JsonPayloadError::Deserialize(e) => {
+            AppError::BadRequest(format!("the body is not valid JSON: {e}"))
+        }
+        _ => AppError::BadRequest("the request body could not be read".into()),
+    };
+    InternalError::from_response(err, problem_response(&app)).into()
+}
+
+fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        UrlencodedError::Overflow { .. } => AppError::TooLarge,
+        UrlencodedError::ContentType => {
+            AppError::BadRequest("send the form as application/x-www-form-urlencoded".into())
+        }
+        _ => {
+            AppError::BadRequest("the form could not be read; reload the page and try again".into())
+        }
+    };
+    let res = if req.path().starts_with("/api/") {
+        problem_response(&app)
+    } else {
+        actix_web::ResponseError::error_response(&app)
+    };
+    InternalError::from_response(err, res).into()
+}
+
+fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let res = if req.path().starts_with("/api/") {
+        problem_response(&AppError::NotFound)
+    } else {
+        actix_web::ResponseError::error_response(&AppError::NotFound)
+    };
+    InternalError::from_response(err, res).into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let app = AppError::BadRequest("the query string is not valid".into());
+    let res = if req.path().starts_with("/api/") {
+        problem_response(&app)
+    } else {
+        actix_web::ResponseError::error_response(&app)
+    };
+    InternalError::from_response(err, res).into()
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        problem_response(&AppError::NotFound)
+    } else {
+        actix_web::ResponseError::error_response(&AppError::NotFound)
+    }
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = state.db.read(|c| {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("SELECT 1").map_err(AppError::from)
+    });
+    match ok.await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": "ok" })),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "error", "database": "unreachable" })),
+    }
+}
+
+macro_rules! asset {
+    ($name:ident, $path:literal, $type:literal) => {
+        async fn $name() -> HttpResponse {
+            HttpResponse::Ok()
+                .content_type($type)
+                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+                .body(include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/static/",
+                    $path
+                )))
+        }
+    };
+}
+asset!(style_css, "style.css", "text/css; charset=utf-8");
+asset!(
+    blindrsa_js,
+    "js/blindrsa.js",
+    "text/javascript; charset=utf-8"
+);
+
+/// The whole application: middleware, shared state and every feature's routes.
+pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(state)
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_BODY)
+                    .error_handler(json_error),
+            )
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_BODY)
+                    .error_handler(form_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PayloadConfig::default().limit(MAX_BODY))
+            .route("/healthz", web::get().to(healthz))
+            .route("/static/style.css", web::get().to(style_css))
+            .route("/static/js/blindrsa.js", web::get().to(blindrsa_js))
+            .service(
+                web::scope("/api/v1")
+                    .route("/openapi.json", web::get().to(crate::openapi::document))
+                    .configure(crate::auth::routes::configure_api)
+                    .configure(crate::teams::routes::configure_api)
+                    .default_service(web::to(not_found)),
+            )
+            .configure(crate::auth::routes::configure)
+            .configure(crate::teams::routes::configure)
+            .default_service(web::to(not_found));
+    }
+}
+
+/// Status used by page handlers that re-render a form.
+pub fn html_response(status: StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}

@@ -1,0 +1,128 @@
+//! Server-drawn SVG charts. Every chart is paired with a table of the same figures on the page.
+
+use std::fmt::Write;
+
+/// One line on a line chart; `None` is a gap (a round under the threshold), never a zero.
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub points: Vec<Option<f64>>,
+}
+
+const PALETTE: [&str; 6] = [
+    "#1f5fa8", "#b3541e", "#2e7d32", "#6a3d9a", "#8c6d1f", "#c2185b",
+];
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A line chart over labelled x positions with a fixed y range.
+pub fn line_chart(
+    title: &str,
+    labels: &[String],
+    series: &[Series<'_>],
+    y_min: f64,
+    y_max: f64,
+) -> String {
+    let (w, h, left, right, top, bottom) = (640.0, 260.0, 44.0, 12.0, 16.0, 40.0);
+    let pw = w - left - right;
+    let ph = h - top - bottom;
+    let n = labels.len().max(1);
+    let x = |i: usize| {
+        if n == 1 {
+            left + pw / 2.0
+        } else {
+            left + pw * i as f64 / (n - 1) as f64
+        }
+    };
+    let span = (y_max - y_min).max(f64::EPSILON);
+    let y = |v: f64| top + ph * (1.0 - (v - y_min) / span);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = esc(title)
+    );
+    let steps = 4;
+    for k in 0..=steps {
+        let v = y_min + span * k as f64 / steps as f64;
+        let yy = y(v);
+        let _ = write!(
+            s,
+            r#"<line x1="{left}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{v:.1}</text>"#,
+            x2 = w - right,
+            tx = left - 6.0,
+            ty = yy + 4.0
+        );
+    }
+    let every = (n / 8).max(1);
+    for (i, l) in labels.iter().enumerate() {
+        if i % every == 0 || i + 1 == n {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{}" class="axis" text-anchor="middle">{}</text>"#,
+                x(i),
+                h - bottom + 18.0,
+                esc(l)
+            );
+        }
+    }
+    for (si, ser) in series.iter().enumerate() {
+        let colour = PALETTE[si % PALETTE.len()];
+        let mut path = String::new();
+        let mut pen_down = false;
+        for (i, p) in ser.points.iter().enumerate() {
+            match p {
+                Some(v) => {
+                    let _ = write!(
+                        path,
+                        "{}{:.1},{:.1} ",
+                        if pen_down { "L" } else { "M" },
+                        x(i),
+                        y(*v)
+                    );
+                    pen_down = true;
+                }
+                None => pen_down = false,
+            }
+        }
+        if !path.is_empty() {
+            let _ = write!(
+                s,
+                r#"<path d="{}" fill="none" stroke="{colour}" stroke-width="2.5"/>"#,
+                path.trim_end()
+            );
+        }
+        for (i, p) in ser.points.iter().enumerate() {
+            if let Some(v) = p {
+                let _ = write!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{}: {:.2}</title></circle>"#,
+                    x(i),
+                    y(*v),
+                    esc(ser.name),
+                    v
+                );
+            }
+        }
+    }
+    if series.len() > 1 {
+        for (si, ser) in series.iter().enumerate() {
+            let colour = PALETTE[si % PALETTE.len()];
+            let lx = left + 8.0 + (si as f64 % 3.0) * 190.0;
+            let ly = h - 6.0 - if si >= 3 { 0.0 } else { 0.0 };
+            let _ = write!(
+                s,
+                r#"<rect x="{lx}" y="{}" width="10" height="10" fill="{colour}"/><text x="{}" y="{ly}" class="axis">{}</text>"#,
+                ly - 9.0,
+                lx + 14.0,
+                esc(ser.name)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}

@@ -1,0 +1,183 @@
+//! The page layout and the small widgets every page shares. Pure functions: data in, markup out.
+
+pub mod chart;
+
+use actix_web::http::StatusCode;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::error::FieldError;
+
+/// Who is looking at a staff page, for the navigation bar and the logout form.
+#[derive(Clone, Debug, Default)]
+pub struct Viewer {
+    pub email: String,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+/// The one layout: every page goes through it.
+pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · Candor" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.top {
+                    a.brand href="/" { "Candor" }
+                    @if let Some(v) = viewer {
+                        nav aria-label="Main" {
+                            a href="/teams" { "Teams" }
+                            a href="/rounds" { "Pulse" }
+                            a href="/reviews" { "Reviews" }
+                            a href="/metrics" { "Metrics" }
+                            @if v.is_admin {
+                                a href="/admin/staff" { "Staff" }
+                                a href="/admin/audit" { "Audit log" }
+                            }
+                            a href="/account" { "API tokens" }
+                        }
+                        form.logout method="post" action="/logout" {
+                            (csrf_field(&v.csrf))
+                            span.who { (v.email) }
+                            button.link type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main #main { (body) }
+                footer.bottom {
+                    a href="/transparency" { "Transparency" }
+                    " · Candor keeps no record of who answered what."
+                }
+            }
+        }
+    }
+}
+
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="_csrf" value=(token); }
+}
+
+/// A labelled input with its error message next to it, linked by `aria-describedby`.
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub hint: Option<&'a str>,
+    pub required: bool,
+    pub autocomplete: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    pub fn new(name: &'a str, label: &'a str) -> Self {
+        Self {
+            name,
+            label,
+            kind: "text",
+            value: "",
+            hint: None,
+            required: true,
+            autocomplete: None,
+        }
+    }
+    pub fn kind(mut self, kind: &'a str) -> Self {
+        self.kind = kind;
+        self
+    }
+    pub fn value(mut self, value: &'a str) -> Self {
+        self.value = value;
+        self
+    }
+    pub fn hint(mut self, hint: &'a str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+    pub fn autocomplete(mut self, a: &'a str) -> Self {
+        self.autocomplete = Some(a);
+        self
+    }
+
+    pub fn render(&self, errors: &[FieldError]) -> Markup {
+        let error = errors.iter().find(|e| e.field == self.name);
+        let id = format!("f-{}", self.name);
+        let described = describedby(self.name, self.hint.is_some(), error.is_some());
+        html! {
+            div.field.invalid[error.is_some()] {
+                label for=(id) { (self.label) @if !self.required { span.opt { " (optional)" } } }
+                @if let Some(h) = self.hint { p.hint id=(format!("{id}-hint")) { (h) } }
+                @if self.kind == "textarea" {
+                    textarea id=(id) name=(self.name) required[self.required]
+                        aria-invalid=[error.map(|_| "true")] aria-describedby=[described.as_deref()] { (self.value) }
+                } @else {
+                    input id=(id) name=(self.name) type=(self.kind) value=(self.value) required[self.required]
+                        autocomplete=[self.autocomplete] aria-invalid=[error.map(|_| "true")]
+                        aria-describedby=[described.as_deref()];
+                }
+                @if let Some(e) = error { p.error id=(format!("{id}-error")) { (e.message) } }
+            }
+        }
+    }
+}
+
+fn describedby(name: &str, hint: bool, error: bool) -> Option<String> {
+    let mut ids = Vec::new();
+    if hint {
+        ids.push(format!("f-{name}-hint"));
+    }
+    if error {
+        ids.push(format!("f-{name}-error"));
+    }
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// A summary of form errors at the top of a form, announced to screen readers.
+pub fn error_summary(errors: &[FieldError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.notice.bad role="alert" {
+                p { "Please fix the following:" }
+                ul { @for e in errors { li { a href=(format!("#f-{}", e.field)) { (e.message) } } } }
+            }
+        }
+    }
+}
+
+pub fn notice(kind: &str, text: Markup) -> Markup {
+    html! { div class=(format!("notice {kind}")) role="status" { (text) } }
+}
+
+/// The page for 4xx and 5xx errors of staff and member pages.
+pub fn error_page(status: StatusCode, detail: &str) -> Markup {
+    let title = match status.as_u16() {
+        404 => "Not found",
+        403 => "Forbidden",
+        429 => "Too many attempts",
+        500 => "Server error",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    };
+    layout(
+        title,
+        None,
+        html! {
+            h1 { (title) }
+            p { (detail) }
+            p { a href="/" { "Back to the start" } }
+        },
+    )
+}
+
+/// Inline SVG must be passed through untouched once built by our own chart code.
+pub fn raw(svg: String) -> Markup {
+    PreEscaped(svg)
+}

@@ -1,0 +1,66 @@
+//! Candor: anonymous pre-review accounts, team pulse surveys and culture metrics that stay
+//! anonymous against the operator. `main.rs` parses the CLI; everything else starts here.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod html;
+pub mod openapi;
+pub mod privacy;
+pub mod secret;
+pub mod teams;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::app::AppState;
+use crate::auth::password::Hasher;
+use crate::config::Settings;
+use crate::db::Db;
+
+/// Opens the database, runs migrations and loads the instance secret.
+pub fn build_state(settings: Settings) -> Result<AppState, String> {
+    if let db::DbUrl::Sqlite(path) = &settings.database {
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+    }
+    let db = Db::connect(&settings.database, settings.db_connections)?;
+    db.migrate()?;
+    let keys = {
+        let mut conn = db.get_write().map_err(|e| e.to_string())?;
+        secret::load_or_create(&mut conn, settings.secret.as_deref()).map_err(|e| e.to_string())?
+    };
+    // Half the cores hash passwords at most, so logins can never take the whole machine.
+    let hasher = Hasher::new((settings.workers / 2).max(1)).map_err(|e| e.to_string())?;
+    Ok(AppState {
+        db,
+        keys,
+        settings,
+        hasher,
+    })
+}
+
+/// The HTTP server on a bound listener (tests bind port 0).
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = state.settings.workers;
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(privacy::middleware))
+            .configure(app::configure(state.clone()))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

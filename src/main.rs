@@ -1,0 +1,111 @@
+//! The `candor` command: parse, load settings, hand over.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use candor::auth::model::{check_password, parse_email, Role};
+use candor::auth::{password, store};
+use candor::config::{AdminCommand, Cli, Command, Settings, TokenCommand};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    candor::privacy::init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("candor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let settings = Settings::from_args(&cli.settings)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            let state = candor::build_state(settings)?;
+            println!("migrations applied; database on {:?}", state.db.backend());
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email },
+        } => admin_create(settings, &email),
+        Command::Token {
+            command: TokenCommand::Create { email, label },
+        } => token_create(settings, &email, &label),
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let bind = settings.bind;
+    let base = settings.base_url.clone();
+    let state = candor::build_state(settings)?;
+    if let Some(code) = candor::auth::routes::prepare_setup(&state).map_err(|e| e.to_string())? {
+        // Printed, never logged: whoever reads the server's output owns the instance.
+        eprintln!("\nCandor has no administrator yet. Open {base}/setup and enter this setup code: {code}\n(or run `candor admin create --email you@example.com`)\n");
+    }
+    let listener = TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    tracing::info!(target: "candor", %bind, backend = ?state.db.backend(), "serving");
+    actix_web::rt::System::new().block_on(async move {
+        candor::server(state, listener)
+            .map_err(|e| e.to_string())?
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("CANDOR_ADMIN_PASSWORD") {
+        return Ok(p);
+    }
+    print!("Password for the new admin: ");
+    let _ = std::io::stdout().flush();
+    let first = rpassword::read_password().map_err(|e| format!("cannot read the password: {e}"))?;
+    print!("Again: ");
+    let _ = std::io::stdout().flush();
+    let second =
+        rpassword::read_password().map_err(|e| format!("cannot read the password: {e}"))?;
+    if first != second {
+        return Err("the two passwords differ".into());
+    }
+    Ok(first)
+}
+
+fn admin_create(settings: Settings, email: &str) -> Result<(), String> {
+    let email = parse_email(email).map_err(|e| e.message)?;
+    let password = read_password()?;
+    if let Some(e) = check_password(&password, None).into_iter().next() {
+        return Err(e.message);
+    }
+    let state = candor::build_state(settings)?;
+    let hash = password::hash_now(&password).map_err(|e| e.to_string())?;
+    let mut conn = state.db.get_write().map_err(|e| e.to_string())?;
+    let id = store::insert_staff(&mut conn, &email, Some(&hash), Role::Admin).map_err(|e| {
+        if candor::db::is_unique_violation(&e) {
+            format!("{email} already has an account")
+        } else {
+            e.to_string()
+        }
+    })?;
+    store::audit(&mut conn, None, "staff.admin_created_cli", &email).map_err(|e| e.to_string())?;
+    store::delete_setting(&mut conn, "setup_code").map_err(|e| e.to_string())?;
+    println!("admin {email} created ({id})");
+    Ok(())
+}
+
+fn token_create(settings: Settings, email: &str, label: &str) -> Result<(), String> {
+    let email = parse_email(email).map_err(|e| e.message)?;
+    let state = candor::build_state(settings)?;
+    let mut conn = state.db.get_write().map_err(|e| e.to_string())?;
+    let row = store::find_staff_by_email(&mut conn, &email)
+        .map_err(|e| e.to_string())?
+        .filter(|r| r.active)
+        .ok_or_else(|| format!("no active staff user has the email {email}"))?;
+    let token = candor::auth::routes::create_token(&mut conn, &state.keys, &row.user(), label)
+        .map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
+}

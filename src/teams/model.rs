@@ -1,0 +1,175 @@
+//! Teams, rosters and thresholds: the rules their inputs must meet.
+
+use crate::error::FieldError;
+
+/// Below this many answers a team's figures stay hidden unless a leader sets otherwise.
+pub const DEFAULT_TEAM_THRESHOLD: u16 = 5;
+pub const MAX_TEAM_NAME: usize = 100;
+pub const MAX_MEMBER_LABEL: usize = 200;
+/// A roster larger than this is almost certainly a paste of the wrong file.
+pub const MAX_ROSTER: usize = 5_000;
+/// Largest threshold anyone needs; stops a typo from hiding results for ever.
+pub const MAX_THRESHOLD: u16 = 1_000;
+
+/// A team name, trimmed, and the case-folded key that makes names unique.
+pub fn parse_team_name(raw: &str) -> Result<(String, String), FieldError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(FieldError::new("name", "Give the team a name."));
+    }
+    if name.chars().count() > MAX_TEAM_NAME {
+        return Err(FieldError::new(
+            "name",
+            format!("Use at most {MAX_TEAM_NAME} characters."),
+        ));
+    }
+    let key = name.to_lowercase();
+    Ok((name, key))
+}
+
+/// A team threshold: default 5, never under the instance floor (itself never under 3).
+pub fn parse_threshold(raw: Option<i64>, floor: u16) -> Result<u16, FieldError> {
+    let floor = floor.max(crate::config::ABSOLUTE_THRESHOLD_FLOOR);
+    let value = raw.unwrap_or(i64::from(DEFAULT_TEAM_THRESHOLD.max(floor)));
+    if value < i64::from(floor) {
+        return Err(FieldError::new(
+            "threshold",
+            format!("The threshold must be at least {floor}, so no answer can be singled out."),
+        ));
+    }
+    if value > i64::from(MAX_THRESHOLD) {
+        return Err(FieldError::new(
+            "threshold",
+            format!("The threshold must be at most {MAX_THRESHOLD}."),
+        ));
+    }
+    Ok(value as u16)
+}
+
+/// The key that makes two roster entries the same person: case and spacing do not count.
+pub fn label_key(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn check_label(label: &str, field: &str, position: usize) -> Result<String, FieldError> {
+    let clean = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    if clean.chars().count() > MAX_MEMBER_LABEL {
+        return Err(FieldError::new(
+            field,
+            format!("Entry {position} is longer than {MAX_MEMBER_LABEL} characters."),
+        ));
+    }
+    if clean.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            format!("Entry {position} contains control characters."),
+        ));
+    }
+    Ok(clean)
+}
+
+fn check_entries(entries: Vec<(usize, String)>, field: &str) -> Result<Vec<String>, FieldError> {
+    if entries.len() > MAX_ROSTER {
+        return Err(FieldError::new(
+            field,
+            format!("A roster holds at most {MAX_ROSTER} people."),
+        ));
+    }
+    let mut seen = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for (position, label) in entries {
+        let label = check_label(&label, field, position)?;
+        if let Some(first) = seen.insert(label_key(&label), position) {
+            return Err(FieldError::new(
+                field,
+                format!("Entry {position} ({label}) repeats entry {first}: each person once."),
+            ));
+        }
+        out.push(label);
+    }
+    Ok(out)
+}
+
+/// A pasted roster: one name or email a line. Blank lines between entries are skipped; an
+/// empty roster or a repeated person is refused with the line at fault.
+pub fn parse_roster_text(text: &str) -> Result<Vec<String>, FieldError> {
+    let entries: Vec<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l.to_owned()))
+        .collect();
+    if entries.is_empty() {
+        return Err(FieldError::new(
+            "roster",
+            "Paste at least one name or email, one a line.",
+        ));
+    }
+    check_entries(entries, "roster")
+}
+
+/// A roster sent as a JSON list: a blank entry is an error, since a script sent it.
+pub fn parse_roster_list(items: &[String]) -> Result<Vec<String>, FieldError> {
+    if let Some(i) = items.iter().position(|s| s.trim().is_empty()) {
+        return Err(FieldError::new(
+            "roster",
+            format!("Entry {} is blank.", i + 1),
+        ));
+    }
+    check_entries(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i + 1, s.clone()))
+            .collect(),
+        "roster",
+    )
+}
+
+/// Escapes a CSV cell and defuses spreadsheet formulas (a label starting with `=` or `@`).
+pub fn csv_cell(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_respect_the_floor() {
+        assert_eq!(parse_threshold(None, 3).unwrap(), 5);
+        assert_eq!(parse_threshold(None, 7).unwrap(), 7);
+        assert!(parse_threshold(Some(2), 3).is_err());
+        assert!(parse_threshold(Some(4), 5).is_err());
+    }
+
+    #[test]
+    fn rosters_refuse_duplicates_and_skip_blank_lines() {
+        assert_eq!(
+            parse_roster_text("Ann\n\n bob \n").unwrap(),
+            vec!["Ann", "bob"]
+        );
+        assert!(parse_roster_text("Ann\nann").is_err());
+        assert!(parse_roster_text("\n \n").is_err());
+        assert!(parse_roster_list(&["a".into(), " ".into()]).is_err());
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+    }
+}

@@ -1,0 +1,133 @@
+//! Team pages: the list, the new-team form and a team's roster with its invite links.
+
+use maud::{html, Markup};
+
+use super::store::TeamRow;
+use crate::error::FieldError;
+use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
+
+/// A roster entry as the page shows it, with the member's invite link.
+pub struct MemberView {
+    pub id: String,
+    pub label: String,
+    pub url: String,
+}
+
+pub struct TeamView {
+    pub team: TeamRow,
+    pub members: Vec<MemberView>,
+    pub leaders: Vec<String>,
+}
+
+pub fn list(
+    viewer: &Viewer,
+    teams: &[(TeamRow, i64)],
+    form: &NewTeamForm,
+    errors: &[FieldError],
+    floor: u16,
+) -> Markup {
+    layout(
+        "Teams",
+        Some(viewer),
+        html! {
+            h1 { "Teams" }
+            @if teams.is_empty() { p.muted { "No teams yet. Create the first one below." } } @else {
+                div.scroll { table {
+                    thead { tr { th scope="col" { "Team" } th scope="col" { "People" } th scope="col" { "Threshold" } } }
+                    tbody { @for (t, n) in teams { tr {
+                        td { a href=(format!("/teams/{}", t.id)) { (t.name) } } td { (n) } td { (t.threshold) }
+                    } } }
+                } }
+            }
+            h2 #new { "New team" }
+            (error_summary(errors))
+            form.card method="post" action="/teams" {
+                (csrf_field(&viewer.csrf))
+                (Field::new("name", "Team name").value(&form.name).render(errors))
+                (Field::new("threshold", "Anonymity threshold").kind("number").value(&form.threshold)
+                    .hint(&format!("No result is shown for fewer answers than this. At least {floor}; 5 is a good default.")).render(errors))
+                (Field::new("roster", "Roster").kind("textarea").value(&form.roster)
+                    .hint("One person a line: a name or an email. Each gets a personal invite link.").render(errors))
+                button type="submit" { "Create team" }
+            }
+        },
+    )
+}
+
+#[derive(Default, serde::Deserialize)]
+pub struct NewTeamForm {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub threshold: String,
+    #[serde(default)]
+    pub roster: String,
+}
+
+pub fn detail(
+    viewer: &Viewer,
+    v: &TeamView,
+    errors: &[FieldError],
+    message: Option<&str>,
+    floor: u16,
+) -> Markup {
+    let t = &v.team;
+    let n = v.members.len();
+    layout(
+        &t.name,
+        Some(viewer),
+        html! {
+            p.crumbs { a href="/teams" { "Teams" } " / " }
+            h1 { (t.name) }
+            @if let Some(m) = message { (notice("good", html! { p { (m) } })) }
+            @if (n as i32) < t.threshold {
+                (notice("warn", html! { p { "This team has " (n) " people and a threshold of " (t.threshold) ": its results will stay hidden until at least " (t.threshold) " answer." } }))
+            }
+            p { "Leaders: " (v.leaders.join(", ")) }
+            p { a href=(format!("/teams/{}/rounds", t.id)) { "Pulse rounds and trends" } }
+            (error_summary(errors))
+            h2 { "Invite links" }
+            p { "Send each person their own link. It lets them answer each round once; it does not tie their answers to them. "
+                a href=(format!("/teams/{}/invites.csv", t.id)) download { "Download all links (CSV)" } }
+            @if v.members.is_empty() { p.muted { "Nobody is on the roster yet." } } @else {
+                div.scroll { table.roster {
+                    thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                    tbody { @for m in &v.members { tr {
+                        td { (m.label) }
+                        td { input.copy type="text" readonly value=(m.url) aria-label=(format!("Invite link for {}", m.label)); }
+                        td.actions {
+                            form.inline method="post" action=(format!("/teams/{}/members/{}/regenerate", t.id, m.id)) {
+                                (csrf_field(&viewer.csrf)) button.small type="submit" { "New link" }
+                            }
+                            form.inline method="post" action=(format!("/teams/{}/members/{}/remove", t.id, m.id)) {
+                                (csrf_field(&viewer.csrf)) button.small.danger type="submit" { "Remove" }
+                            }
+                        }
+                    } } }
+                } }
+            }
+            h2 { "Add people" }
+            form.card method="post" action=(format!("/teams/{}/members", t.id)) {
+                (csrf_field(&viewer.csrf))
+                (Field::new("roster", "People to add").kind("textarea").hint("One a line: a name or an email.").render(errors))
+                button type="submit" { "Add to roster" }
+            }
+            h2 { "Settings" }
+            form.card method="post" action=(format!("/teams/{}/settings", t.id)) {
+                (csrf_field(&viewer.csrf))
+                (Field::new("name", "Team name").value(&t.name).render(errors))
+                (Field::new("threshold", "Anonymity threshold").kind("number").value(&t.threshold.to_string())
+                    .hint(&format!("At least {floor}. Rounds already open keep the threshold they opened with.")).render(errors))
+                button type="submit" { "Save" }
+            }
+            h2 { "Leaders" }
+            form.card method="post" action=(format!("/teams/{}/leaders", t.id)) {
+                (csrf_field(&viewer.csrf))
+                (Field::new("email", "Add a leader by email").kind("email").hint("They must already have a staff account.").render(errors))
+                button type="submit" { "Add leader" }
+            }
+        },
+    )
+}

@@ -1,0 +1,282 @@
+//! Queries for teams, their leaders and their rosters.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use crate::auth::model::StaffUser;
+use crate::db::schema::{members, staff_users, team_leaders, teams};
+use crate::db::{is_unique_violation, DbConnection};
+use crate::error::{AppError, FieldError};
+use crate::secret::{b64, new_id, now, Keys};
+
+#[derive(Queryable, Clone, Debug)]
+pub struct TeamRow {
+    pub id: String,
+    pub name: String,
+    pub name_key: String,
+    pub threshold: i32,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Queryable, Clone, Debug)]
+pub struct MemberRow {
+    pub id: String,
+    pub team_id: String,
+    pub label: String,
+    pub label_key: String,
+    pub invite_nonce: String,
+    pub invite_hash: String,
+    pub active: bool,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// A member's invite secret, derived from the instance secret and a per-member nonce. Only
+/// its keyed hash is stored; deriving lets leaders download links again, and a new nonce
+/// (regenerate) makes the old link worthless.
+pub fn invite_secret(keys: &Keys, member_id: &str, nonce: &str) -> String {
+    let mac = keys.mac("invite", format!("{member_id}\0{nonce}").as_bytes());
+    b64(&mac[..crate::secret::SECRET_BYTES])
+}
+
+pub fn invite_lookup_hash(keys: &Keys, secret: &str) -> String {
+    keys.keyed_hash("invite-lookup", secret.trim().as_bytes())
+}
+
+pub fn invite_url(base: &str, secret: &str) -> String {
+    // The secret rides in the fragment, which browsers never send to any server.
+    format!("{base}/p#{secret}")
+}
+
+pub fn insert_team(
+    conn: &mut DbConnection,
+    name: &str,
+    key: &str,
+    threshold: u16,
+    leader: &str,
+) -> Result<String, AppError> {
+    let id = new_id();
+    let inserted = diesel::insert_into(teams::table)
+        .values((
+            teams::id.eq(&id),
+            teams::name.eq(name),
+            teams::name_key.eq(key),
+            teams::threshold.eq(i32::from(threshold)),
+            teams::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "name",
+                "A team with this name already exists.",
+            )]))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    diesel::insert_into(team_leaders::table)
+        .values((
+            team_leaders::team_id.eq(&id),
+            team_leaders::user_id.eq(leader),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn find_team(conn: &mut DbConnection, id: &str) -> QueryResult<TeamRow> {
+    teams::table.find(id).first(conn)
+}
+
+pub fn is_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        team_leaders::table
+            .filter(team_leaders::team_id.eq(team_id))
+            .filter(team_leaders::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+/// The team, if this staff member may see it: admins see all, leaders the teams they lead.
+pub fn team_for(
+    conn: &mut DbConnection,
+    user: &StaffUser,
+    team_id: &str,
+) -> Result<TeamRow, AppError> {
+    let team = find_team(conn, team_id)?;
+    if user.is_admin() || is_leader(conn, team_id, &user.id)? {
+        Ok(team)
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+pub fn list_teams_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResult<Vec<TeamRow>> {
+    if user.is_admin() {
+        teams::table.order(teams::name_key).load(conn)
+    } else {
+        teams::table
+            .inner_join(team_leaders::table)
+            .filter(team_leaders::user_id.eq(&user.id))
+            .select(teams::all_columns)
+            .order(teams::name_key)
+            .load(conn)
+    }
+}
+
+pub fn list_leaders(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<String>> {
+    team_leaders::table
+        .inner_join(staff_users::table)
+        .filter(team_leaders::team_id.eq(team_id))
+        .select(staff_users::email)
+        .order(staff_users::email)
+        .load(conn)
+}
+
+pub fn add_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> QueryResult<usize> {
+    if is_leader(conn, team_id, user_id)? {
+        return Ok(0);
+    }
+    diesel::insert_into(team_leaders::table)
+        .values((
+            team_leaders::team_id.eq(team_id),
+            team_leaders::user_id.eq(user_id),
+        ))
+        .execute(conn)
+}
+
+pub fn update_team(
+    conn: &mut DbConnection,
+    team_id: &str,
+    name: &str,
+    key: &str,
+    threshold: u16,
+) -> Result<(), AppError> {
+    let updated = diesel::update(teams::table.find(team_id))
+        .set((
+            teams::name.eq(name),
+            teams::name_key.eq(key),
+            teams::threshold.eq(i32::from(threshold)),
+        ))
+        .execute(conn);
+    match updated {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Invalid(vec![FieldError::new(
+            "name",
+            "A team with this name already exists.",
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn list_members(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<MemberRow>> {
+    members::table
+        .filter(members::team_id.eq(team_id))
+        .filter(members::active.eq(true))
+        .order(members::label_key)
+        .load(conn)
+}
+
+pub fn count_members(conn: &mut DbConnection, team_id: &str) -> QueryResult<i64> {
+    members::table
+        .filter(members::team_id.eq(team_id))
+        .filter(members::active.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+/// Adds people to a roster. Someone already on it is refused; someone removed earlier is
+/// brought back with a fresh link.
+pub fn add_members(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    team_id: &str,
+    labels: &[String],
+) -> Result<usize, AppError> {
+    let existing: Vec<(String, String, bool)> = members::table
+        .filter(members::team_id.eq(team_id))
+        .select((members::id, members::label_key, members::active))
+        .load(conn)?;
+    for label in labels {
+        let key = crate::teams::model::label_key(label);
+        match existing.iter().find(|(_, k, _)| *k == key) {
+            Some((_, _, true)) => {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "roster",
+                    format!("{label} is already on the roster."),
+                )]))
+            }
+            Some((id, _, false)) => {
+                regenerate_invite(conn, keys, id)?;
+                diesel::update(members::table.find(id))
+                    .set((members::active.eq(true), members::label.eq(label)))
+                    .execute(conn)?;
+            }
+            None => {
+                let id = new_id();
+                let nonce = new_id();
+                let hash = invite_lookup_hash(keys, &invite_secret(keys, &id, &nonce));
+                diesel::insert_into(members::table)
+                    .values((
+                        members::id.eq(&id),
+                        members::team_id.eq(team_id),
+                        members::label.eq(label),
+                        members::label_key.eq(&key),
+                        members::invite_nonce.eq(&nonce),
+                        members::invite_hash.eq(&hash),
+                        members::active.eq(true),
+                        members::created_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(labels.len())
+}
+
+pub fn find_member(
+    conn: &mut DbConnection,
+    team_id: &str,
+    member_id: &str,
+) -> QueryResult<MemberRow> {
+    members::table
+        .find(member_id)
+        .filter(members::team_id.eq(team_id))
+        .first(conn)
+}
+
+pub fn regenerate_invite(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    member_id: &str,
+) -> QueryResult<usize> {
+    let nonce = new_id();
+    let hash = invite_lookup_hash(keys, &invite_secret(keys, member_id, &nonce));
+    diesel::update(members::table.find(member_id))
+        .set((
+            members::invite_nonce.eq(&nonce),
+            members::invite_hash.eq(&hash),
+        ))
+        .execute(conn)
+}
+
+/// Removes someone from the roster of future rounds: their link stops working. Open rounds
+/// keep the roster they were opened with (THREAT-MODEL G9).
+pub fn remove_member(conn: &mut DbConnection, keys: &Keys, member_id: &str) -> QueryResult<usize> {
+    regenerate_invite(conn, keys, member_id)?;
+    diesel::update(members::table.find(member_id))
+        .set(members::active.eq(false))
+        .execute(conn)
+}
+
+/// The active member an invite secret belongs to.
+pub fn member_by_invite(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    secret: &str,
+) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .filter(members::invite_hash.eq(invite_lookup_hash(keys, secret)))
+        .filter(members::active.eq(true))
+        .first(conn)
+        .optional()
+}
