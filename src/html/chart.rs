@@ -112,8 +112,9 @@ pub fn line_chart(
     if series.len() > 1 {
         for (si, ser) in series.iter().enumerate() {
             let colour = PALETTE[si % PALETTE.len()];
-            let lx = left + 8.0 + (si as f64 % 3.0) * 190.0;
-            let ly = h - 6.0 - if si >= 3 { 0.0 } else { 0.0 };
+            // Legend entries three to a row under the plot.
+            let lx = left + 8.0 + (si % 3) as f64 * 190.0;
+            let ly = h - 6.0 - 14.0 * (si / 3) as f64;
             let _ = write!(
                 s,
                 r#"<rect x="{lx}" y="{}" width="10" height="10" fill="{colour}"/><text x="{}" y="{ly}" class="axis">{}</text>"#,

@@ -1,0 +1,5 @@
+//! One integration binary: support code, one file per feature, and the attacker suite.
+mod support;
+
+mod foundation;
+mod migrations;

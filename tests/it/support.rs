@@ -1,0 +1,382 @@
+//! Test support: every test gets the real app on a fresh database (a SQLite file, or a new
+//! PostgreSQL database when TEST_DATABASE_URL is set), served over HTTP on a free port.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use candor::config::Settings;
+use candor::db::{Db, DbUrl};
+use candor::secret::Keys;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
+use reqwest::redirect::Policy;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub keys: Keys,
+    pub url: DbUrl,
+    pub setup_code: Option<String>,
+    pub dir: PathBuf,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+    pg_drop: Option<(String, String)>,
+}
+
+fn random_name() -> String {
+    use rand::Rng;
+    let mut b = [0u8; 8];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A fresh database: a temporary SQLite file, or a new database on TEST_DATABASE_URL's server.
+pub fn fresh_database() -> (DbUrl, PathBuf, Option<(String, String)>) {
+    let dir = std::env::temp_dir().join(format!("candor-test-{}", random_name()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = format!("candor_t_{}", random_name());
+            let mut conn = PgConnection::establish(&admin_url)
+                .expect("TEST_DATABASE_URL must accept connections");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let (prefix, _) = admin_url
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL needs a database name");
+            let url = format!("{prefix}/{name}");
+            (DbUrl::Postgres(url), dir, Some((admin_url, name)))
+        }
+        None => {
+            let file = dir.join("candor.db");
+            (
+                DbUrl::Sqlite(file.to_string_lossy().into_owned()),
+                dir,
+                None,
+            )
+        }
+    }
+}
+
+impl TestApp {
+    pub fn spawn() -> Self {
+        Self::spawn_with(|_| {})
+    }
+
+    pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let (url, dir, pg_drop) = fresh_database();
+        let mut settings = Settings::for_database(url.clone(), dir.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        settings.base_url = format!("http://127.0.0.1:{port}");
+        tweak(&mut settings);
+        let state = candor::build_state(settings).expect("state");
+        let setup_code = candor::auth::routes::prepare_setup(&state).expect("setup");
+        let (db, keys) = (state.db.clone(), state.keys.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = candor::server(state, listener).expect("server");
+                tx.send(server.handle()).expect("handle");
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("server started");
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            db,
+            keys,
+            url,
+            setup_code,
+            dir,
+            handle,
+            thread: Some(thread),
+            pg_drop,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.url, DbUrl::Postgres(_))
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Completes first-run setup and returns the admin's signed-in browser.
+    pub fn admin(&self) -> Browser {
+        let b = self.browser();
+        let page = b.get("/setup").text().expect("body");
+        let csrf = csrf_from(&page);
+        let res = b.post_form(
+            "/setup",
+            &[
+                ("_csrf", &csrf),
+                ("code", self.setup_code.as_deref().expect("fresh app")),
+                ("email", ADMIN_EMAIL),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        );
+        assert_eq!(res.status(), 303, "setup should sign the admin in");
+        b
+    }
+
+    /// Creates a staff user with a password directly through the store, then signs them in.
+    pub fn staff(&self, email: &str, role: candor::auth::model::Role) -> Browser {
+        let hash = candor::auth::password::hash_now(PASSWORD).expect("hash");
+        {
+            // The SQLite writer pool holds one connection: give it back before the app needs it.
+            let mut conn = self.db.get_write().expect("conn");
+            candor::auth::store::insert_staff(&mut conn, email, Some(&hash), role)
+                .expect("insert staff");
+        }
+        self.login(email, PASSWORD)
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Browser {
+        let b = self.browser();
+        let page = b.get("/login").text().expect("body");
+        let res = b.post_form(
+            "/login",
+            &[
+                ("_csrf", &csrf_from(&page)),
+                ("email", email),
+                ("password", password),
+            ],
+        );
+        assert_eq!(res.status(), 303, "login of {email} should succeed");
+        b
+    }
+
+    /// An API bearer token for an existing staff user.
+    pub fn token_for(&self, email: &str) -> String {
+        let mut conn = self.db.get_write().expect("conn");
+        let row = candor::auth::store::find_staff_by_email(&mut conn, email)
+            .expect("query")
+            .expect("user exists");
+        candor::auth::routes::create_token(&mut conn, &self.keys, &row.user(), "test")
+            .expect("token")
+    }
+
+    pub fn api(&self, token: &str) -> Api {
+        Api {
+            base: format!("{}/api/v1", self.base),
+            token: Some(token.to_owned()),
+            client: client(),
+        }
+    }
+
+    pub fn anon_api(&self) -> Api {
+        Api {
+            base: format!("{}/api/v1", self.base),
+            token: None,
+            client: client(),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(false));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            if let Ok(mut conn) = PgConnection::establish(&admin_url) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A browser: keeps the cookies the server sets, follows no redirects.
+pub struct Browser {
+    pub base: String,
+    client: Client,
+    pub cookies: std::cell::RefCell<HashMap<String, String>>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: client(),
+            cookies: Default::default(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&self, headers: &HeaderMap) {
+        for v in headers.get_all(SET_COOKIE) {
+            let s = v.to_str().unwrap_or_default();
+            let first = s.split(';').next().unwrap_or_default();
+            if let Some((k, val)) = first.split_once('=') {
+                if val.is_empty() || s.contains("Max-Age=0") {
+                    self.cookies.borrow_mut().remove(k);
+                } else {
+                    self.cookies
+                        .borrow_mut()
+                        .insert(k.to_owned(), val.to_owned());
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .expect("GET");
+        self.keep(res.headers());
+        res
+    }
+
+    pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .expect("POST");
+        self.keep(res.headers());
+        res
+    }
+
+    /// Loads a page, takes its CSRF token and posts a form with it.
+    pub fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let html = self.get(page).text().expect("body");
+        let csrf = csrf_from(&html);
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all)
+    }
+}
+
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a CSRF field");
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+/// A JSON API client, bearer-authenticated or anonymous.
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub client: Client,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+impl Api {
+    fn send(&self, req: reqwest::blocking::RequestBuilder) -> Reply {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Reply {
+            status,
+            content_type,
+            headers,
+            text: res.text().unwrap_or_default(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+    }
+
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> Reply {
+        self.send(self.client.post(format!("{}{path}", self.base)).json(body))
+    }
+
+    pub fn patch(&self, path: &str, body: &serde_json::Value) -> Reply {
+        self.send(self.client.patch(format!("{}{path}", self.base)).json(body))
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.send(self.client.delete(format!("{}{path}", self.base)))
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("content-type", content_type)
+                .body(body),
+        )
+    }
+}
+
+/// Asserts a problem+json error with the given status.
+pub fn assert_problem(r: &Reply, status: u16) {
+    assert_eq!(
+        r.status, status,
+        "expected {status}, got {}: {}",
+        r.status, r.text
+    );
+    assert!(
+        r.content_type.starts_with("application/problem+json"),
+        "content type {}",
+        r.content_type
+    );
+    let j = r.json();
+    assert_eq!(j["status"], status);
+    assert!(
+        j["title"].is_string() && j["detail"].is_string(),
+        "problem shape: {j}"
+    );
+}
