@@ -18,6 +18,7 @@ pub struct AppState {
     pub keys: Keys,
     pub settings: Settings,
     pub hasher: Hasher,
+    pub key_cache: crate::tokens::KeyCache,
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -116,6 +117,13 @@ asset!(
     "js/blindrsa.js",
     "text/javascript; charset=utf-8"
 );
+asset!(token_js, "js/token.js", "text/javascript; charset=utf-8");
+asset!(
+    participate_js,
+    "js/participate.js",
+    "text/javascript; charset=utf-8"
+);
+asset!(pulse_js, "js/pulse.js", "text/javascript; charset=utf-8");
 
 /// The whole application: middleware, shared state and every feature's routes.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -137,15 +145,23 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/healthz", web::get().to(healthz))
             .route("/static/style.css", web::get().to(style_css))
             .route("/static/js/blindrsa.js", web::get().to(blindrsa_js))
+            .route("/static/js/token.js", web::get().to(token_js))
+            .route("/static/js/participate.js", web::get().to(participate_js))
+            .route("/static/js/pulse.js", web::get().to(pulse_js))
             .service(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(crate::openapi::document))
                     .configure(crate::auth::routes::configure_api)
                     .configure(crate::teams::routes::configure_api)
+                    .configure(crate::tokens::routes::configure_api)
+                    .configure(crate::pulse::routes::configure_api)
+                    .configure(crate::members::routes::configure_api)
                     .default_service(web::to(not_found)),
             )
             .configure(crate::auth::routes::configure)
             .configure(crate::teams::routes::configure)
+            .configure(crate::pulse::routes::configure)
+            .configure(crate::members::routes::configure)
             .default_service(web::to(not_found));
     }
 }

@@ -5,12 +5,16 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod disclosure;
 pub mod error;
 pub mod html;
+pub mod members;
 pub mod openapi;
 pub mod privacy;
+pub mod pulse;
 pub mod secret;
 pub mod teams;
+pub mod tokens;
 
 use std::net::TcpListener;
 
@@ -47,6 +51,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         keys,
         settings,
         hasher,
+        key_cache: Default::default(),
     })
 }
 
@@ -54,6 +59,17 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
     let workers = state.settings.workers;
     let state = web::Data::new(state);
+    // Opens scheduled rounds and closes rounds past their time, whether or not anyone visits.
+    let ticking = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            if let Err(e) = pulse::routes::tick(&ticking).await {
+                tracing::warn!(target: "candor", error = %e, "periodic tick failed");
+            }
+        }
+    });
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(privacy::middleware))

@@ -78,6 +78,9 @@ impl r2d2::ManageConnection for Manager {
                     "PRAGMA journal_mode = WAL",
                     "PRAGMA synchronous = NORMAL",
                     "PRAGMA foreign_keys = ON",
+                    // Deleted rows (issuances at close, rows before their shuffle) are
+                    // overwritten with zeros instead of lingering in free pages (G1, G3).
+                    "PRAGMA secure_delete = ON",
                 ] {
                     conn.batch_execute(pragma)
                         .map_err(r2d2::Error::QueryError)?;
@@ -216,6 +219,21 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
         DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
     };
     done.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// After a scope closes and its rows were rewritten: make the old row images unreadable.
+/// SQLite keeps page images in the WAL until a checkpoint; PostgreSQL keeps dead tuples, in
+/// their old physical order, until a vacuum. Runs outside any transaction.
+pub fn scrub_after_close(conn: &mut DbConnection, tables: &[&str]) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+        DbConnection::Pg(c) => {
+            for t in tables {
+                c.batch_execute(&format!("VACUUM {t}"))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Whether a diesel error is a unique-constraint violation (a duplicate the user can fix).

@@ -83,7 +83,7 @@ diesel::table! {
 diesel::table! {
     members (id) {
         id -> Text,
-        team_id -> Text,
+        team_id -> Nullable<Text>,
         label -> Text,
         label_key -> Text,
         invite_nonce -> Text,
@@ -111,4 +111,181 @@ diesel::allow_tables_to_appear_in_same_query!(
     teams,
     team_leaders,
     members,
+);
+
+diesel::table! {
+    signing_keys (scope_id) {
+        scope_id -> Text,
+        public_der -> Text,
+        fingerprint -> Text,
+        secret_der -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    eligibility (scope_id, member_id) {
+        scope_id -> Text,
+        member_id -> Text,
+    }
+}
+
+diesel::table! {
+    issuances (scope_id, member_id) {
+        scope_id -> Text,
+        member_id -> Text,
+    }
+}
+
+diesel::table! {
+    spent_tokens (scope_id, token_hash) {
+        scope_id -> Text,
+        token_hash -> Text,
+    }
+}
+
+diesel::joinable!(eligibility -> members (member_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    signing_keys,
+    eligibility,
+    issuances,
+    spent_tokens,
+    members
+);
+
+diesel::table! {
+    team_questions (id) {
+        id -> Text,
+        team_id -> Text,
+        position -> Integer,
+        kind -> Text,
+        text -> Text,
+        scale_points -> Integer,
+        options -> Text,
+        reverse -> Bool,
+        required -> Bool,
+        builtin -> Nullable<Text>,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    rounds (id) {
+        id -> Text,
+        team_id -> Text,
+        title -> Text,
+        status -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Nullable<Timestamp>,
+        closed_on -> Nullable<Date>,
+        threshold -> Integer,
+        invited -> Integer,
+        answered -> Nullable<Integer>,
+        issued -> Nullable<Integer>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    round_questions (round_id, id) {
+        round_id -> Text,
+        id -> Text,
+        position -> Integer,
+        kind -> Text,
+        text -> Text,
+        min_value -> Integer,
+        max_value -> Integer,
+        options -> Text,
+        reverse -> Bool,
+        required -> Bool,
+        builtin -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        round_id -> Text,
+        answers -> Text,
+        comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    round_results (round_id) {
+        round_id -> Text,
+        aggregate -> Text,
+    }
+}
+
+diesel::joinable!(rounds -> teams (team_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    rounds,
+    teams,
+    team_questions,
+    round_questions,
+    responses,
+    round_results,
+    signing_keys
+);
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        title -> Text,
+        incident_date -> Date,
+        summary -> Text,
+        status -> Text,
+        threshold -> Integer,
+        deadline -> Nullable<Timestamp>,
+        retention_days -> Integer,
+        invited -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        closed_on -> Nullable<Date>,
+        purged_on -> Nullable<Date>,
+        issued -> Nullable<Integer>,
+        accounts_total -> Nullable<Integer>,
+        followups_asked -> Nullable<Integer>,
+        followups_answered -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    review_facilitators (review_id, user_id) {
+        review_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        review_id -> Text,
+        body -> Text,
+        receipt_hash -> Text,
+        released -> Bool,
+    }
+}
+
+diesel::table! {
+    followups (id) {
+        id -> Text,
+        account_id -> Text,
+        position -> Integer,
+        question -> Text,
+        reply -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(review_facilitators -> reviews (review_id));
+diesel::joinable!(review_facilitators -> staff_users (user_id));
+diesel::joinable!(accounts -> reviews (review_id));
+diesel::joinable!(followups -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    reviews,
+    review_facilitators,
+    accounts,
+    followups,
+    staff_users
 );

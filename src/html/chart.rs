@@ -27,7 +27,16 @@ pub fn line_chart(
     y_min: f64,
     y_max: f64,
 ) -> String {
-    let (w, h, left, right, top, bottom) = (640.0, 260.0, 44.0, 12.0, 16.0, 40.0);
+    // Room under the plot for the x labels and, with several series, a legend three a row.
+    let legend_len = |s: &Series<'_>| s.name.chars().take(28).collect::<String>();
+    let legend_rows = if series.len() > 1 {
+        series.len().div_ceil(3)
+    } else {
+        0
+    };
+    let bottom = 40.0 + 16.0 * legend_rows as f64;
+    let (w, left, right, top) = (640.0, 44.0, 12.0, 16.0);
+    let h = 220.0 + bottom;
     let pw = w - left - right;
     let ph = h - top - bottom;
     let n = labels.len().max(1);
@@ -65,7 +74,7 @@ pub fn line_chart(
                 s,
                 r#"<text x="{:.1}" y="{}" class="axis" text-anchor="middle">{}</text>"#,
                 x(i),
-                h - bottom + 18.0,
+                top + ph + 18.0,
                 esc(l)
             );
         }
@@ -114,15 +123,43 @@ pub fn line_chart(
             let colour = PALETTE[si % PALETTE.len()];
             // Legend entries three to a row under the plot.
             let lx = left + 8.0 + (si % 3) as f64 * 190.0;
-            let ly = h - 6.0 - 14.0 * (si / 3) as f64;
+            let ly = top + ph + 40.0 + 16.0 * (si / 3) as f64;
             let _ = write!(
                 s,
                 r#"<rect x="{lx}" y="{}" width="10" height="10" fill="{colour}"/><text x="{}" y="{ly}" class="axis">{}</text>"#,
                 ly - 9.0,
                 lx + 14.0,
-                esc(ser.name)
+                esc(&legend_len(ser))
             );
         }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// A horizontal bar chart of counts (a distribution), with the count at the end of each bar.
+pub fn bars(title: &str, labels: &[String], counts: &[i64]) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let row = 20.0;
+    let (w, label_w) = (360.0, 120.0);
+    let h = row * counts.len() as f64 + 4.0;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="bars" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = esc(title)
+    );
+    for (i, (l, c)) in labels.iter().zip(counts).enumerate() {
+        let y = i as f64 * row + 2.0;
+        let bw = (w - label_w - 40.0) * (*c as f64) / max;
+        let _ = write!(
+            s,
+            r##"<text x="{lx}" y="{ty}" class="axis" text-anchor="end">{l}</text><rect x="{label_w}" y="{y}" width="{bw:.1}" height="14" fill="#1f5fa8"/><text x="{cx:.1}" y="{ty}" class="axis">{c}</text>"##,
+            lx = label_w - 6.0,
+            ty = y + 11.0,
+            l = esc(l),
+            cx = label_w + bw + 4.0
+        );
     }
     s.push_str("</svg>");
     s

@@ -21,7 +21,7 @@ pub struct TeamRow {
 #[derive(Queryable, Clone, Debug)]
 pub struct MemberRow {
     pub id: String,
-    pub team_id: String,
+    pub team_id: Option<String>,
     pub label: String,
     pub label_key: String,
     pub invite_nonce: String,

@@ -300,6 +300,7 @@ pub struct Api {
     pub client: Client,
 }
 
+#[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
@@ -379,4 +380,65 @@ pub fn assert_problem(r: &Reply, status: u16) {
         j["title"].is_string() && j["detail"].is_string(),
         "problem shape: {j}"
     );
+}
+
+/// The invite secret from an invite URL (`.../p#SECRET`).
+pub fn secret_of(url: &str) -> String {
+    url.split('#')
+        .nth(1)
+        .expect("invite url has a fragment")
+        .to_owned()
+}
+
+/// A scripted member: blinds a token in "their browser" (the Rust client side), gets it
+/// signed with their invite, and returns the finalized token.
+pub fn member_token(
+    app: &TestApp,
+    scope: &str,
+    scope_id: &str,
+    invite: &str,
+    key: &serde_json::Value,
+) -> Result<serde_json::Value, Box<Reply>> {
+    let key: candor::tokens::crypto::KeyJson =
+        serde_json::from_value(key.clone()).expect("key json");
+    let req = candor::tokens::crypto::ClientRequest::new(&key, &key.fingerprint).expect("blind");
+    let res = app.anon_api().post(
+        &format!("/{scope}/{scope_id}/tokens"),
+        &serde_json::json!({ "invite": invite, "blinded_message": req.blinded_message }),
+    );
+    if res.status != 200 {
+        return Err(Box::new(res));
+    }
+    let sig = res.json()["blind_signature"]
+        .as_str()
+        .expect("signature")
+        .to_owned();
+    Ok(serde_json::to_value(req.finalize(&sig).expect("finalize")).expect("token json"))
+}
+
+/// A team with a roster via the API; returns (team id, invite secrets in roster order).
+pub fn team_with(
+    api: &Api,
+    name: &str,
+    threshold: i64,
+    people: &[&str],
+) -> (String, Vec<(String, String)>) {
+    let t = api.post(
+        "/teams",
+        &serde_json::json!({ "name": name, "threshold": threshold, "roster": people }),
+    );
+    assert_eq!(t.status, 201, "{}", t.text);
+    let id = t.json()["id"].as_str().expect("id").to_owned();
+    let invites = api.get(&format!("/teams/{id}/invites")).json();
+    let mut out = vec![];
+    for p in people {
+        let i = invites
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|i| i["label"] == *p)
+            .expect("invite for each person");
+        out.push((p.to_string(), secret_of(i["url"].as_str().expect("url"))));
+    }
+    (id, out)
 }

@@ -66,7 +66,8 @@ CREATE INDEX team_leaders_user ON team_leaders (user_id);
 
 CREATE TABLE members (
     id TEXT PRIMARY KEY NOT NULL,
-    team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+    -- NULL for people invited to one review from a pasted list rather than a team roster.
+    team_id TEXT REFERENCES teams (id) ON DELETE CASCADE,
     label TEXT NOT NULL,
     label_key TEXT NOT NULL,
     invite_nonce TEXT NOT NULL,

@@ -1,0 +1,5 @@
+DROP TABLE round_results;
+DROP TABLE responses;
+DROP TABLE round_questions;
+DROP TABLE rounds;
+DROP TABLE team_questions;

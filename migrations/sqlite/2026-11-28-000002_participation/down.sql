@@ -1,0 +1,4 @@
+DROP TABLE spent_tokens;
+DROP TABLE issuances;
+DROP TABLE eligibility;
+DROP TABLE signing_keys;

@@ -1,0 +1,105 @@
+//! What members write: spotting details that could identify someone before it is stored.
+
+/// Finds emails, phone numbers, @handles and roster names in free text. What it cannot
+/// spot (a role only one person holds, a writing style) the pages say plainly.
+pub fn identifying_details(text: &str, names: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for word in text.split_whitespace() {
+        let w = word.trim_matches(|c: char| {
+            matches!(
+                c,
+                ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '\''
+            )
+        });
+        if w.len() > 3
+            && w.contains('@')
+            && !w.starts_with('@')
+            && w.rsplit('@').next().is_some_and(|d| d.contains('.'))
+        {
+            found.push(format!("an email address ({w})"));
+        } else if w.len() > 1
+            && w.starts_with('@')
+            && w[1..]
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-')
+        {
+            found.push(format!("a handle ({w})"));
+        }
+    }
+    let digits: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() || c == '+' {
+                c
+            } else if " -().".contains(c) {
+                '\u{1}'
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    for chunk in digits.split(' ') {
+        let d: String = chunk.chars().filter(|c| c.is_ascii_digit()).collect();
+        if d.len() >= 7 {
+            found.push("a phone number".to_owned());
+            break;
+        }
+    }
+    let lower = text.to_lowercase();
+    for name in names {
+        // Names match as whole words: "Al" must not flag "also".
+        let n = name.trim().to_lowercase();
+        let first = n
+            .split(|c: char| c.is_whitespace() || c == '@')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        for candidate in [n.clone(), first] {
+            if candidate.chars().count() < 3 {
+                continue;
+            }
+            let hit = lower.match_indices(&candidate).any(|(i, m)| {
+                let before = lower[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let after = lower[i + m.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                before && after
+            });
+            if hit {
+                found.push(format!("a name from the roster ({})", name.trim()));
+                break;
+            }
+        }
+    }
+    found.dedup();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spots_emails_phones_handles_and_roster_names() {
+        let names = vec!["Alice Smith".to_owned(), "Al".to_owned()];
+        let f = identifying_details(
+            "Ask alice or mail bob@example.com, call +44 20 7946 0958, ping @bob. Also fine.",
+            &names,
+        );
+        assert!(f.iter().any(|x| x.contains("email")));
+        assert!(f.iter().any(|x| x.contains("phone")));
+        assert!(f.iter().any(|x| x.contains("handle")));
+        assert!(f.iter().any(|x| x.contains("Alice Smith")));
+        assert!(
+            !f.iter().any(|x| x.contains("(Al)")),
+            "short names are not matched inside words"
+        );
+        assert!(
+            identifying_details("The deploy failed at 10:42 after 3 retries.", &names).is_empty()
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Member pages: the invite landing, the list of what is open, the transparency page.
+
+use maud::{html, Markup};
+
+use crate::html::layout;
+
+/// Something open to a member: a pulse round or a review.
+pub struct OpenItem {
+    pub kind: &'static str,
+    pub id: String,
+    pub title: String,
+    pub fingerprint: String,
+}
+
+pub fn landing() -> Markup {
+    layout(
+        "Your invitation",
+        None,
+        html! {
+            h1 { "Your invitation" }
+            p { "Candor collects answers that cannot be traced back to you. Your personal link opens what you are invited to." }
+            form #invite-form method="post" action="/p" {
+                div.field {
+                    label for="f-invite" { "Your invite code" }
+                    p.hint #f-invite-hint { "It is the part of your link after the # sign. With JavaScript on, this fills itself in." }
+                    input #f-invite type="text" name="invite" autocomplete="off" spellcheck="false" required aria-describedby="f-invite-hint";
+                }
+                button type="submit" { "Continue" }
+            }
+            script type="module" src="/static/js/participate.js" {}
+        },
+    )
+}
+
+pub fn open_list(items: &[OpenItem], invite: &str) -> Markup {
+    layout(
+        "What you are invited to",
+        None,
+        html! {
+            h1 { "What you are invited to" }
+            @if items.is_empty() { p { "Nothing is open for you right now. Keep your link: it works for every future round." } }
+            @for i in items {
+                form.card method="post" action=(format!("/p/{}s/{}", i.kind, i.id)) {
+                    input type="hidden" name="invite" value=(invite);
+                    h2 { (i.title) }
+                    p.muted { (if i.kind == "round" { "Team pulse survey" } else { "Account before an incident review" }) " · key " code { (&i.fingerprint[..16.min(i.fingerprint.len())]) "…" } }
+                    button type="submit" { @if i.kind == "round" { "Answer" } @else { "Write my account" } }
+                }
+            }
+            p { a href="/p/followups" { "Come back with a receipt" } " to read and answer follow-up questions on an account you wrote." }
+        },
+    )
+}
+
+pub struct Transparency {
+    pub floor: u16,
+    pub keys: Vec<(String, String, &'static str)>,
+}
+
+pub fn transparency(t: &Transparency) -> Markup {
+    layout(
+        "Transparency",
+        None,
+        html! {
+            h1 { "Transparency" }
+            p { "What this Candor instance promises, and the keys it signs with, so anyone can check them." }
+            ul {
+                li { "No figure is shown for fewer than " strong { (t.floor) } " answers on this instance (each team or review may set more)." }
+                li { "Results appear only after a round closes; accounts only when enough have arrived or the deadline passed." }
+                li { "Candor stores no IP address, browser, cookie or time with any answer, and forgets who took part when a round closes." }
+            }
+            h2 { "Keys of what is open now" }
+            p { "Every member of a round sees the same key fingerprint on their page. If yours differs from the one here, do not answer and tell someone." }
+            @if t.keys.is_empty() { p.muted { "Nothing is open." } } @else {
+                div.scroll { table {
+                    thead { tr { th scope="col" { "What" } th scope="col" { "Kind" } th scope="col" { "Key fingerprint (SHA-256 of the modulus)" } } }
+                    tbody { @for (title, fp, kind) in &t.keys { tr { td { (title) } td { (kind) } td { code { (fp) } } } } }
+                } }
+            }
+        },
+    )
+}

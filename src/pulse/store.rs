@@ -1,0 +1,504 @@
+//! Queries for questionnaires, rounds, anonymous responses and stored aggregates.
+
+use diesel::prelude::*;
+use rand::seq::SliceRandom;
+use time::{Date, PrimitiveDateTime};
+
+use super::model::{self, Aggregate, Answer, Kind, Question};
+use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::secret::{new_id, now};
+use crate::tokens::crypto::NewKey;
+
+#[derive(Queryable, Clone, Debug)]
+pub struct TeamQuestionRow {
+    pub id: String,
+    pub team_id: String,
+    pub position: i32,
+    pub kind: String,
+    pub text: String,
+    pub scale_points: i32,
+    pub options: String,
+    pub reverse: bool,
+    pub required: bool,
+    pub builtin: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Queryable, Clone, Debug)]
+pub struct RoundRow {
+    pub id: String,
+    pub team_id: String,
+    pub title: String,
+    pub status: String,
+    pub opens_at: PrimitiveDateTime,
+    pub closes_at: Option<PrimitiveDateTime>,
+    pub closed_on: Option<Date>,
+    pub threshold: i32,
+    pub invited: i32,
+    pub answered: Option<i32>,
+    pub issued: Option<i32>,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+impl RoundRow {
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+    pub fn is_closed(&self) -> bool {
+        self.status == "closed"
+    }
+}
+
+/// A new custom question as a leader wrote it, already checked.
+pub struct NewQuestion {
+    pub kind: Kind,
+    pub text: String,
+    pub scale_points: i32,
+    pub options: Vec<String>,
+    pub required: bool,
+}
+
+fn insert_team_question(
+    conn: &mut DbConnection,
+    team_id: &str,
+    position: i32,
+    q: &NewQuestion,
+    reverse: bool,
+    builtin: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::insert_into(team_questions::table)
+        .values((
+            team_questions::id.eq(new_id()),
+            team_questions::team_id.eq(team_id),
+            team_questions::position.eq(position),
+            team_questions::kind.eq(q.kind.as_str()),
+            team_questions::text.eq(&q.text),
+            team_questions::scale_points.eq(q.scale_points),
+            team_questions::options.eq(q.options.join("\n")),
+            team_questions::reverse.eq(reverse),
+            team_questions::required.eq(q.required),
+            team_questions::builtin.eq(builtin),
+            team_questions::active.eq(true),
+        ))
+        .execute(conn)
+}
+
+/// Gives a team the built-in questionnaire (the seven psychological-safety items and eNPS)
+/// the first time it is needed.
+pub fn ensure_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<()> {
+    let any: i64 = team_questions::table
+        .filter(team_questions::team_id.eq(team_id))
+        .count()
+        .get_result(conn)?;
+    if any > 0 {
+        return Ok(());
+    }
+    for (i, (key, text, reverse)) in model::PSYCHOLOGICAL_SAFETY.iter().enumerate() {
+        let q = NewQuestion {
+            kind: Kind::Scale,
+            text: (*text).into(),
+            scale_points: 7,
+            options: vec![],
+            required: true,
+        };
+        insert_team_question(conn, team_id, i as i32, &q, *reverse, Some(key))?;
+    }
+    let e = NewQuestion {
+        kind: Kind::Enps,
+        text: model::ENPS_TEXT.into(),
+        scale_points: 11,
+        options: vec![],
+        required: false,
+    };
+    insert_team_question(conn, team_id, 7, &e, false, Some("enps"))?;
+    Ok(())
+}
+
+pub fn list_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<TeamQuestionRow>> {
+    team_questions::table
+        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::active.eq(true))
+        .order(team_questions::position)
+        .load(conn)
+}
+
+pub fn add_question(conn: &mut DbConnection, team_id: &str, q: &NewQuestion) -> QueryResult<usize> {
+    let max: Option<i32> = team_questions::table
+        .filter(team_questions::team_id.eq(team_id))
+        .select(diesel::dsl::max(team_questions::position))
+        .first(conn)?;
+    insert_team_question(conn, team_id, max.unwrap_or(0) + 1, q, false, None)
+}
+
+/// New wording applies to later rounds; open and closed rounds keep the text they froze.
+pub fn set_question_text(
+    conn: &mut DbConnection,
+    team_id: &str,
+    id: &str,
+    text: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        team_questions::table
+            .find(id)
+            .filter(team_questions::team_id.eq(team_id)),
+    )
+    .set(team_questions::text.eq(text))
+    .execute(conn)
+}
+
+pub fn remove_question(conn: &mut DbConnection, team_id: &str, id: &str) -> QueryResult<usize> {
+    diesel::update(
+        team_questions::table
+            .find(id)
+            .filter(team_questions::team_id.eq(team_id)),
+    )
+    .set(team_questions::active.eq(false))
+    .execute(conn)
+}
+
+fn frozen(q: &TeamQuestionRow) -> Question {
+    let kind = Kind::parse(&q.kind).unwrap_or(Kind::Text);
+    let (min, max) = match kind {
+        Kind::Scale => (1, q.scale_points),
+        Kind::Enps => (0, 10),
+        Kind::Choice => (
+            0,
+            (model::split_options(&q.options).len() as i32 - 1).max(0),
+        ),
+        Kind::Text => (0, 0),
+    };
+    Question {
+        id: q.id.clone(),
+        kind,
+        text: q.text.clone(),
+        min,
+        max,
+        options: model::split_options(&q.options),
+        reverse: q.reverse,
+        required: q.required,
+        builtin: q.builtin.clone(),
+    }
+}
+
+pub struct NewRound {
+    pub team_id: String,
+    pub title: String,
+    pub opens_at: PrimitiveDateTime,
+    pub closes_at: Option<PrimitiveDateTime>,
+    pub created_by: String,
+}
+
+/// Creates a round as scheduled; `open_round` opens it (now, or when its time comes).
+pub fn insert_round(
+    conn: &mut DbConnection,
+    r: &NewRound,
+    threshold: i32,
+) -> Result<String, AppError> {
+    let id = new_id();
+    diesel::insert_into(rounds::table)
+        .values((
+            rounds::id.eq(&id),
+            rounds::team_id.eq(&r.team_id),
+            rounds::title.eq(&r.title),
+            rounds::status.eq("scheduled"),
+            rounds::opens_at.eq(r.opens_at),
+            rounds::closes_at.eq(r.closes_at),
+            rounds::threshold.eq(threshold),
+            rounds::invited.eq(0),
+            rounds::created_by.eq(&r.created_by),
+            rounds::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Opens a scheduled round, freezing what protects people (G9): the roster, the questions,
+/// the threshold (the team's at this moment) and a fresh round key.
+pub fn open_round(
+    conn: &mut DbConnection,
+    round_id: &str,
+    key: &NewKey,
+) -> Result<RoundRow, AppError> {
+    lock_round(conn, round_id, true)?;
+    let round = find_round(conn, round_id)?;
+    if round.status != "scheduled" {
+        return Ok(round);
+    }
+    ensure_questions(conn, &round.team_id)?;
+    let questions = list_questions(conn, &round.team_id)?;
+    if questions.is_empty() {
+        return Err(AppError::invalid(
+            "questions",
+            "This team has no questions: add at least one before opening a round.",
+        ));
+    }
+    for (i, q) in questions.iter().enumerate() {
+        let f = frozen(q);
+        diesel::insert_into(round_questions::table)
+            .values((
+                round_questions::round_id.eq(round_id),
+                round_questions::id.eq(&f.id),
+                round_questions::position.eq(i as i32),
+                round_questions::kind.eq(f.kind.as_str()),
+                round_questions::text.eq(&f.text),
+                round_questions::min_value.eq(f.min),
+                round_questions::max_value.eq(f.max),
+                round_questions::options.eq(f.options.join("\n")),
+                round_questions::reverse.eq(f.reverse),
+                round_questions::required.eq(f.required),
+                round_questions::builtin.eq(&f.builtin),
+            ))
+            .execute(conn)?;
+    }
+    let roster: Vec<String> = members::table
+        .filter(members::team_id.eq(&round.team_id))
+        .filter(members::active.eq(true))
+        .select(members::id)
+        .load(conn)?;
+    let threshold = crate::teams::store::find_team(conn, &round.team_id)?.threshold;
+    crate::tokens::store::insert_key(conn, round_id, key)?;
+    crate::tokens::store::freeze_roster(conn, round_id, &roster)?;
+    diesel::update(rounds::table.find(round_id))
+        .set((
+            rounds::status.eq("open"),
+            rounds::invited.eq(roster.len() as i32),
+            rounds::threshold.eq(threshold),
+            rounds::opens_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(find_round(conn, round_id)?)
+}
+
+pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<RoundRow> {
+    rounds::table.find(id).first(conn)
+}
+
+pub fn list_rounds(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .filter(rounds::team_id.eq(team_id))
+        .order((rounds::opens_at.asc(), rounds::id))
+        .load(conn)
+}
+
+pub fn list_rounds_of_teams(
+    conn: &mut DbConnection,
+    team_ids: &[String],
+) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .filter(rounds::team_id.eq_any(team_ids))
+        .order((rounds::opens_at.desc(), rounds::id))
+        .load(conn)
+}
+
+pub fn round_questions(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<Question>> {
+    type Row = (
+        String,
+        i32,
+        String,
+        String,
+        i32,
+        i32,
+        String,
+        bool,
+        bool,
+        Option<String>,
+    );
+    let rows: Vec<Row> = round_questions::table
+        .filter(round_questions::round_id.eq(round_id))
+        .order(round_questions::position)
+        .select((
+            round_questions::id,
+            round_questions::position,
+            round_questions::kind,
+            round_questions::text,
+            round_questions::min_value,
+            round_questions::max_value,
+            round_questions::options,
+            round_questions::reverse,
+            round_questions::required,
+            round_questions::builtin,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, _, kind, text, min, max, options, reverse, required, builtin)| Question {
+                id,
+                kind: Kind::parse(&kind).unwrap_or(Kind::Text),
+                text,
+                min,
+                max,
+                options: model::split_options(&options),
+                reverse,
+                required,
+                builtin,
+            },
+        )
+        .collect())
+}
+
+/// Open rounds a member is on the frozen roster of.
+pub fn open_rounds_for(
+    conn: &mut DbConnection,
+    scope_ids: &[String],
+) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .filter(rounds::id.eq_any(scope_ids))
+        .filter(rounds::status.eq("open"))
+        .order(rounds::opens_at)
+        .load(conn)
+}
+
+/// Takes the round's row lock on PostgreSQL: exclusive for close, shared for submissions, so
+/// a close that races a submission either includes it or refuses it. SQLite's single
+/// writer already serialises them.
+pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(c) => {
+            let sql = if exclusive {
+                "SELECT id FROM rounds WHERE id = $1 FOR UPDATE"
+            } else {
+                "SELECT id FROM rounds WHERE id = $1 FOR SHARE"
+            };
+            diesel::sql_query(sql)
+                .bind::<diesel::sql_types::Text, _>(round_id)
+                .execute(c)
+                .map(|_| ())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+pub fn insert_response(
+    conn: &mut DbConnection,
+    round_id: &str,
+    answers: &[Answer],
+    comment: Option<&str>,
+) -> Result<(), AppError> {
+    use crate::db::schema::responses;
+    let json = serde_json::to_string(answers).map_err(|e| AppError::internal(e.to_string()))?;
+    diesel::insert_into(responses::table)
+        .values((
+            responses::id.eq(new_id()),
+            responses::round_id.eq(round_id),
+            responses::answers.eq(json),
+            responses::comment.eq(comment),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i64> {
+    use crate::db::schema::responses;
+    responses::table
+        .filter(responses::round_id.eq(round_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Closes a round in one transaction: aggregates computed once and stored, responses
+/// rewritten in random order with fresh ids (G1), the key destroyed and who was issued a
+/// token forgotten (G3). The caller scrubs old row images after commit.
+pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, AppError> {
+    use crate::db::schema::responses;
+    lock_round(conn, round_id, true)?;
+    let round = find_round(conn, round_id)?;
+    if round.is_closed() {
+        return Ok(round);
+    }
+    if round.status == "scheduled" {
+        // Never opened: nothing to protect; it closes empty.
+        diesel::update(rounds::table.find(round_id))
+            .set((
+                rounds::status.eq("closed"),
+                rounds::closed_on.eq(Some(now().date())),
+                rounds::answered.eq(Some(0)),
+                rounds::issued.eq(Some(0)),
+            ))
+            .execute(conn)?;
+        return Ok(find_round(conn, round_id)?);
+    }
+    let questions = round_questions(conn, round_id)?;
+    let rows: Vec<(String, Option<String>)> = responses::table
+        .filter(responses::round_id.eq(round_id))
+        .select((responses::answers, responses::comment))
+        .load(conn)?;
+    let mut parsed: Vec<(Vec<Answer>, Option<String>)> = rows
+        .iter()
+        .map(|(a, c)| (serde_json::from_str(a).unwrap_or_default(), c.clone()))
+        .collect();
+    let agg: Aggregate = model::aggregate(&questions, i64::from(round.invited), &parsed);
+    diesel::insert_into(round_results::table)
+        .values((
+            round_results::round_id.eq(round_id),
+            round_results::aggregate
+                .eq(serde_json::to_string(&agg).map_err(|e| AppError::internal(e.to_string()))?),
+        ))
+        .execute(conn)?;
+    diesel::delete(responses::table.filter(responses::round_id.eq(round_id))).execute(conn)?;
+    parsed.shuffle(&mut rand::rng());
+    for (answers, comment) in &parsed {
+        insert_response(conn, round_id, answers, comment.as_deref())?;
+    }
+    let issued = crate::tokens::store::close_scope(conn, round_id)?;
+    diesel::update(rounds::table.find(round_id))
+        .set((
+            rounds::status.eq("closed"),
+            rounds::closed_on.eq(Some(now().date())),
+            rounds::answered.eq(Some(parsed.len() as i32)),
+            rounds::issued.eq(Some(issued as i32)),
+        ))
+        .execute(conn)?;
+    Ok(find_round(conn, round_id)?)
+}
+
+pub fn find_aggregate(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> Result<Option<Aggregate>, AppError> {
+    let json: Option<String> = round_results::table
+        .find(round_id)
+        .select(round_results::aggregate)
+        .first(conn)
+        .optional()?;
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|e| AppError::internal(format!("stored aggregate: {e}")))
+    })
+    .transpose()
+}
+
+/// Aggregates of several closed rounds in one query (trends, heat maps).
+pub fn find_aggregates(
+    conn: &mut DbConnection,
+    round_ids: &[String],
+) -> Result<Vec<(String, Aggregate)>, AppError> {
+    let rows: Vec<(String, String)> = round_results::table
+        .filter(round_results::round_id.eq_any(round_ids))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, j)| {
+            serde_json::from_str(&j)
+                .map(|a| (id, a))
+                .map_err(|e| AppError::internal(format!("stored aggregate: {e}")))
+        })
+        .collect()
+}
+
+/// Rounds whose scheduled time has come, and open rounds past their closing time.
+pub fn due_rounds(conn: &mut DbConnection) -> QueryResult<(Vec<String>, Vec<String>)> {
+    let t = now();
+    let to_open = rounds::table
+        .filter(rounds::status.eq("scheduled"))
+        .filter(rounds::opens_at.le(t))
+        .select(rounds::id)
+        .load(conn)?;
+    let to_close = rounds::table
+        .filter(rounds::status.eq("open"))
+        .filter(rounds::closes_at.le(t))
+        .select(rounds::id)
+        .load(conn)?;
+    Ok((to_open, to_close))
+}

@@ -1,0 +1,123 @@
+//! Issuance endpoints (`POST /api/v1/rounds/{id}/tokens`, `POST /api/v1/reviews/{id}/tokens`)
+//! and the token check every anonymous submission goes through.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::crypto::{self, Token, TokenJson};
+use super::store;
+use crate::app::AppState;
+use crate::db::blocking;
+use crate::error::{ApiResult, AppError};
+use crate::secret::{b64, unb64};
+use crate::teams::store::member_by_invite;
+
+/// Longest invite secret we bother to hash; real ones are 22 characters.
+const MAX_INVITE: usize = 200;
+
+#[derive(Deserialize)]
+pub struct IssueRequest {
+    pub invite: String,
+    pub blinded_message: String,
+}
+
+pub fn bad_invite() -> AppError {
+    AppError::Forbidden("this invite link is not valid; ask for a new one".into())
+}
+
+pub fn closed() -> AppError {
+    AppError::Gone("this is closed; answers are no longer accepted".into())
+}
+
+/// Signs a member's blinded message once per scope. The signature is computed off the
+/// database writer and only returned after the issuance record is committed.
+pub async fn issue(
+    state: &AppState,
+    scope_id: String,
+    req: IssueRequest,
+) -> Result<String, AppError> {
+    if req.invite.len() > MAX_INVITE {
+        return Err(bad_invite());
+    }
+    let blinded = unb64(&req.blinded_message)
+        .ok_or_else(|| AppError::invalid("blinded_message", "must be base64url"))?;
+    let (keys, scope, invite) = (state.keys.clone(), scope_id.clone(), req.invite);
+    let (member_id, key) = state
+        .db
+        .read(move |c| {
+            let member = member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
+            let key = store::find_key(c, &scope)?.ok_or(AppError::NotFound)?;
+            if !store::is_eligible(c, &scope, &member.id)? {
+                return Err(AppError::Forbidden(
+                    "you are not on the roster of this one".into(),
+                ));
+            }
+            if !key.is_open() {
+                return Err(closed());
+            }
+            if store::is_issued(c, &scope, &member.id)? {
+                return Err(store::already_issued());
+            }
+            Ok((member.id, key))
+        })
+        .await?;
+    let sk = state
+        .key_cache
+        .secret(&scope_id, key.secret_der.as_deref().unwrap_or_default())?;
+    let signature = blocking(move || crypto::sign_blinded(&sk, &blinded)).await?;
+    state
+        .db
+        .write(move |c| {
+            // Re-checked inside the transaction: a close may have raced with us.
+            if !store::find_key(c, &scope_id)?.is_some_and(|k| k.is_open()) {
+                return Err(closed());
+            }
+            store::record_issuance(c, &scope_id, &member_id)
+        })
+        .await?;
+    Ok(b64(&signature))
+}
+
+/// Checks a submitted token against the scope's key, off the database writer. The caller
+/// then spends it and stores the submission in one transaction.
+pub async fn check_token(
+    state: &AppState,
+    scope_id: String,
+    token: &TokenJson,
+) -> Result<Token, AppError> {
+    let token = Token::decode(token)?;
+    let scope = scope_id.clone();
+    let key = state
+        .db
+        .read(move |c| Ok(store::find_key(c, &scope)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !key.is_open() {
+        return Err(closed());
+    }
+    let pk = state.key_cache.public(&scope_id, &key.public_der)?;
+    blocking(move || {
+        if token.verifies(&pk) {
+            Ok(token)
+        } else {
+            Err(AppError::Forbidden(
+                "this token is not valid for this one".into(),
+            ))
+        }
+    })
+    .await
+}
+
+async fn issue_round(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<IssueRequest>,
+) -> ApiResult<HttpResponse> {
+    let sig = issue(&state, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "blind_signature": sig })))
+}
+
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    cfg.route("/rounds/{id}/tokens", web::post().to(issue_round))
+        .route("/reviews/{id}/tokens", web::post().to(issue_round));
+}

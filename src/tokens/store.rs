@@ -1,0 +1,199 @@
+//! Queries for round keys, frozen rosters, issuance records and the spent set.
+
+use diesel::prelude::*;
+
+use super::crypto::NewKey;
+use crate::db::schema::{eligibility, issuances, signing_keys, spent_tokens};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::secret::Keys;
+
+#[derive(Queryable, Clone, Debug)]
+pub struct KeyRow {
+    pub scope_id: String,
+    pub public_der: String,
+    pub fingerprint: String,
+    pub secret_der: Option<String>,
+}
+
+impl KeyRow {
+    pub fn is_open(&self) -> bool {
+        self.secret_der.is_some()
+    }
+}
+
+pub fn insert_key(conn: &mut DbConnection, scope_id: &str, key: &NewKey) -> QueryResult<usize> {
+    diesel::insert_into(signing_keys::table)
+        .values((
+            signing_keys::scope_id.eq(scope_id),
+            signing_keys::public_der.eq(&key.public_der),
+            signing_keys::fingerprint.eq(&key.public.fingerprint),
+            signing_keys::secret_der.eq(Some(&key.secret_der)),
+        ))
+        .execute(conn)
+}
+
+pub fn find_key(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Option<KeyRow>> {
+    signing_keys::table.find(scope_id).first(conn).optional()
+}
+
+pub fn find_keys(conn: &mut DbConnection, scope_ids: &[String]) -> QueryResult<Vec<KeyRow>> {
+    signing_keys::table
+        .filter(signing_keys::scope_id.eq_any(scope_ids))
+        .load(conn)
+}
+
+/// Freezes the roster of a scope as it opens (THREAT-MODEL G9).
+pub fn freeze_roster(
+    conn: &mut DbConnection,
+    scope_id: &str,
+    member_ids: &[String],
+) -> QueryResult<usize> {
+    for m in member_ids {
+        diesel::insert_into(eligibility::table)
+            .values((
+                eligibility::scope_id.eq(scope_id),
+                eligibility::member_id.eq(m),
+            ))
+            .execute(conn)?;
+    }
+    Ok(member_ids.len())
+}
+
+pub fn is_eligible(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        eligibility::table.find((scope_id, member_id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn count_eligible(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+    eligibility::table
+        .filter(eligibility::scope_id.eq(scope_id))
+        .count()
+        .get_result(conn)
+}
+
+/// The scopes a member is on the frozen roster of.
+pub fn scopes_of_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<String>> {
+    eligibility::table
+        .filter(eligibility::member_id.eq(member_id))
+        .select(eligibility::scope_id)
+        .load(conn)
+}
+
+pub fn is_issued(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        issuances::table.find((scope_id, member_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Inserts a (scope, value) pair unless it exists; false when it did. `ON CONFLICT DO
+/// NOTHING` rather than catching a unique violation, because PostgreSQL writes every
+/// violation, with the key values and a timestamp, to its own server log.
+fn insert_pair_once(
+    conn: &mut DbConnection,
+    table: &'static str,
+    column: &'static str,
+    scope_id: &str,
+    value: &str,
+) -> QueryResult<bool> {
+    use diesel::sql_types::Text;
+    let n = match conn {
+        DbConnection::Pg(c) => diesel::sql_query(format!(
+            "INSERT INTO {table} (scope_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        ))
+        .bind::<Text, _>(scope_id)
+        .bind::<Text, _>(value)
+        .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(format!(
+            "INSERT INTO {table} (scope_id, {column}) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        ))
+        .bind::<Text, _>(scope_id)
+        .bind::<Text, _>(value)
+        .execute(c)?,
+    };
+    Ok(n == 1)
+}
+
+/// Records that a member was issued their one token; a second time is a conflict.
+pub fn record_issuance(
+    conn: &mut DbConnection,
+    scope_id: &str,
+    member_id: &str,
+) -> Result<(), AppError> {
+    if insert_pair_once(conn, "issuances", "member_id", scope_id, member_id)? {
+        Ok(())
+    } else {
+        Err(already_issued())
+    }
+}
+
+pub fn already_issued() -> AppError {
+    AppError::Conflict("you have already taken part in this one; each person answers once".into())
+}
+
+pub fn count_issued(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+    issuances::table
+        .filter(issuances::scope_id.eq(scope_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Adds a token to the spent set; the same token again is refused and writes nothing.
+pub fn spend(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    scope_id: &str,
+    message: &[u8],
+) -> Result<(), AppError> {
+    let mut input = scope_id.as_bytes().to_vec();
+    input.push(0);
+    input.extend_from_slice(message);
+    let hash = keys.keyed_hash("spent-token", &input);
+    if insert_pair_once(conn, "spent_tokens", "token_hash", scope_id, &hash)? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "this token was already used: each token counts once".into(),
+        ))
+    }
+}
+
+pub fn count_spent(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+    spent_tokens::table
+        .filter(spent_tokens::scope_id.eq(scope_id))
+        .count()
+        .get_result(conn)
+}
+
+/// At close: the private key is destroyed and who was issued a token is forgotten (G3).
+/// Returns how many tokens had been issued, the only trace that remains.
+pub fn close_scope(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+    let issued = count_issued(conn, scope_id)?;
+    diesel::update(signing_keys::table.find(scope_id))
+        .set(signing_keys::secret_der.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(issuances::table.filter(issuances::scope_id.eq(scope_id))).execute(conn)?;
+    // The spent set is rewritten too, so its physical order says nothing of redemption order.
+    let mut spent: Vec<String> = spent_tokens::table
+        .filter(spent_tokens::scope_id.eq(scope_id))
+        .select(spent_tokens::token_hash)
+        .load(conn)?;
+    diesel::delete(spent_tokens::table.filter(spent_tokens::scope_id.eq(scope_id)))
+        .execute(conn)?;
+    {
+        use rand::seq::SliceRandom;
+        spent.shuffle(&mut rand::rng());
+    }
+    for h in spent {
+        diesel::insert_into(spent_tokens::table)
+            .values((
+                spent_tokens::scope_id.eq(scope_id),
+                spent_tokens::token_hash.eq(h),
+            ))
+            .execute(conn)?;
+    }
+    Ok(issued)
+}

@@ -1,0 +1,118 @@
+// The member's answer form, blinded route. The page works without this script (the
+// confidential route); with it, the browser gets an unlinkable token and submits the
+// answers anonymously with it.
+import { canBlind, obtainToken, postJson } from './token.js';
+
+const form = document.getElementById('answer');
+const protection = document.getElementById('protection');
+const slot = document.getElementById('warning-slot');
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c);
+  return e;
+}
+
+// What in free text could identify someone: emails, phone numbers, @handles, roster names.
+function identifying(text, names) {
+  const found = new Set();
+  if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)) found.add('an email address');
+  if (/(^|\s)@[\w.-]+/.test(text)) found.add('a handle');
+  if (/(\+?\d[\d\s().-]{5,}\d)/.test(text) && text.replace(/\D/g, '').length >= 7) found.add('a phone number');
+  const lower = text.toLowerCase();
+  for (const name of names) {
+    for (const part of [name.toLowerCase().trim(), name.toLowerCase().trim().split(/\s+/)[0]]) {
+      if (part.length < 3) continue;
+      const re = new RegExp(`(^|[^\\p{L}\\p{N}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u');
+      if (re.test(lower)) { found.add(`a name from the roster (${name})`); break; }
+    }
+  }
+  return [...found];
+}
+
+function collect() {
+  const answers = [];
+  const seen = new Set();
+  for (const input of form.elements) {
+    if (!input.name || !input.name.startsWith('q_') || seen.has(input.name)) continue;
+    if (input.type === 'radio') {
+      const checked = form.querySelector(`input[name="${CSS.escape(input.name)}"]:checked`);
+      seen.add(input.name);
+      if (!checked) continue;
+      const n = Number(checked.value);
+      answers.push({ question_id: input.name.slice(2), value: Number.isInteger(n) && checked.value.trim() !== '' && /^-?\d+$/.test(checked.value) ? n : checked.value });
+    } else if (input.value.trim() !== '') {
+      seen.add(input.name);
+      answers.push({ question_id: input.name.slice(2), value: input.value.trim() });
+    }
+  }
+  const comment = form.elements.comment ? form.elements.comment.value.trim() : '';
+  return { answers, comment: comment || null };
+}
+
+function showStored(stored) {
+  const main = document.getElementById('main');
+  const list = el('dl', { class: 'stored' });
+  for (const a of stored.answers) list.append(el('dt', {}, a.question), el('dd', {}, String(a.value)));
+  if (stored.comment) list.append(el('dt', {}, 'Comment'), el('dd', {}, stored.comment));
+  main.replaceChildren(
+    el('h1', { tabindex: '-1', id: 'done' }, 'Thank you: your answers are in'),
+    el('p', {}, 'This is exactly what Candor stored, and nothing else: no name, no time, no address.'),
+    list,
+    el('p', { class: 'muted' }, 'Route: unlinkable (blind token). Results appear to your team lead only after the round closes, and only if enough people answered.'),
+  );
+  document.getElementById('done').focus();
+}
+
+function showError(text) {
+  slot.replaceChildren(el('div', { class: 'notice bad', role: 'alert' }, el('p', {}, text)));
+}
+
+if (form && canBlind()) {
+  protection.className = 'notice good';
+  protection.replaceChildren(el('p', {}, el('strong', {}, 'Unlinkable route. '), protection.dataset.unlinkable));
+  let confirmed = false;
+  const names = JSON.parse(form.dataset.names || '[]');
+  const storeKey = `candor-token-${form.dataset.scope}`;
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = collect();
+    const text = [body.comment || '', ...body.answers.filter((a) => typeof a.value === 'string').map((a) => a.value)].join('\n');
+    const found = identifying(text, names);
+    if (found.length && !confirmed) {
+      const again = el('button', { type: 'submit' }, 'Submit anyway');
+      slot.replaceChildren(el('div', { class: 'notice warn', role: 'alert' },
+        el('p', {}, el('strong', {}, 'Your text may identify someone: '), found.join(', '), '.'),
+        el('p', {}, 'Edit it, or submit anyway. Candor cannot spot everything: a role only one person holds identifies as surely as a name.'),
+        again));
+      confirmed = true;
+      again.focus();
+      return;
+    }
+    const button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    try {
+      // A token already obtained but not yet spent (a network failure last time) is reused:
+      // the member is issued only one.
+      let token = JSON.parse(localStorage.getItem(storeKey) || 'null');
+      if (!token) {
+        token = await obtainToken(form, form.elements.invite.value);
+        localStorage.setItem(storeKey, JSON.stringify(token));
+      }
+      const res = await postJson(form.dataset.answersUrl, { token, answers: body.answers, comment: body.comment });
+      if (res.status === 201) {
+        localStorage.removeItem(storeKey);
+        showStored(res.data.stored);
+        return;
+      }
+      if (res.status === 409 || res.status === 410 || res.status === 403) localStorage.removeItem(storeKey);
+      showError((res.data && res.data.detail) || `Not stored (${res.status}).`);
+    } catch (err) {
+      showError(err.status === 409 ? 'You have already taken part in this round.' : `Not stored: ${err.message}`);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+}
