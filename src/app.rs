@@ -124,6 +124,7 @@ asset!(
     "text/javascript; charset=utf-8"
 );
 asset!(pulse_js, "js/pulse.js", "text/javascript; charset=utf-8");
+asset!(account_js, "js/account.js", "text/javascript; charset=utf-8");
 
 /// The whole application: middleware, shared state and every feature's routes.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -148,6 +149,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/static/js/token.js", web::get().to(token_js))
             .route("/static/js/participate.js", web::get().to(participate_js))
             .route("/static/js/pulse.js", web::get().to(pulse_js))
+            .route("/static/js/account.js", web::get().to(account_js))
             .service(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(crate::openapi::document))
@@ -156,12 +158,14 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(crate::tokens::routes::configure_api)
                     .configure(crate::pulse::routes::configure_api)
                     .configure(crate::members::routes::configure_api)
+                    .configure(crate::reviews::routes::configure_api)
                     .default_service(web::to(not_found)),
             )
             .configure(crate::auth::routes::configure)
             .configure(crate::teams::routes::configure)
             .configure(crate::pulse::routes::configure)
             .configure(crate::members::routes::configure)
+            .configure(crate::reviews::routes::configure)
             .default_service(web::to(not_found));
     }
 }

@@ -12,6 +12,7 @@ pub mod members;
 pub mod openapi;
 pub mod privacy;
 pub mod pulse;
+pub mod reviews;
 pub mod secret;
 pub mod teams;
 pub mod tokens;

@@ -1,0 +1,285 @@
+// The pre-review account form, in the writer's browser.
+//
+// With WebCrypto it takes the unlinkable way: blind a token (token.js), then send the
+// account with it, no cookie, to the accounts endpoint, and show the receipt once. Without
+// it the form posts to the confidential fallback as plain HTML would. Either way drafts stay
+// in this browser (localStorage), never on the server, and before sending the page looks for
+// emails, phone numbers and @handles and asks the writer to check them.
+import { canBlind, obtainToken, postJson } from './token.js';
+
+const FIELDS = [
+  ['expected', 'What I expected to happen'],
+  ['surprised', 'What surprised me'],
+  ['hard', 'What made it hard'],
+  ['helped', 'What would have helped'],
+  ['other', 'Anything else'],
+];
+const MAX_ROWS = 50;
+
+// What the page can spot. Names of people, and roles only one person holds, it cannot: the
+// help text says so.
+const PATTERNS = [
+  ['an email address', /[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[A-Za-z]{2,}/g],
+  ['a phone number', /(?:\+\d[\d\s().-]{6,}\d|\b\d[\d\s().-]{7,}\d\b)/g],
+  ['a handle', /(?:^|[^\w@.])(@[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_])/g],
+];
+
+const store = {
+  get(key) {
+    try { const v = localStorage.getItem(key); return v ? JSON.parse(v) : null; } catch (_) { return null; }
+  },
+  set(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch (_) { return false; }
+  },
+  remove(key) {
+    try { localStorage.removeItem(key); } catch (_) { /* nothing stored */ }
+  },
+};
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') node.className = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+function withBreaks(text) {
+  const out = [];
+  text.split('\n').forEach((line, i) => { if (i) out.push(el('br')); out.push(line); });
+  return out;
+}
+
+// The account as the writer and the facilitator see it (mirrors the server's rendering).
+export function renderAccount(account) {
+  const box = el('div', { class: 'card' });
+  if (account.timeline && account.timeline.length) {
+    box.append(el('h4', {}, 'Timeline'));
+    const body = el('tbody');
+    for (const e of account.timeline) {
+      body.append(el('tr', {}, el('td', {}, e.time || '-'), el('td', {}, ...withBreaks(e.text))));
+    }
+    box.append(el('div', { class: 'scroll' }, el('table', {},
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Time'), el('th', { scope: 'col' }, 'What I saw or did'))), body)));
+  }
+  for (const [name, heading] of FIELDS) {
+    if (account[name]) box.append(el('h4', {}, heading), el('p', {}, ...withBreaks(account[name])));
+  }
+  for (const add of account.additions || []) {
+    box.append(el('h4', {}, 'Added later by the writer'), el('p', {}, ...withBreaks(add)));
+  }
+  return box;
+}
+
+// Identifying details in the account's text: a list of {kind, text}, each once.
+export function scan(account) {
+  const texts = [];
+  for (const e of account.timeline || []) texts.push(e.text);
+  for (const [name] of FIELDS) if (account[name]) texts.push(account[name]);
+  const found = new Map();
+  for (const t of texts) {
+    for (const [kind, re] of PATTERNS) {
+      for (const m of t.matchAll(re)) {
+        const hit = (m[1] || m[0]).trim();
+        if (hit && !found.has(hit)) found.set(hit, kind);
+      }
+    }
+  }
+  return [...found].map(([text, kind]) => ({ kind, text }));
+}
+
+function init(form) {
+  const id = form.dataset.reviewId;
+  const draftKey = `candor:review:${id}:draft`;
+  const tokenKey = `candor:review:${id}:token`;
+  const invite = form.elements.invite.value;
+  const rows = document.getElementById('timeline-rows');
+  const addBtn = document.getElementById('add-row');
+  const discardBtn = document.getElementById('discard-draft');
+  const submitBtn = document.getElementById('submit-account');
+  const status = document.getElementById('status');
+  const warnBox = document.getElementById('identifying');
+  const blind = canBlind();
+  let confirmed = false;
+
+  const say = (text, kind) => {
+    status.replaceChildren(text ? el('div', { class: `notice ${kind || ''}`.trim() }, el('p', {}, text)) : '');
+  };
+
+  if (blind) {
+    document.getElementById('protection').replaceWith(el('div', { id: 'protection', class: 'notice good', role: 'status' },
+      el('p', {}, el('strong', {}, 'This browser will use the unlinkable way.'),
+        ' It blinds a token here, the server signs it without seeing it, and your account is sent with the token alone: ' +
+        'no cookie, nothing that says which invite it came from.')));
+  }
+
+  // ---- timeline rows
+  const blankRow = rows.querySelector('.timeline-row').cloneNode(true);
+  for (const input of blankRow.querySelectorAll('input, textarea')) input.value = '';
+  const addRow = () => {
+    if (rows.children.length >= MAX_ROWS) return null;
+    const row = blankRow.cloneNode(true);
+    rows.append(row);
+    addBtn.disabled = rows.children.length >= MAX_ROWS;
+    return row;
+  };
+  addBtn.hidden = false;
+  addBtn.addEventListener('click', () => { const r = addRow(); if (r) r.querySelector('input').focus(); });
+
+  // ---- drafts: in this browser only
+  const rawRows = () => [...rows.querySelectorAll('.timeline-row')].map((row) => [
+    row.querySelector('[name=timeline_time]').value, row.querySelector('[name=timeline_text]').value]);
+  const saveDraft = () => {
+    const draft = { timeline: rawRows() };
+    for (const [name] of FIELDS) draft[name] = form.elements[name].value;
+    store.set(draftKey, draft);
+    discardBtn.hidden = false;
+  };
+  const draft = store.get(draftKey);
+  if (draft) {
+    const saved = Array.isArray(draft.timeline) ? draft.timeline.slice(0, MAX_ROWS) : [];
+    while (rows.children.length < saved.length) addRow();
+    const els = [...rows.querySelectorAll('.timeline-row')];
+    saved.forEach(([t, x], i) => {
+      els[i].querySelector('[name=timeline_time]').value = t || '';
+      els[i].querySelector('[name=timeline_text]').value = x || '';
+    });
+    for (const [name] of FIELDS) if (typeof draft[name] === 'string') form.elements[name].value = draft[name];
+    discardBtn.hidden = false;
+    say('Your draft from earlier in this browser is back.', '');
+  }
+  form.addEventListener('input', () => {
+    saveDraft();
+    if (confirmed || !warnBox.hidden) { confirmed = false; warnBox.hidden = true; }
+  });
+  discardBtn.addEventListener('click', () => {
+    store.remove(draftKey);
+    for (const input of form.querySelectorAll('textarea, input[type=time]')) input.value = '';
+    discardBtn.hidden = true;
+    say('The draft is deleted from this browser.', '');
+  });
+
+  if (form.dataset.issued === 'true' && !store.get(tokenKey)) {
+    submitBtn.disabled = true;
+    say('You have already written your account for this review. Use your receipt on the follow-ups page to read questions or add to it.', 'warn');
+  } else if (store.get(tokenKey)) {
+    say('An earlier attempt in this browser got its token but did not finish. Submitting sends your account with that token.', 'warn');
+  }
+
+  // ---- the account as JSON, as the API takes it
+  const collect = () => {
+    const timeline = [];
+    for (const [time, text] of rawRows()) {
+      if (!time.trim() && !text.trim()) continue;
+      const entry = { text };
+      if (time.trim()) entry.time = time.trim();
+      timeline.push(entry);
+    }
+    const account = { timeline };
+    for (const [name] of FIELDS) if (form.elements[name].value.trim()) account[name] = form.elements[name].value;
+    return account;
+  };
+
+  const warn = (found) => {
+    const list = el('ul', {}, ...found.map((f) => el('li', {}, `${f.kind}: `, el('code', {}, f.text))));
+    const again = el('button', { type: 'button' }, 'Submit anyway');
+    const edit = el('button', { type: 'button', class: 'secondary' }, 'Let me edit it');
+    again.addEventListener('click', () => { confirmed = true; warnBox.hidden = true; form.requestSubmit(); });
+    edit.addEventListener('click', () => { warnBox.hidden = true; form.querySelector('textarea').focus(); });
+    warnBox.replaceChildren(el('div', { class: 'notice warn', role: 'alert' },
+      el('p', {}, el('strong', {}, 'Check these before you send:'), ' they could point at you or at someone else.'),
+      list,
+      el('p', {}, 'Names of people, and roles only one person holds, the page cannot spot: look for those too.'),
+      el('p', {}, again, ' ', edit)));
+    warnBox.hidden = false;
+    again.focus();
+  };
+
+  const showReceipt = (data) => {
+    const copy = el('button', { type: 'button', class: 'secondary small' }, 'Copy');
+    copy.addEventListener('click', async () => {
+      try { await navigator.clipboard.writeText(data.receipt); copy.textContent = 'Copied'; } catch (_) { copy.textContent = 'Select it and copy'; }
+    });
+    const heading = el('h2', { tabindex: '-1' }, 'Your account is stored');
+    const done = el('div', { id: 'result' }, heading,
+      el('div', { class: 'notice good' },
+        el('p', {}, 'Your receipt. ', el('strong', {}, 'Write it down or copy it now: it is shown only this once'), ' and nobody can recover it.'),
+        el('p', {}, el('code', { class: 'receipt', id: 'receipt' }, data.receipt), ' ', copy),
+        el('p', {}, 'With it you can come back at ', el('a', { href: '/p/followups' }, 'your follow-ups page'),
+          ' to read the facilitator\'s questions, answer them and add to your account. Keep it to yourself: whoever holds it can read your account.')),
+      el('h3', {}, 'What was stored'),
+      el('p', {}, 'Exactly this, with no name, no time and no link to your invite:'),
+      renderAccount(data.stored));
+    document.getElementById('result')?.remove();
+    form.replaceWith(done);
+    heading.focus();
+  };
+
+  const send = async (account) => {
+    submitBtn.disabled = true;
+    try {
+      let token = store.get(tokenKey);
+      if (!token) {
+        say('Getting your token…', '');
+        try {
+          token = await obtainToken(form, invite);
+        } catch (e) {
+          if (e.status === 409) throw new Error('This invite already got its token for this review: you have written your account already. Use your receipt on the follow-ups page.');
+          throw e;
+        }
+        // Kept before the account is sent, so a failed send can be retried without a second token.
+        store.set(tokenKey, token);
+      }
+      say('Sending your account…', '');
+      const res = await postJson(form.dataset.accountsUrl, { token, account });
+      if (res.status === 201) {
+        store.remove(tokenKey);
+        store.remove(draftKey);
+        showReceipt(res.data);
+        return;
+      }
+      const detail = (res.data && res.data.detail) || `The server answered ${res.status}.`;
+      if (res.status === 422) {
+        say(`Nothing was stored: ${detail} Your token is kept; fix this and submit again.`, 'bad');
+      } else if (res.status === 409) {
+        store.remove(tokenKey);
+        say('This token was already used: an earlier attempt may have stored your account without showing its receipt. Nothing more was stored.', 'bad');
+      } else if (res.status === 403 || res.status === 410 || res.status === 404) {
+        store.remove(tokenKey);
+        say(`Nothing was stored: ${detail}`, 'bad');
+      } else {
+        say(`Nothing was stored: ${detail} Your draft and token are kept; try again.`, 'bad');
+      }
+    } catch (e) {
+      say(`${e.message || 'The network failed.'} Your draft is kept in this browser; try again.`, 'bad');
+    } finally {
+      submitBtn.disabled = false;
+    }
+  };
+
+  form.addEventListener('submit', (ev) => {
+    const account = collect();
+    const found = scan(account);
+    if (found.length && !confirmed) {
+      ev.preventDefault();
+      warn(found);
+      return;
+    }
+    confirmed = false;
+    if (!blind) {
+      // The confidential fallback: the browser posts the form itself. The receipt page
+      // clears the draft once the server has stored the account.
+      return;
+    }
+    ev.preventDefault();
+    send(account);
+  });
+}
+
+const form = document.getElementById('account-form');
+if (form) init(form);
+
+// The fallback's receipt page: the account is stored, so its draft goes.
+const stored = document.getElementById('draft-done');
+if (stored) store.remove(`candor:review:${stored.dataset.reviewId}:draft`);
