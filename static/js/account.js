@@ -20,9 +20,18 @@ const MAX_ROWS = 50;
 // help text says so.
 const PATTERNS = [
   ['an email address', /[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[A-Za-z]{2,}/g],
-  ['a phone number', /(?:\+\d[\d\s().-]{6,}\d|\b\d[\d\s().-]{7,}\d\b)/g],
+  ['a phone number', /(?:\+\d[\d\s().-]{6,}\d|\b\d[\d\s().-]{5,}\d\b)/g],
   ['a handle', /(?:^|[^\w@.])(@[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_])/g],
 ];
+
+// A run of digits is a phone number when it has at least seven digits and is not a date
+// (2026-11-20), a dotted address or version (10.0.0.12), or a time range (09:40-10:15).
+function looksLikePhone(hit) {
+  const digits = hit.replace(/\D/g, '').length;
+  if (digits < 7 || digits > 15) return false;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(hit) || /^[\d.]+$/.test(hit)) return false;
+  return true;
+}
 
 const store = {
   get(key) {
@@ -82,6 +91,7 @@ export function scan(account) {
     for (const [kind, re] of PATTERNS) {
       for (const m of t.matchAll(re)) {
         const hit = (m[1] || m[0]).trim();
+        if (kind === 'a phone number' && !looksLikePhone(hit)) continue;
         if (hit && !found.has(hit)) found.set(hit, kind);
       }
     }
@@ -277,9 +287,10 @@ function init(form) {
   });
 }
 
-const form = document.getElementById('account-form');
-if (form) init(form);
-
-// The fallback's receipt page: the account is stored, so its draft goes.
-const stored = document.getElementById('draft-done');
-if (stored) store.remove(`candor:review:${stored.dataset.reviewId}:draft`);
+if (typeof document !== 'undefined') {
+  const form = document.getElementById('account-form');
+  if (form) init(form);
+  // The fallback's receipt page: the account is stored, so its draft goes.
+  const stored = document.getElementById('draft-done');
+  if (stored) store.remove(`candor:review:${stored.dataset.reviewId}:draft`);
+}
