@@ -1133,3 +1133,57 @@ fn anonymous_review_routes_set_no_cookie_and_ignore_one_sent() {
     assert_eq!(res.status(), 201);
     assert!(res.headers().get("set-cookie").is_none());
 }
+
+#[test]
+fn a_close_racing_submissions_keeps_exactly_the_accounts_it_accepted() {
+    let app = TestApp::spawn();
+    let api = facilitator(&app);
+    let names: Vec<String> = (0..12).map(|i| format!("m{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let r = open_review(&api, &refs, 3);
+    let tokens: Vec<Value> = r
+        .people
+        .iter()
+        .map(|(_, inv)| token(&app, &r, inv))
+        .collect();
+    let url = format!("{}/api/v1/reviews/{}/accounts", app.base, r.id);
+    let handles: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (url, body) = (url.clone(), account(&format!("r{i}")));
+            std::thread::spawn(move || {
+                let res = reqwest::blocking::Client::new()
+                    .post(url)
+                    .json(&json!({ "token": t, "account": body }))
+                    .send()
+                    .unwrap();
+                let status = res.status().as_u16();
+                let body: Value = res.json().unwrap_or(Value::Null);
+                (status, body["receipt"].as_str().map(str::to_owned))
+            })
+        })
+        .collect();
+    let closed = api.post(&format!("/reviews/{}/close", r.id), &json!({}));
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    let outcomes: Vec<(u16, Option<String>)> =
+        handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(
+        outcomes.iter().all(|(s, _)| *s == 201 || *s == 410),
+        "{outcomes:?}"
+    );
+    let accepted: Vec<&String> = outcomes.iter().filter_map(|(_, r)| r.as_ref()).collect();
+    let state = accounts(&api, &r);
+    assert_eq!(state["received"].as_u64().unwrap() as usize, accepted.len());
+    assert_eq!(
+        state["accounts"].as_array().map_or(0, Vec::len),
+        accepted.len()
+    );
+    // Every accepted account survived the rewrite with its receipt.
+    for receipt in accepted {
+        let mine = app
+            .anon_api()
+            .post("/followups", &json!({ "receipt": receipt }));
+        assert_eq!(mine.status, 200, "{}", mine.text);
+    }
+}
