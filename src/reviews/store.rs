@@ -499,8 +499,31 @@ fn receipt_window(conn: &mut DbConnection, keys: &Keys) -> QueryResult<Option<Re
         .and_then(|(failures, ends)| ends.map(|ends| ReceiptWindow { failures, ends })))
 }
 
+/// Holds the budget's row for the rest of the transaction on PostgreSQL, so concurrent wrong
+/// receipts are all counted (no lost update) and none can slip past a spent budget. The row
+/// is created first if missing, without a unique-violation error. SQLite's single writer
+/// already serialises lookups.
+fn lock_receipt_budget(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(c) => {
+            diesel::sql_query(
+                "INSERT INTO throttles (key_hash, failures, locked_until) VALUES ($1, 0, NULL) \
+                 ON CONFLICT (key_hash) DO NOTHING",
+            )
+            .bind::<Text, _>(key)
+            .execute(c)?;
+            diesel::sql_query("SELECT key_hash FROM throttles WHERE key_hash = $1 FOR UPDATE")
+                .bind::<Text, _>(key)
+                .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Refuses every receipt lookup while the instance's budget of wrong receipts is spent.
 pub fn check_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> Result<(), AppError> {
+    lock_receipt_budget(conn, &throttle_key(keys))?;
     match receipt_wait(receipt_window(conn, keys)?, now()) {
         Some(retry_after) => Err(AppError::TooManyAttempts { retry_after }),
         None => Ok(()),
