@@ -392,9 +392,9 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
                         @for i in 0..rows {
                             @let (t, text) = v.draft.timeline.get(i).unwrap_or(&empty);
                             div.timeline-row.field {
-                                label { "Time " span.opt { "(optional)" }
+                                label { "Time of day" span.opt { " (optional)" } br;
                                     input type="time" name="timeline_time" value=(t) aria-describedby="timeline-hint"; }
-                                label { "What happened"
+                                label { "What you saw or did" br;
                                     textarea name="timeline_text" rows="2" maxlength=(MAX_ENTRY_CHARS) { (text) } }
                             }
                         }
