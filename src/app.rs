@@ -19,6 +19,7 @@ pub struct AppState {
     pub settings: Settings,
     pub hasher: Hasher,
     pub key_cache: crate::tokens::KeyCache,
+    pub metrics: std::sync::Arc<crate::metrics::Cache>,
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -124,7 +125,11 @@ asset!(
     "text/javascript; charset=utf-8"
 );
 asset!(pulse_js, "js/pulse.js", "text/javascript; charset=utf-8");
-asset!(account_js, "js/account.js", "text/javascript; charset=utf-8");
+asset!(
+    account_js,
+    "js/account.js",
+    "text/javascript; charset=utf-8"
+);
 
 /// The whole application: middleware, shared state and every feature's routes.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -158,6 +163,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(crate::tokens::routes::configure_api)
                     .configure(crate::pulse::routes::configure_api)
                     .configure(crate::members::routes::configure_api)
+                    .configure(crate::metrics::routes::configure_api)
                     .configure(crate::reviews::routes::configure_api)
                     .default_service(web::to(not_found)),
             )
@@ -165,6 +171,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::teams::routes::configure)
             .configure(crate::pulse::routes::configure)
             .configure(crate::members::routes::configure)
+            .configure(crate::metrics::routes::configure)
             .configure(crate::reviews::routes::configure)
             .default_service(web::to(not_found));
     }

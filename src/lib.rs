@@ -9,6 +9,7 @@ pub mod disclosure;
 pub mod error;
 pub mod html;
 pub mod members;
+pub mod metrics;
 pub mod openapi;
 pub mod privacy;
 pub mod pulse;
@@ -53,6 +54,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         settings,
         hasher,
         key_cache: Default::default(),
+        metrics: Default::default(),
     })
 }
 

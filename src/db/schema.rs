@@ -289,3 +289,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     followups,
     staff_users
 );
+
+diesel::table! {
+    team_groups (id) {
+        id -> Text,
+        name -> Text,
+        name_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_teams (id) {
+        id -> Text,
+        group_id -> Text,
+        team_id -> Text,
+        added_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(group_teams -> team_groups (group_id));
+diesel::allow_tables_to_appear_in_same_query!(team_groups, group_teams, teams);
+
+diesel::allow_tables_to_appear_in_same_query!(reviews, signing_keys);

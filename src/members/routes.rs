@@ -56,6 +56,23 @@ fn open_for(
             Some(questions),
         ));
     }
+    for (id, title) in crate::reviews::store::open_for_member(c, &member.id)? {
+        let Some(k) = key_rows.iter().find(|k| k.scope_id == id) else {
+            continue;
+        };
+        let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
+        let fingerprint = key.fingerprint.clone();
+        out.push((
+            OpenItem {
+                kind: "review",
+                id,
+                title,
+                fingerprint,
+            },
+            key,
+            None,
+        ));
+    }
     Ok(out)
 }
 
@@ -101,17 +118,23 @@ async fn api_participate(
 }
 
 fn transparency_data(c: &mut DbConnection, floor: u16) -> Result<pages::Transparency, AppError> {
-    use crate::db::schema::{rounds, signing_keys};
+    use crate::db::schema::{reviews, rounds, signing_keys};
     use diesel::prelude::*;
     let open: Vec<(String, String)> = rounds::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(rounds::id)))
         .filter(rounds::status.eq("open"))
         .select((rounds::title, signing_keys::fingerprint))
         .load(c)?;
-    let keys: Vec<(String, String, &'static str)> = open
+    let mut keys: Vec<(String, String, &'static str)> = open
         .into_iter()
         .map(|(t, f)| (t, f, "pulse round"))
         .collect();
+    let reviews_open: Vec<(String, String)> = reviews::table
+        .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(reviews::id)))
+        .filter(reviews::status.eq(crate::reviews::store::OPEN))
+        .select((reviews::title, signing_keys::fingerprint))
+        .load(c)?;
+    keys.extend(reviews_open.into_iter().map(|(t, f)| (t, f, "review")));
     Ok(pages::Transparency { floor, keys })
 }
 

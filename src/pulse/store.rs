@@ -452,6 +452,7 @@ pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, 
             rounds::issued.eq(Some(issued as i32)),
         ))
         .execute(conn)?;
+    crate::metrics::store::bump_version(conn)?;
     Ok(find_round(conn, round_id)?)
 }
 

@@ -5,56 +5,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-struct Round {
-    id: String,
-    key: Value,
-    questions: Vec<Value>,
-}
-
-fn open_round(api: &Api, team: &str) -> Round {
-    let r = api.post(
-        &format!("/teams/{team}/rounds"),
-        &json!({ "template": "psychological-safety" }),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    let j = r.json();
-    assert_eq!(j["status"], "open");
-    Round {
-        id: j["id"].as_str().unwrap().into(),
-        key: j["key"].clone(),
-        questions: j["questions"].as_array().unwrap().clone(),
-    }
-}
-
-/// Answers for the seven psychological-safety items in order, then eNPS.
-fn answers(r: &Round, ps: [i64; 7], enps: Option<i64>) -> Vec<Value> {
-    let mut out: Vec<Value> = r
-        .questions
-        .iter()
-        .take(7)
-        .zip(ps)
-        .map(|(q, v)| json!({ "question_id": q["id"], "value": v }))
-        .collect();
-    if let Some(e) = enps {
-        out.push(json!({ "question_id": r.questions[7]["id"], "value": e }));
-    }
-    out
-}
-
-fn submit(
-    app: &TestApp,
-    r: &Round,
-    invite: &str,
-    body_answers: Vec<Value>,
-    comment: Option<&str>,
-) -> Reply {
-    let token = member_token(app, "rounds", &r.id, invite, &r.key).expect("token issued");
-    app.anon_api().post(
-        &format!("/rounds/{}/answers", r.id),
-        &json!({ "token": token, "answers": body_answers, "comment": comment }),
-    )
-}
-
 fn admin_api(app: &TestApp) -> Api {
     app.admin();
     app.api(&app.token_for(ADMIN_EMAIL))

@@ -1,0 +1,2 @@
+DROP TABLE group_teams;
+DROP TABLE team_groups;

@@ -1,0 +1,37 @@
+//! Culture metrics for leaders: heat maps, trends and rollups over stored aggregates.
+pub mod model;
+pub mod pages;
+pub mod routes;
+pub mod store;
+
+use std::sync::{Arc, Mutex};
+
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+/// The last computed snapshot and the version stamp it was computed at. Building one reads
+/// every closed round's aggregate and runs the suppression; views then only read it, so a
+/// page costs the same at ten thousand answers as at ten million.
+#[derive(Default)]
+pub struct Cache {
+    last: Mutex<Option<(String, Arc<model::Snapshot>)>>,
+}
+
+impl Cache {
+    pub fn snapshot(&self, conn: &mut DbConnection) -> Result<Arc<model::Snapshot>, AppError> {
+        let version = store::version(conn)?;
+        if let Some((v, s)) = self.last.lock().ok().and_then(|l| l.clone()) {
+            if v == version {
+                return Ok(s);
+            }
+        }
+        let snap = Arc::new(model::Snapshot::build(
+            store::load_atoms(conn)?,
+            store::load_groups(conn)?,
+        ));
+        if let Ok(mut l) = self.last.lock() {
+            *l = Some((version, snap.clone()));
+        }
+        Ok(snap)
+    }
+}

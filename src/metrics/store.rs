@@ -1,0 +1,183 @@
+//! Queries for culture metrics: closed rounds' stored aggregates, frozen rosters and groups.
+//! Never reads responses.
+
+use diesel::prelude::*;
+
+use super::model::{Atom, GroupDef, Membership};
+use crate::auth::model::StaffUser;
+use crate::db::schema::{eligibility, group_teams, rounds, team_groups};
+use crate::db::{is_unique_violation, DbConnection};
+use crate::error::{AppError, FieldError};
+use crate::secret::{new_id, now};
+
+/// Every closed round that has a stored aggregate, as atoms.
+pub fn load_atoms(conn: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
+    type Row = (
+        String,
+        String,
+        time::PrimitiveDateTime,
+        Option<time::Date>,
+        i32,
+    );
+    let rows: Vec<Row> = rounds::table
+        .filter(rounds::status.eq("closed"))
+        .select((
+            rounds::id,
+            rounds::team_id,
+            rounds::opens_at,
+            rounds::closed_on,
+            rounds::threshold,
+        ))
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let aggs = crate::pulse::store::find_aggregates(conn, &ids)?;
+    let mut rosters: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let pairs: Vec<(String, String)> = eligibility::table
+            .filter(eligibility::scope_id.eq_any(chunk))
+            .select((eligibility::scope_id, eligibility::member_id))
+            .load(conn)?;
+        for (s, m) in pairs {
+            rosters.entry(s).or_default().push(m);
+        }
+    }
+    let by_id: std::collections::HashMap<&str, &crate::pulse::model::Aggregate> =
+        aggs.iter().map(|(id, a)| (id.as_str(), a)).collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, team, opens, closed, threshold)| {
+            let agg = by_id.get(id.as_str())?;
+            let roster = rosters.remove(&id).unwrap_or_default();
+            Some(Atom::from_aggregate(
+                &team,
+                &id,
+                opens,
+                closed?,
+                i64::from(threshold),
+                agg,
+                roster,
+            ))
+        })
+        .collect())
+}
+
+pub fn load_groups(conn: &mut DbConnection) -> QueryResult<Vec<GroupDef>> {
+    let groups: Vec<(String, String)> = team_groups::table
+        .order(team_groups::name_key)
+        .select((team_groups::id, team_groups::name))
+        .load(conn)?;
+    type M = (
+        String,
+        String,
+        time::PrimitiveDateTime,
+        Option<time::PrimitiveDateTime>,
+    );
+    let members: Vec<M> = group_teams::table
+        .select((
+            group_teams::group_id,
+            group_teams::team_id,
+            group_teams::added_at,
+            group_teams::removed_at,
+        ))
+        .order(group_teams::added_at)
+        .load(conn)?;
+    Ok(groups
+        .into_iter()
+        .map(|(id, name)| {
+            let members = members
+                .iter()
+                .filter(|m| m.0 == id)
+                .map(|m| Membership {
+                    team_id: m.1.clone(),
+                    added_at: m.2,
+                    removed_at: m.3,
+                })
+                .collect();
+            GroupDef { id, name, members }
+        })
+        .collect())
+}
+
+pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<String, AppError> {
+    let id = new_id();
+    match diesel::insert_into(team_groups::table)
+        .values((
+            team_groups::id.eq(&id),
+            team_groups::name.eq(name),
+            team_groups::name_key.eq(key),
+            team_groups::created_at.eq(now()),
+        ))
+        .execute(conn)
+    {
+        Ok(_) => Ok(id),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Invalid(vec![FieldError::new(
+            "name",
+            "A group with this name already exists.",
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds a team from now on: the group covers only the team's rounds opened from now.
+pub fn add_team(conn: &mut DbConnection, group_id: &str, team_id: &str) -> Result<(), AppError> {
+    let current: i64 = group_teams::table
+        .filter(group_teams::group_id.eq(group_id))
+        .filter(group_teams::team_id.eq(team_id))
+        .filter(group_teams::removed_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if current > 0 {
+        return Err(AppError::invalid(
+            "team",
+            "This team is already in the group.",
+        ));
+    }
+    diesel::insert_into(group_teams::table)
+        .values((
+            group_teams::id.eq(new_id()),
+            group_teams::group_id.eq(group_id),
+            group_teams::team_id.eq(team_id),
+            group_teams::added_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a team from now on; its earlier rounds stay in the group's earlier figures.
+pub fn remove_team(conn: &mut DbConnection, group_id: &str, team_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        group_teams::table
+            .filter(group_teams::group_id.eq(group_id))
+            .filter(group_teams::team_id.eq(team_id))
+            .filter(group_teams::removed_at.is_null()),
+    )
+    .set(group_teams::removed_at.eq(Some(now())))
+    .execute(conn)
+}
+
+/// Teams a staff member may see metrics of; `None` means all (admins).
+pub fn visible_teams(
+    conn: &mut DbConnection,
+    user: &StaffUser,
+) -> QueryResult<Option<Vec<String>>> {
+    if user.is_admin() {
+        return Ok(None);
+    }
+    Ok(Some(
+        crate::teams::store::list_teams_for(conn, user)?
+            .into_iter()
+            .map(|t| t.id)
+            .collect(),
+    ))
+}
+
+/// A stamp that changes whenever a figure could change (a round closes, a group changes),
+/// so every app process can keep its computed snapshot until then.
+pub fn version(conn: &mut DbConnection) -> QueryResult<String> {
+    Ok(crate::auth::store::get_setting(conn, "metrics_version")?.unwrap_or_default())
+}
+
+pub fn bump_version(conn: &mut DbConnection) -> QueryResult<usize> {
+    crate::auth::store::put_setting(conn, "metrics_version", &new_id())
+}
