@@ -36,6 +36,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Fill this instance with demo teams, a group and a year of monthly pulse rounds.
+    Demo {
+        /// Rounds per team, one a month.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]

@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod disclosure;
 pub mod error;
 pub mod html;
@@ -68,7 +69,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
         let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(30));
         loop {
             every.tick().await;
-            if let Err(e) = pulse::routes::tick(&ticking).await {
+            if let Err(e) = pulse::routes::periodic(&ticking).await {
                 tracing::warn!(target: "candor", error = %e, "periodic tick failed");
             }
         }

@@ -36,6 +36,15 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Token {
             command: TokenCommand::Create { email, label },
         } => token_create(settings, &email, &label),
+        Command::Demo { months } => {
+            let state = candor::build_state(settings)?;
+            let made = candor::demo::fill(&state, months).map_err(|e| e.to_string())?;
+            println!(
+                "demo data: {} teams, {} closed rounds, {} answers, and the group \"Engineering (demo)\"; sign in and open /metrics",
+                made.teams, made.rounds, made.answers
+            );
+            Ok(())
+        }
     }
 }
 

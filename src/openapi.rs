@@ -33,6 +33,29 @@ fn review_paths() -> Value {
     })
 }
 
+/// Pulse rounds, the member's entry and culture metrics (API.md, plus extensions).
+fn pulse_and_metrics_paths() -> Value {
+    json!({
+        "/teams/{team_id}/rounds": {
+            "post": op("Open a round now or at opens_at: {template: \"psychological-safety\", title?, opens_at?, closes_at?} -> 201 Round {id, team_id, status, questions: [{id, kind, text, min, max, reverse, required, options?}], key?}", false),
+            "get": op("A team's rounds, oldest first", false) },
+        "/teams/{team_id}/trend": { "get": op("[{round_id, closed_on, status: shown|suppressed, answered, score?}] over closed rounds", false) },
+        "/rounds/{round_id}": { "get": op("A round, its frozen questions and its key", false) },
+        "/rounds/{round_id}/close": { "post": op("Close: aggregates stored once, answers shuffled, key destroyed, who took part forgotten -> Round", false) },
+        "/rounds/{round_id}/results": { "get": op("{status: open|suppressed|shown, invited, answered, needed?, score?, spread?, agreement?, items?: [{question_id, text, kind, n, mean?, scored_mean?, distribution?, texts?, suppressed}], enps?, comments?, comment_count?}", false) },
+        "/rounds/{round_id}/tokens": { "post": op("Member: {invite, blinded_message} -> {blind_signature}; 409 the second time, 403 not on the frozen roster, 410 closed", true) },
+        "/rounds/{round_id}/answers": { "post": op("Member: {token: {message, randomizer, signature}, answers: [{question_id, value}], comment?} -> 201 {stored}; 409 token reused, 403 token invalid, 410 closed, 422 invalid answer (the token is not spent)", true) },
+        "/participate": { "post": op("Member: {invite} -> {open: [{kind: round|review, id, title, key: {n, e, fingerprint}, questions?}]}", true) },
+        "/transparency": { "get": op("Public: the threshold floor and the key fingerprint of everything open", true) },
+        "/metrics/heatmap": { "get": op("?period=latest|YYYY-Qn -> {period, teams: [{team_id, name, round_id?, status: shown|suppressed|none, answered?, invited?, score?, spread?, agreement?, items?: [{question_id, key, mean}], enps?, comment_rate?}], groups: [...]}", false) },
+        "/metrics/export.csv": { "get": op("?period= -> text/csv: exactly the heat map's aggregates", false) },
+        "/metrics/trends": { "get": op("{trends: [{name, kind, points: [{period, status, score?, answered?}], change?: {delta, standard_error, within_noise}}], bad_news}", false) },
+        "/metrics/groups": { "get": op("Groups of teams with dated memberships (admin)", false), "post": op("{name, team_ids?} -> 201 {id} (admin)", false) },
+        "/metrics/groups/{group_id}/teams": { "post": op("{team_id}: the team counts for the group from now on (admin)", false) },
+        "/metrics/groups/{group_id}/teams/{team_id}": { "delete": op("The team stops counting for the group from now on (admin)", false) },
+    })
+}
+
 pub fn spec() -> Value {
     let mut paths = json!({
         "/login": { "post": op("Sign in; returns a session cookie and the CSRF token for cookie-authenticated writes", true) },
@@ -47,8 +70,10 @@ pub fn spec() -> Value {
         "/teams/{team_id}/members/{member_id}/invite": { "post": op("Give a member a new invite link; the old one stops working", false) },
         "/teams/{team_id}/invites": { "get": op("Each member's personal invite link", false) },
     });
-    if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), review_paths()) {
-        all.extend(more);
+    for more in [review_paths(), pulse_and_metrics_paths()] {
+        if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     json!({
         "openapi": "3.1.0",

@@ -225,6 +225,14 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Everything that happens on the clock: rounds opening and closing, and the retention of
+/// review text. Runs every 30 seconds in each app process; each step is idempotent.
+pub async fn periodic(state: &AppState) -> Result<(), AppError> {
+    tick(state).await?;
+    state.db.write(|c| Ok(crate::reviews::store::apply_retention(c, crate::secret::now().date())?)).await?;
+    Ok(())
+}
+
 fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResults, AppError> {
     let agg = if r.is_closed() {
         store::find_aggregate(c, &r.id)?

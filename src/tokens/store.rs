@@ -67,6 +67,11 @@ pub fn is_eligible(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> 
     .get_result(conn)
 }
 
+/// Members on a scope's frozen roster.
+pub fn eligible_members(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Vec<String>> {
+    eligibility::table.filter(eligibility::scope_id.eq(scope_id)).select(eligibility::member_id).load(conn)
+}
+
 pub fn count_eligible(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
     eligibility::table
         .filter(eligibility::scope_id.eq(scope_id))

@@ -1,0 +1,128 @@
+//! `candor demo`: fills a fresh instance with teams, a group and a year of monthly pulse
+//! rounds, so a new user sees real charts in a minute. The answers are made up here and
+//! stored the way the confidential route stores them; every round then closes normally
+//! (aggregates, shuffle, key destroyed) and is dated back to its month.
+
+use diesel::prelude::*;
+use rand::{Rng, RngExt};
+
+use crate::app::AppState;
+use crate::db::schema::{group_teams, rounds};
+use crate::error::AppError;
+use crate::pulse::model::{Answer, Kind};
+use crate::pulse::store::{self as pulse, NewRound};
+use crate::secret::now;
+
+const TEAMS: [(&str, usize, f64, f64); 5] = [
+    // name, people, starting score, change per month
+    ("Platform", 9, 4.6, 0.08),
+    ("Payments", 7, 5.4, -0.05),
+    ("Mobile", 6, 4.1, 0.12),
+    ("Data", 12, 5.0, 0.0),
+    ("Support", 5, 3.8, 0.06),
+];
+
+const COMMENTS: [&str; 8] = [
+    "Retros feel safer since we stopped naming people in incident notes.",
+    "Too many priorities at once; hard to say no.",
+    "On-call handovers are rushed.",
+    "I'd like more time for code review.",
+    "Good team, but decisions happen in private channels.",
+    "The new deploy checklist helps a lot.",
+    "Meetings run over and nobody stops them.",
+    "People ask for help more than they used to.",
+];
+
+/// What the demo made, for the command to print.
+pub struct Made {
+    pub teams: usize,
+    pub rounds: usize,
+    pub answers: usize,
+}
+
+fn clamp(v: f64, lo: i64, hi: i64) -> i64 {
+    (v.round() as i64).clamp(lo, hi)
+}
+
+/// Creates the demo data. `months` rounds per team, one a month, ending last month.
+pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
+    let mut conn = state.db.get_write()?;
+    let c = &mut *conn;
+    let owner = crate::auth::store::list_staff(c)?
+        .into_iter()
+        .find(|s| s.role == "admin")
+        .map(|s| s.id)
+        .unwrap_or_else(|| "demo".into());
+    let mut rng = rand::rng();
+    let (mut n_rounds, mut n_answers) = (0, 0);
+    let mut team_ids = vec![];
+    for (name, people, start, drift) in TEAMS {
+        let key = name.to_lowercase();
+        let roster: Vec<String> = (1..=people).map(|i| format!("{name} member {i}")).collect();
+        let team_id = c.transaction(|c| -> Result<String, AppError> {
+            let id = crate::teams::store::insert_team(c, &format!("{name} (demo)"), &format!("{key} (demo)"), 5, &owner)?;
+            crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
+            Ok(id)
+        })?;
+        team_ids.push(team_id.clone());
+        for m in 0..months {
+            let back = i64::from(months - m);
+            let when = now() - time::Duration::days(30 * back);
+            let key_pair = crate::tokens::crypto::generate()?;
+            let answered = c.transaction(|c| -> Result<usize, AppError> {
+                let new = NewRound { team_id: team_id.clone(), title: format!("Pulse {}", when.date()), opens_at: now(), closes_at: None, created_by: owner.clone() };
+                let rid = pulse::insert_round(c, &new, 5)?;
+                pulse::open_round(c, &rid, &key_pair)?;
+                let questions = pulse::round_questions(c, &rid)?;
+                let members = crate::tokens::store::eligible_members(c, &rid)?;
+                // Some months few people answer: those rounds show as gaps.
+                let share = if rng.random_bool(0.12) { 0.3 } else { rng.random_range(0.6..1.0) };
+                let mut answered = 0;
+                for member in &members {
+                    if !rng.random_bool(share) {
+                        continue;
+                    }
+                    let target = start + drift * m as f64 + rng.random_range(-1.2..1.2);
+                    let answers: Vec<Answer> = questions
+                        .iter()
+                        .filter_map(|q| {
+                            let v = match q.kind {
+                                Kind::Scale => {
+                                    let scored = clamp(target + rng.random_range(-0.9..0.9), 1, 7);
+                                    q.scored(scored)
+                                }
+                                Kind::Enps => clamp((target - 1.0) * 1.8 + rng.random_range(-2.0..2.0), 0, 10),
+                                _ => return None,
+                            };
+                            Some(Answer { question_id: q.id.clone(), value: v.into() })
+                        })
+                        .collect();
+                    let comment = rng.random_bool(0.35).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
+                    crate::tokens::store::record_issuance(c, &rid, member)?;
+                    pulse::insert_response(c, &rid, &answers, comment)?;
+                    answered += 1;
+                }
+                pulse::close_round(c, &rid)?;
+                diesel::update(rounds::table.find(&rid))
+                    .set((rounds::opens_at.eq(when), rounds::closed_on.eq(Some((when + time::Duration::days(7)).date())), rounds::created_at.eq(when)))
+                    .execute(c)?;
+                Ok(answered)
+            })?;
+            n_rounds += 1;
+            n_answers += answered;
+        }
+    }
+    c.transaction(|c| -> Result<(), AppError> {
+        let gid = crate::metrics::store::create_group(c, "Engineering (demo)", "engineering (demo)")?;
+        for t in &team_ids[..4] {
+            crate::metrics::store::add_team(c, &gid, t)?;
+        }
+        let long_ago = now() - time::Duration::days(400);
+        diesel::update(group_teams::table.filter(group_teams::group_id.eq(&gid))).set(group_teams::added_at.eq(long_ago)).execute(c)?;
+        crate::metrics::store::bump_version(c)?;
+        Ok(())
+    })?;
+    let _ = crate::db::scrub_after_close(c, &["responses", "issuances", "spent_tokens"]);
+    let _ = rng.next_u32();
+    Ok(Made { teams: TEAMS.len(), rounds: n_rounds, answers: n_answers })
+}
