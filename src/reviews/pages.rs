@@ -282,7 +282,7 @@ pub fn detail(
             h2 { "Invite links" }
             p { "Send each person their own link; with it they see this review on their Candor page. Team members use their usual team link. "
                 a href=(format!("/reviews/{}/invites.csv", r.id)) download { "Download all links (CSV)" } }
-            p.muted { "Key fingerprint shown to every writer: " code { (v.fingerprint) } }
+            p.muted { "Key fingerprint shown to every writer: " code.secret { (v.fingerprint) } }
             @if v.invites.is_empty() { p.muted { "Nobody is invited." } } @else {
                 div.scroll { table.roster {
                     thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } } }
@@ -362,7 +362,7 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
                 p { strong { "Why this account cannot be traced to you. " }
                     "Your browser gets a blind-signed token that proves you were invited without saying who you are: the server signs it without seeing it, "
                     "so the account it carries cannot be joined to your invite, not even by the people who run Candor." }
-                p { "Key fingerprint: " code { (v.key.fingerprint) }
+                p { "Key fingerprint: " code.secret { (v.key.fingerprint) }
                     br; span.hint { "Everyone invited sees the same fingerprint; it is also on the public transparency page." } }
             }
             @if v.issued {
