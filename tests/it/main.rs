@@ -2,8 +2,9 @@
 mod support;
 
 mod attacks;
+mod browser;
 mod foundation;
-mod migrations;
 mod metrics;
+mod migrations;
 mod pulse;
 mod reviews;

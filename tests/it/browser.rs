@@ -1,0 +1,1042 @@
+//! Browser tests in headless Chromium: what a member and a staff member actually get in a
+//! real browser, JavaScript (blinding, WebCrypto, the fragment hand-off) included.
+//!
+//! Chromium is driven over W3C WebDriver (plain JSON over HTTP) with the blocking `reqwest`
+//! client the harness already uses: no WebDriver crate, no second async runtime. Each test
+//! starts its own `chromedriver` on a free port and a Chromium with a fresh profile, both
+//! torn down on drop. Without Chromium or chromedriver the tests print `SKIPPED` and pass,
+//! unless `CANDOR_REQUIRE_BROWSER=1` (set by `.ci/run`), which makes that a failure.
+//!
+//! The app is served on `http://127.0.0.1:<port>`: a secure context, so WebCrypto works.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+// ------------------------------------------------------------------ WebDriver client
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// How long a wait polls before the test fails: generous for a loaded 2-core CI machine.
+const WAIT: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(50);
+
+/// A WebDriver element reference.
+#[derive(Clone, Debug)]
+struct El(String);
+
+impl El {
+    fn arg(&self) -> Value {
+        json!({ ELEMENT_KEY: self.0 })
+    }
+}
+
+#[derive(Debug)]
+struct WdError {
+    status: u16,
+    error: String,
+    message: String,
+}
+
+impl std::fmt::Display for WdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.error, self.status, self.message)
+    }
+}
+
+fn paths() -> (PathBuf, PathBuf) {
+    let chromium = std::env::var_os("CANDOR_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let driver = std::env::var_os("CANDOR_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    (chromium, driver)
+}
+
+/// Whether this machine can run the browser tests. `Err` carries why not.
+fn browser_available() -> Result<(PathBuf, PathBuf), String> {
+    let (chromium, driver) = paths();
+    let missing: Vec<String> = [&chromium, &driver]
+        .iter()
+        .filter(|p| !p.is_file())
+        .map(|p| p.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok((chromium, driver))
+    } else {
+        Err(format!(
+            "{} not found (install with .ci/browser-deps, or point CANDOR_CHROMIUM / CANDOR_CHROMEDRIVER at them)",
+            missing.join(" and ")
+        ))
+    }
+}
+
+/// Writes to the real stderr: `eprintln!` output of a passing test is captured and never
+/// shown, and a skip or a known bug must be seen.
+fn loud(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn required() -> bool {
+    std::env::var("CANDOR_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+/// Where screenshots go: `<target>/screenshots`, honouring CARGO_TARGET_DIR.
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .map(|p| p.join("screenshots"))
+        .unwrap_or_else(|| PathBuf::from("target/screenshots"));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// One chromedriver, one headless Chromium session with a fresh profile.
+struct Chrome {
+    test: &'static str,
+    driver: Child,
+    http: reqwest::blocking::Client,
+    base: String,
+    session: String,
+    profile: PathBuf,
+}
+
+/// Starts Chromium for `test`, or returns `None` (after a loud SKIPPED line) when it is not
+/// installed and not required. With `javascript: false`, page scripts never run.
+fn chrome(test: &'static str, javascript: bool) -> Option<Chrome> {
+    match browser_available() {
+        Ok((chromium, driver)) => Some(Chrome::start(test, &chromium, &driver, javascript)),
+        Err(why) if required() => panic!("CANDOR_REQUIRE_BROWSER=1 but {why}"),
+        Err(why) => {
+            loud(&format!(
+                "\n********\nSKIPPED: browser test {test}: {why}. Set CANDOR_REQUIRE_BROWSER=1 to make this a failure.\n********"
+            ));
+            None
+        }
+    }
+}
+
+impl Chrome {
+    fn start(test: &'static str, chromium: &Path, driver: &Path, javascript: bool) -> Self {
+        let profile = std::env::temp_dir().join(format!(
+            "candor-chromium-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let port = free_port();
+        let log = std::fs::File::create(profile.join("chromedriver.log")).expect("driver log");
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("http client");
+        let mut me = Self {
+            test,
+            driver: child,
+            http,
+            base: format!("http://127.0.0.1:{port}"),
+            session: String::new(),
+            profile,
+        };
+        // chromedriver is up when /status says ready.
+        let started = Instant::now();
+        loop {
+            let ready = me
+                .http
+                .get(format!("{}/status", me.base))
+                .send()
+                .ok()
+                .and_then(|r| r.json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ready {
+                break;
+            }
+            if let Ok(Some(status)) = me.driver.try_wait() {
+                panic!("chromedriver exited ({status}) before it was ready");
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "chromedriver did not become ready"
+            );
+            std::thread::sleep(POLL);
+        }
+        let mut options = json!({
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                // Overlay-free: innerWidth is the layout width, and full-page captures match it.
+                "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=1280,900",
+                format!("--user-data-dir={}", me.profile.join("profile").display()),
+            ],
+        });
+        if !javascript {
+            // Checked headless: page scripts do not run, WebDriver's own scripts still do.
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:chromeOptions": options,
+            "goog:loggingPrefs": { "browser": "ALL" },
+        } } });
+        let v = me
+            .cmd(reqwest::Method::POST, "/session", Some(caps))
+            .unwrap_or_else(|e| panic!("new Chromium session: {e}"));
+        me.session = v["sessionId"].as_str().expect("session id").to_owned();
+        me
+    }
+
+    fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, WdError> {
+        let req = self.http.request(method, format!("{}{path}", self.base));
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        let res = req.send().map_err(|e| WdError {
+            status: 0,
+            error: "transport".into(),
+            message: e.to_string(),
+        })?;
+        let status = res.status().as_u16();
+        let v: Value = res.json().unwrap_or(Value::Null);
+        if status == 200 {
+            Ok(v["value"].clone())
+        } else {
+            Err(WdError {
+                status,
+                error: v["value"]["error"].as_str().unwrap_or("?").to_owned(),
+                message: v["value"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+        }
+    }
+
+    fn s(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    fn post(&self, rest: &str, body: Value) -> Value {
+        self.cmd(reqwest::Method::POST, &self.s(rest), Some(body))
+            .unwrap_or_else(|e| panic!("WebDriver POST {rest}: {e}"))
+    }
+
+    fn get(&self, rest: &str) -> Value {
+        self.cmd(reqwest::Method::GET, &self.s(rest), None)
+            .unwrap_or_else(|e| panic!("WebDriver GET {rest}: {e}"))
+    }
+
+    fn goto(&self, url: &str) {
+        self.post("/url", json!({ "url": url }));
+    }
+
+    fn url(&self) -> String {
+        self.get("/url").as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Runs a script in the page (WebDriver's scripts run even with page JavaScript off).
+    fn js(&self, script: &str, args: &[Value]) -> Value {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+    }
+
+    fn text(&self) -> String {
+        self.js("return document.body ? document.body.innerText : ''", &[])
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn try_find(&self, using: &str, value: &str) -> Option<El> {
+        self.cmd(
+            reqwest::Method::POST,
+            &self.s("/element"),
+            Some(json!({ "using": using, "value": value })),
+        )
+        .ok()
+        .and_then(|v| v[ELEMENT_KEY].as_str().map(|s| El(s.to_owned())))
+    }
+
+    /// Polls until `f` gives a value; fails with what the page shows.
+    fn wait<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            if started.elapsed() > WAIT {
+                let text = self.text();
+                panic!(
+                    "timed out after {WAIT:?} waiting for {what}\nat {}\npage text:\n{}",
+                    self.url(),
+                    text.chars().take(2000).collect::<String>()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn find(&self, css: &str) -> El {
+        self.wait(&format!("element {css}"), || {
+            self.try_find("css selector", css)
+        })
+    }
+
+    fn find_xpath(&self, xpath: &str) -> El {
+        self.wait(&format!("element {xpath}"), || {
+            self.try_find("xpath", xpath)
+        })
+    }
+
+    fn wait_text(&self, needle: &str) {
+        self.wait(&format!("the text {needle:?}"), || {
+            self.text().contains(needle).then_some(())
+        });
+    }
+
+    fn click(&self, el: &El) {
+        self.post(&format!("/element/{}/click", el.0), json!({}));
+    }
+
+    fn type_into(&self, el: &El, text: &str) {
+        self.post(&format!("/element/{}/clear", el.0), json!({}));
+        self.post(&format!("/element/{}/value", el.0), json!({ "text": text }));
+    }
+
+    /// Sets the window so the page's viewport (`innerWidth`) is `width` CSS pixels.
+    fn set_width(&self, width: i64, height: i64) {
+        self.post("/window/rect", json!({ "width": width, "height": height }));
+        let inner = self.js("return window.innerWidth", &[]).as_i64();
+        assert_eq!(inner, Some(width), "viewport width after resizing");
+    }
+
+    fn new_tab(&self) -> String {
+        let v = self.post("/window/new", json!({ "type": "tab" }));
+        v["handle"].as_str().expect("window handle").to_owned()
+    }
+
+    fn current_tab(&self) -> String {
+        self.get("/window").as_str().expect("handle").to_owned()
+    }
+
+    fn switch_to(&self, handle: &str) {
+        self.post("/window", json!({ "handle": handle }));
+    }
+
+    /// Saves a PNG of the whole page (through the DevTools protocol) or, failing that, of
+    /// the viewport, as `<target>/screenshots/<test>-<name>.png`.
+    fn screenshot(&self, name: &str) -> PathBuf {
+        self.try_screenshot(name)
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"))
+    }
+
+    /// The same without panicking, for use while a failed test unwinds.
+    fn try_screenshot(&self, name: &str) -> Result<PathBuf, String> {
+        use base64::Engine as _;
+        let full = self
+            .cmd(
+                reqwest::Method::POST,
+                &self.s("/goog/cdp/execute"),
+                Some(json!({ "cmd": "Page.captureScreenshot", "params": {
+                    "format": "png", "captureBeyondViewport": true } })),
+            )
+            .ok()
+            .and_then(|v| v["data"].as_str().map(str::to_owned));
+        let data = match full {
+            Some(d) => d,
+            None => self
+                .cmd(reqwest::Method::GET, &self.s("/screenshot"), None)
+                .map_err(|e| e.to_string())?
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| format!("screenshot is not base64: {e}"))?;
+        let path = screenshot_dir().join(format!("{}-{name}.png", self.test));
+        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    }
+
+    /// What the page's console said (errors from our modules show up here).
+    fn console(&self) -> String {
+        self.cmd(
+            reqwest::Method::POST,
+            &self.s("/se/log"),
+            Some(json!({ "type": "browser" })),
+        )
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| format!("{} {}", e["level"], e["message"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+}
+
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            if std::thread::panicking() {
+                // Leave what the browser showed when the test failed; nothing here may panic.
+                let url = self
+                    .cmd(reqwest::Method::GET, &self.s("/url"), None)
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .unwrap_or_default();
+                let shot = self.try_screenshot("failure");
+                let source = self
+                    .cmd(reqwest::Method::GET, &self.s("/source"), None)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let html = screenshot_dir().join(format!("{}-failure.html", self.test));
+                let _ = std::fs::write(&html, source);
+                eprintln!(
+                    "browser test {} failed at {url}: screenshot {:?}, page {}\nconsole:\n{}",
+                    self.test,
+                    shot,
+                    html.display(),
+                    self.console()
+                );
+            }
+            let _ = self.cmd(reqwest::Method::DELETE, &self.s(""), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+// ------------------------------------------------------------------ helpers for the tests
+
+/// Skips (or, in CI, fails) before any app is started when there is no browser.
+macro_rules! chrome_or_skip {
+    ($test:expr, $js:expr) => {
+        match chrome($test, $js) {
+            Some(c) => c,
+            None => return,
+        }
+    };
+}
+
+struct Round {
+    id: String,
+    key: Value,
+    questions: Vec<Value>,
+}
+
+fn open_round(api: &Api, team: &str) -> Round {
+    let r = api.post(
+        &format!("/teams/{team}/rounds"),
+        &json!({ "template": "psychological-safety" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let j = r.json();
+    Round {
+        id: j["id"].as_str().expect("id").to_owned(),
+        key: j["key"].clone(),
+        questions: j["questions"].as_array().expect("questions").clone(),
+    }
+}
+
+fn answered(api: &Api, round: &str) -> i64 {
+    let r = api.get(&format!("/rounds/{round}/results")).json();
+    assert_eq!(r["status"], "open", "{r}");
+    r["answered"].as_i64().expect("answered")
+}
+
+fn issued(app: &TestApp, round: &str) -> i64 {
+    let mut conn = app.db.get_write().expect("conn");
+    candor::tokens::store::count_issued(&mut conn, round).expect("count issued")
+}
+
+fn is_issued(app: &TestApp, round: &str, invite: &str) -> bool {
+    let mut conn = app.db.get_write().expect("conn");
+    let member = candor::teams::store::member_by_invite(&mut conn, &app.keys, invite)
+        .expect("query")
+        .expect("member");
+    candor::tokens::store::is_issued(&mut conn, round, &member.id).expect("query")
+}
+
+/// Opens the member's invite link and clicks "Answer" on the round; returns once the answer
+/// form is there. With JavaScript on, the fragment is handed over by participate.js; without
+/// it, the member types the code in, as the landing page tells them to.
+/// With `layout`, the pages on the way are checked too (see `check_layout`).
+fn open_round_form(
+    c: &Chrome,
+    base: &str,
+    secret: &str,
+    round: &str,
+    javascript: bool,
+    mut layout: Option<&mut Vec<Problem>>,
+) {
+    c.goto(&format!("{base}/p#{secret}"));
+    if !javascript {
+        c.wait_text("Your invitation");
+        if let Some(p) = layout.as_deref_mut() {
+            check_layout(c, "member-landing", p);
+        }
+        let field = c.find("#f-invite");
+        let value = c.js("return arguments[0].value", &[field.arg()]);
+        assert_eq!(value, "", "without JavaScript nothing reads the fragment");
+        c.type_into(&field, secret);
+        c.click(&c.find("#invite-form button[type=submit]"));
+    }
+    c.wait_text("What you are invited to");
+    if let Some(p) = layout {
+        check_layout(c, "member-list", p);
+    }
+    c.click(&c.find(&format!(
+        "form.card[action=\"/p/rounds/{round}\"] button[type=submit]"
+    )));
+    c.wait(
+        &format!("the answer form or a refusal for round {round}"),
+        || {
+            (c.try_find("css selector", "#answer").is_some()
+                || c.text().contains("You have already taken part"))
+            .then_some(())
+        },
+    );
+}
+
+/// Picks an answer in every radio group of the form by clicking its label, as a person
+/// does, and checks the click took. Returns how many groups there were.
+fn answer_every_question(c: &Chrome) -> usize {
+    let groups = c.js(
+        "const out = [];
+         for (const fs of document.querySelectorAll('#answer fieldset')) {
+           const radios = [...fs.querySelectorAll('input[type=radio]')];
+           if (radios.length) out.push([radios[0].name, radios.map((r) => r.value)]);
+         }
+         return out;",
+        &[],
+    );
+    let groups = groups.as_array().expect("radio groups").clone();
+    assert!(!groups.is_empty(), "the form has scale questions");
+    for (i, g) in groups.iter().enumerate() {
+        let name = g[0].as_str().expect("name");
+        let values = g[1].as_array().expect("values");
+        // Vary the answers: a middle-to-high pick that differs between questions.
+        let value = values[(values.len() / 2 + i) % values.len()]
+            .as_str()
+            .expect("value");
+        let label = c.find_xpath(&format!(
+            "//input[@type='radio' and @name='{name}' and @value='{value}']/parent::label"
+        ));
+        c.click(&label);
+        let checked = c.js(
+            "const r = document.querySelector(`input[name=\"${arguments[0]}\"]:checked`); return r && r.value;",
+            &[json!(name)],
+        );
+        assert_eq!(
+            checked, value,
+            "clicking the label of {name}={value} selects it"
+        );
+    }
+    groups.len()
+}
+
+fn submit_answers(c: &Chrome) {
+    c.click(&c.find("#answer button[type=submit]"));
+}
+
+fn alert_text(c: &Chrome) -> String {
+    c.wait("an error shown by the page", || {
+        let t = c.js(
+            "const a = document.querySelector('#warning-slot [role=alert]'); return a ? a.innerText : null;",
+            &[],
+        );
+        t.as_str().map(str::to_owned)
+    })
+}
+
+fn cookie(c: &Chrome) -> String {
+    c.js("return document.cookie", &[])
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn assert_secret_not_in_address_bar(c: &Chrome, secret: &str) {
+    let href = c.js("return window.location.href", &[]);
+    let href = href.as_str().unwrap_or_default();
+    assert!(
+        !href.contains('#') && !href.contains(secret),
+        "the address bar still shows the invite: {href}"
+    );
+}
+
+// ------------------------------------------------------------------ member tests
+
+#[test]
+fn a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice() {
+    let c = chrome_or_skip!(
+        "a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice",
+        true
+    );
+    let app = TestApp::spawn();
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, people) = team_with(&api, "Browser team", 3, &["ana", "ben", "cy"]);
+    let round = open_round(&api, &team);
+    let secret = &people[0].1;
+    let fingerprint = round.key["fingerprint"].as_str().expect("fingerprint");
+    // Members answer on phones: the whole flow runs at a phone's width.
+    c.set_width(390, 844);
+    let mut layout = Vec::new();
+
+    open_round_form(&c, &app.base, secret, &round.id, true, Some(&mut layout));
+    assert_secret_not_in_address_bar(&c, secret);
+    assert_eq!(cookie(&c), "", "member pages set no cookie");
+    // Before anything is written, the page says which protection applies.
+    c.wait("the unlinkable notice", || {
+        let t = c.js(
+            "const p = document.getElementById('protection'); return [p.className, p.innerText];",
+            &[],
+        );
+        (t[0].as_str().unwrap_or_default().contains("good")
+            && t[1]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Unlinkable route."))
+        .then_some(())
+    });
+    let text = c.text();
+    assert!(!text.contains("Confidential route"), "{text}");
+    assert!(
+        text.contains(&format!("Round key fingerprint: {fingerprint}")),
+        "the page shows the round's key fingerprint {fingerprint}:\n{text}"
+    );
+    check_layout(&c, "member-form", &mut layout);
+
+    // A second tab with the same form, loaded before the first submission: the second try.
+    let first = c.current_tab();
+    let second = c.new_tab();
+    c.switch_to(&second);
+    open_round_form(&c, &app.base, secret, &round.id, true, None);
+    c.switch_to(&first);
+
+    let n = answer_every_question(&c);
+    assert_eq!(n, round.questions.len(), "every question is a scale here");
+    c.type_into(
+        &c.find("#f-comment"),
+        "More time between releases would help.",
+    );
+    submit_answers(&c);
+    c.wait_text("Thank you: your answers are in");
+    c.wait_text("Route: unlinkable");
+    let stored = c.js(
+        "return document.querySelectorAll('dl.stored dt').length",
+        &[],
+    );
+    assert_eq!(
+        stored,
+        json!(n + 1),
+        "the member sees each answer and the comment"
+    );
+    assert!(c.text().contains("More time between releases would help."));
+    assert_eq!(cookie(&c), "");
+    assert_secret_not_in_address_bar(&c, secret);
+    check_layout(&c, "member-stored", &mut layout);
+    assert_eq!(answered(&api, &round.id), 1);
+    assert_eq!(issued(&app, &round.id), 1);
+    let left = c.js(
+        "return Object.keys(localStorage).filter((k) => k.startsWith('candor-token-')).length",
+        &[],
+    );
+    assert_eq!(left, 0, "a spent token is not kept in the browser");
+
+    // The stale tab tries again: the token request is refused (409) and nothing is stored.
+    c.switch_to(&second);
+    answer_every_question(&c);
+    submit_answers(&c);
+    let alert = alert_text(&c);
+    assert!(alert.contains("already taken part"), "{alert}");
+    assert!(!c.text().contains("Thank you"));
+    assert_eq!(answered(&api, &round.id), 1, "no second answer");
+    assert_eq!(issued(&app, &round.id), 1);
+
+    // Coming back through the link later: the page says they already took part.
+    open_round_form(&c, &app.base, secret, &round.id, true, None);
+    c.wait_text("You have already taken part");
+    assert!(c.try_find("css selector", "#answer").is_none());
+    assert_eq!(cookie(&c), "");
+    assert_eq!(answered(&api, &round.id), 1);
+    assert_layout(
+        "a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice",
+        &layout,
+    );
+}
+
+#[test]
+fn without_javascript_the_member_takes_the_confidential_fallback_and_is_told_so() {
+    let c = chrome_or_skip!(
+        "without_javascript_the_member_takes_the_confidential_fallback_and_is_told_so",
+        false
+    );
+    let app = TestApp::spawn();
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, people) = team_with(&api, "No script team", 3, &["dee", "eli", "fay"]);
+    let round = open_round(&api, &team);
+    let secret = &people[1].1;
+    let fingerprint = round.key["fingerprint"].as_str().expect("fingerprint");
+    c.set_width(390, 844);
+    let mut layout = Vec::new();
+
+    open_round_form(&c, &app.base, secret, &round.id, false, Some(&mut layout));
+    let protection = c.js(
+        "return document.getElementById('protection').innerText",
+        &[],
+    );
+    let protection = protection.as_str().unwrap_or_default();
+    assert!(
+        protection.starts_with("Confidential route.") && protection.contains("JavaScript is off"),
+        "the page says, before anything is written, which route applies: {protection}"
+    );
+    let text = c.text();
+    assert!(!text.contains("Unlinkable route"), "{text}");
+    assert!(text.contains(&format!("Round key fingerprint: {fingerprint}")));
+    check_layout(&c, "member-form", &mut layout);
+
+    answer_every_question(&c);
+    submit_answers(&c);
+    c.wait_text("Thank you: your answers are in");
+    let text = c.text();
+    assert!(
+        text.contains("Route: confidential (no JavaScript)"),
+        "{text}"
+    );
+    assert_eq!(cookie(&c), "", "member pages set no cookie");
+    assert!(!c.url().contains(secret.as_str()));
+    check_layout(&c, "member-stored", &mut layout);
+    assert_eq!(answered(&api, &round.id), 1);
+
+    // The same member again, still without JavaScript: refused, nothing more stored.
+    open_round_form(&c, &app.base, secret, &round.id, false, None);
+    c.wait_text("You have already taken part");
+    assert_eq!(answered(&api, &round.id), 1);
+    assert_layout(
+        "without_javascript_the_member_takes_the_confidential_fallback_and_is_told_so",
+        &layout,
+    );
+}
+
+#[test]
+fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
+    let c = chrome_or_skip!(
+        "a_key_swapped_for_one_member_is_refused_by_the_browser",
+        true
+    );
+    let app = TestApp::spawn();
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, people) = team_with(&api, "Target", 3, &["gus", "hal", "ivy"]);
+    let round = open_round(&api, &team);
+    // A genuine, different 2048-bit key: the one a server would hand a member it wants to
+    // single out.
+    let (other_team, _) = team_with(&api, "Elsewhere", 3, &["jo", "kim", "lee"]);
+    let other = open_round(&api, &other_team);
+    let secret = &people[0].1;
+    let shown = round.key["fingerprint"].as_str().expect("fingerprint");
+    let other_fp = other.key["fingerprint"].as_str().expect("fingerprint");
+    let other_n = other.key["n"].as_str().expect("n");
+    assert_ne!(shown, other_fp);
+
+    // 1. The fingerprint the client checks against is not the key's.
+    // 2. The key is not the one whose fingerprint the page showed.
+    let swaps = [
+        ("fingerprint", "the form's fingerprint", other_fp),
+        ("keyN", "the form's modulus", other_n),
+    ];
+    for (attr, what, value) in swaps {
+        open_round_form(&c, &app.base, secret, &round.id, true, None);
+        c.wait_text("Unlinkable route");
+        answer_every_question(&c);
+        c.js(
+            "document.getElementById('answer').dataset[arguments[0]] = arguments[1];",
+            &[json!(attr), json!(value)],
+        );
+        submit_answers(&c);
+        let alert = alert_text(&c);
+        assert!(
+            alert.to_lowercase().contains("fingerprint"),
+            "with {what} swapped the page names the fingerprint: {alert}"
+        );
+        assert!(!c.text().contains("Thank you"));
+        assert_eq!(
+            answered(&api, &round.id),
+            0,
+            "{what} swapped: nothing stored"
+        );
+        assert_eq!(
+            issued(&app, &round.id),
+            0,
+            "{what} swapped: the client refused before asking for a token"
+        );
+        assert!(!is_issued(&app, &round.id, secret));
+    }
+    let mut layout = Vec::new();
+    check_layout(&c, "member-form-refused", &mut layout);
+    assert_layout(
+        "a_key_swapped_for_one_member_is_refused_by_the_browser",
+        &layout,
+    );
+
+    // The refusals cost the member nothing: with the key they were shown, they answer.
+    open_round_form(&c, &app.base, secret, &round.id, true, None);
+    c.wait_text("Unlinkable route");
+    answer_every_question(&c);
+    submit_answers(&c);
+    c.wait_text("Route: unlinkable");
+    assert_eq!(answered(&api, &round.id), 1);
+}
+
+// ------------------------------------------------------------------ layout checks
+
+/// Visible form controls without a label.
+const UNLABELLED: &str = "return [...document.querySelectorAll('input, select, textarea')]
+  .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
+  .filter((el) => !(el.labels && el.labels.length > 0) && !el.getAttribute('aria-label')
+    && !el.getAttribute('aria-labelledby'))
+  .map((el) => el.outerHTML.slice(0, 120));";
+
+/// What sticks out past the right edge, for the failure message: anything outside a
+/// `.scroll` wrapper, and absolutely positioned things inside one (they escape its clipping
+/// when the wrapper is not their containing block).
+const OVERFLOWING: &str = "const w = document.documentElement.clientWidth; const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= w + 1) continue;
+    const inside = el.parentElement && el.parentElement.closest('.scroll');
+    const pos = getComputedStyle(el).position;
+    if (inside && pos !== 'absolute' && pos !== 'fixed') continue;
+    if ([...el.children].some((c) => c.getBoundingClientRect().right > w + 1)) continue;
+    out.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).replace(/ /g, '.') : ''}${inside ? ' (absolute, inside .scroll)' : ''}: ${(el.innerText || el.textContent || '').trim().slice(0, 40)} right=${Math.round(r.right)}`);
+  }
+  return out.slice(0, 6);";
+
+/// Product bugs these checks found that are reported and not fixed yet (src/ and static/
+/// belong to others). Each is printed as KNOWN PRODUCT BUG instead of failing, so CI stays
+/// green meanwhile; any other problem fails. Remove an entry with its fix.
+/// (page, width, kind, why)
+const KNOWN_LAYOUT_BUGS: &[(&str, i64, &str, &str)] = &[
+    (
+        "member-form",
+        390,
+        "scrolls sideways",
+        "the 64-character round key fingerprint (`p.muted code` in pulse::pages::member_form) cannot wrap",
+    ),
+    (
+        "team",
+        390,
+        "scrolls sideways",
+        "`span.visually-hidden` (position: absolute) in the roster table's last header cell escapes the `.scroll` wrapper, which is not positioned",
+    ),
+];
+
+struct Problem {
+    page: String,
+    width: i64,
+    kind: &'static str,
+    detail: String,
+}
+
+/// Checks the page now shown: nothing scrolls sideways (tables may, inside `.scroll`), every
+/// visible control has a label, there is a heading. Saves a screenshot `<width>-<page>`.
+fn check_layout(c: &Chrome, page: &str, problems: &mut Vec<Problem>) {
+    c.wait(&format!("{page} to load"), || {
+        (c.js("return document.readyState", &[]) == "complete").then_some(())
+    });
+    let dims = c.js(
+        "return [document.documentElement.scrollWidth, window.innerWidth, document.documentElement.clientWidth]",
+        &[],
+    );
+    let (scroll, inner, client) = (
+        dims[0].as_i64().unwrap_or(0),
+        dims[1].as_i64().unwrap_or(0),
+        dims[2].as_i64().unwrap_or(0),
+    );
+    let mut add = |kind: &'static str, detail: String| {
+        problems.push(Problem {
+            page: page.to_owned(),
+            width: inner,
+            kind,
+            detail,
+        })
+    };
+    if scroll > inner.min(client) + 1 {
+        add(
+            "scrolls sideways",
+            format!(
+                "scrollWidth {scroll} > innerWidth {inner}; sticking out: {}",
+                c.js(OVERFLOWING, &[])
+            ),
+        );
+    }
+    let unlabelled = c.js(UNLABELLED, &[]);
+    if unlabelled.as_array().is_some_and(|a| !a.is_empty()) {
+        add("unlabelled control", unlabelled.to_string());
+    }
+    if !c
+        .js("return !!document.querySelector('main h1')", &[])
+        .as_bool()
+        .unwrap_or(false)
+    {
+        add("no heading", c.text().chars().take(300).collect());
+    }
+    c.screenshot(&format!("{inner}-{page}"));
+}
+
+/// Fails on any problem that is not a known, reported product bug; prints the known ones.
+fn assert_layout(test: &str, problems: &[Problem]) {
+    let mut unknown = Vec::new();
+    for p in problems {
+        let known = KNOWN_LAYOUT_BUGS
+            .iter()
+            .find(|(page, width, kind, _)| *page == p.page && *width == p.width && *kind == p.kind);
+        match known {
+            Some((_, _, _, why)) => loud(&format!(
+                "KNOWN PRODUCT BUG ({test}): {} at {}px {}: {why} [{}]",
+                p.page, p.width, p.kind, p.detail
+            )),
+            None => unknown.push(format!(
+                "{} at {}px {}: {}",
+                p.page, p.width, p.kind, p.detail
+            )),
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "layout problems:\n{}",
+        unknown.join("\n")
+    );
+}
+
+#[test]
+fn staff_pages_fit_a_phone_and_a_desk() {
+    let c = chrome_or_skip!("staff_pages_fit_a_phone_and_a_desk", true);
+    let app = TestApp::spawn();
+
+    // First run, in the browser.
+    c.goto(&format!("{}/setup", app.base));
+    c.type_into(&c.find("#f-code"), app.setup_code.as_deref().expect("code"));
+    c.type_into(&c.find("#f-email"), ADMIN_EMAIL);
+    c.type_into(&c.find("#f-password"), PASSWORD);
+    c.type_into(&c.find("#f-confirm"), PASSWORD);
+    c.click(&c.find("form[action=\"/setup\"] button[type=submit]"));
+    c.wait("leaving the setup page", || {
+        (!c.url().ends_with("/setup")).then_some(())
+    });
+    assert_eq!(cookie(&c), "", "the staff session cookie is HttpOnly");
+
+    // A team with a roster, in the browser; a long name and a long address stress the layout.
+    c.goto(&format!("{}/teams", app.base));
+    c.type_into(
+        &c.find("#f-name"),
+        "Platform Reliability and Developer Experience",
+    );
+    c.type_into(&c.find("#f-threshold"), "3");
+    let roster = [
+        "Ana Lima",
+        "ben.okafor@example.com",
+        "Cy Park",
+        "dominique.van-der-berghe-longname@engineering.example.com",
+        "Eli",
+        "Fay",
+    ];
+    c.type_into(&c.find("#f-roster"), &roster.join("\n"));
+    c.click(&c.find("form[action=\"/teams\"] button[type=submit]"));
+    let team = c.wait("the new team's page", || {
+        let url = c.url();
+        let id = url.split("/teams/").nth(1)?.to_owned();
+        (!id.is_empty() && !id.contains('/')).then_some(id)
+    });
+
+    // Two rounds answered by three members each, then closed: results and a trend to draw.
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let invites = api.get(&format!("/teams/{team}/invites")).json();
+    let secrets: Vec<String> = invites
+        .as_array()
+        .expect("invites")
+        .iter()
+        .map(|i| secret_of(i["url"].as_str().expect("url")))
+        .collect();
+    assert_eq!(secrets.len(), roster.len());
+    let mut last_round = String::new();
+    for (k, base) in [(0_i64, 3_i64), (1, 5)] {
+        let round = open_round(&api, &team);
+        for (i, secret) in secrets.iter().take(3).enumerate() {
+            let token = member_token(&app, "rounds", &round.id, secret, &round.key)
+                .unwrap_or_else(|r| panic!("token: {}", r.text));
+            let values: Vec<Value> = round
+                .questions
+                .iter()
+                .map(|q| {
+                    let v = if q["kind"] == "enps" {
+                        7 + i as i64
+                    } else {
+                        (base + i as i64 + k) % 7 + 1
+                    };
+                    json!({ "question_id": q["id"], "value": v })
+                })
+                .collect();
+            let res = app.anon_api().post(
+                &format!("/rounds/{}/answers", round.id),
+                &json!({ "token": token, "answers": values, "comment": format!("comment {i}") }),
+            );
+            assert_eq!(res.status, 201, "{}", res.text);
+        }
+        let closed = api.post(&format!("/rounds/{}/close", round.id), &json!({}));
+        assert_eq!(closed.status, 200, "{}", closed.text);
+        last_round = round.id;
+    }
+
+    let pages = [
+        ("teams", "/teams".to_owned()),
+        ("team", format!("/teams/{team}")),
+        ("team-rounds", format!("/teams/{team}/rounds")),
+        ("round", format!("/rounds/{last_round}")),
+        ("staff", "/admin/staff".to_owned()),
+    ];
+    let mut problems = Vec::new();
+    for width in [390_i64, 1280] {
+        c.set_width(width, 900);
+        for (name, path) in &pages {
+            c.goto(&format!("{}{path}", app.base));
+            check_layout(&c, name, &mut problems);
+        }
+    }
+    assert_layout("staff_pages_fit_a_phone_and_a_desk", &problems);
+}
