@@ -60,7 +60,13 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         let key = name.to_lowercase();
         let roster: Vec<String> = (1..=people).map(|i| format!("{name} member {i}")).collect();
         let team_id = c.transaction(|c| -> Result<String, AppError> {
-            let id = crate::teams::store::insert_team(c, &format!("{name} (demo)"), &format!("{key} (demo)"), 5, &owner)?;
+            let id = crate::teams::store::insert_team(
+                c,
+                &format!("{name} (demo)"),
+                &format!("{key} (demo)"),
+                5,
+                &owner,
+            )?;
             crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
             Ok(id)
         })?;
@@ -70,13 +76,23 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             let when = now() - time::Duration::days(30 * back);
             let key_pair = crate::tokens::crypto::generate()?;
             let answered = c.transaction(|c| -> Result<usize, AppError> {
-                let new = NewRound { team_id: team_id.clone(), title: format!("Pulse {}", when.date()), opens_at: now(), closes_at: None, created_by: owner.clone() };
+                let new = NewRound {
+                    team_id: team_id.clone(),
+                    title: format!("Pulse {}", when.date()),
+                    opens_at: now(),
+                    closes_at: None,
+                    created_by: owner.clone(),
+                };
                 let rid = pulse::insert_round(c, &new, 5)?;
                 pulse::open_round(c, &rid, &key_pair)?;
                 let questions = pulse::round_questions(c, &rid)?;
                 let members = crate::tokens::store::eligible_members(c, &rid)?;
                 // Some months few people answer: those rounds show as gaps.
-                let share = if rng.random_bool(0.12) { 0.3 } else { rng.random_range(0.6..1.0) };
+                let share = if rng.random_bool(0.12) {
+                    0.3
+                } else {
+                    rng.random_range(0.6..1.0)
+                };
                 let mut answered = 0;
                 for member in &members {
                     if !rng.random_bool(share) {
@@ -91,20 +107,31 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                                     let scored = clamp(target + rng.random_range(-0.9..0.9), 1, 7);
                                     q.scored(scored)
                                 }
-                                Kind::Enps => clamp((target - 1.0) * 1.8 + rng.random_range(-2.0..2.0), 0, 10),
+                                Kind::Enps => {
+                                    clamp((target - 1.0) * 1.8 + rng.random_range(-2.0..2.0), 0, 10)
+                                }
                                 _ => return None,
                             };
-                            Some(Answer { question_id: q.id.clone(), value: v.into() })
+                            Some(Answer {
+                                question_id: q.id.clone(),
+                                value: v.into(),
+                            })
                         })
                         .collect();
-                    let comment = rng.random_bool(0.35).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
+                    let comment = rng
+                        .random_bool(0.35)
+                        .then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
                     crate::tokens::store::record_issuance(c, &rid, member)?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }
                 pulse::close_round(c, &rid)?;
                 diesel::update(rounds::table.find(&rid))
-                    .set((rounds::opens_at.eq(when), rounds::closed_on.eq(Some((when + time::Duration::days(7)).date())), rounds::created_at.eq(when)))
+                    .set((
+                        rounds::opens_at.eq(when),
+                        rounds::closed_on.eq(Some((when + time::Duration::days(7)).date())),
+                        rounds::created_at.eq(when),
+                    ))
                     .execute(c)?;
                 Ok(answered)
             })?;
@@ -113,16 +140,23 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         }
     }
     c.transaction(|c| -> Result<(), AppError> {
-        let gid = crate::metrics::store::create_group(c, "Engineering (demo)", "engineering (demo)")?;
+        let gid =
+            crate::metrics::store::create_group(c, "Engineering (demo)", "engineering (demo)")?;
         for t in &team_ids[..4] {
             crate::metrics::store::add_team(c, &gid, t)?;
         }
         let long_ago = now() - time::Duration::days(400);
-        diesel::update(group_teams::table.filter(group_teams::group_id.eq(&gid))).set(group_teams::added_at.eq(long_ago)).execute(c)?;
+        diesel::update(group_teams::table.filter(group_teams::group_id.eq(&gid)))
+            .set(group_teams::added_at.eq(long_ago))
+            .execute(c)?;
         crate::metrics::store::bump_version(c)?;
         Ok(())
     })?;
     let _ = crate::db::scrub_after_close(c, &["responses", "issuances", "spent_tokens"]);
     let _ = rng.next_u32();
-    Ok(Made { teams: TEAMS.len(), rounds: n_rounds, answers: n_answers })
+    Ok(Made {
+        teams: TEAMS.len(),
+        rounds: n_rounds,
+        answers: n_answers,
+    })
 }

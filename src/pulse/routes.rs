@@ -229,7 +229,24 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
 /// review text. Runs every 30 seconds in each app process; each step is idempotent.
 pub async fn periodic(state: &AppState) -> Result<(), AppError> {
     tick(state).await?;
-    state.db.write(|c| Ok(crate::reviews::store::apply_retention(c, crate::secret::now().date())?)).await?;
+    let purged = state
+        .db
+        .write(|c| {
+            Ok(crate::reviews::store::apply_retention(
+                c,
+                crate::secret::now().date(),
+            )?)
+        })
+        .await?;
+    if purged > 0 {
+        let db = state.db.clone();
+        blocking(move || {
+            let mut conn = db.get_write()?;
+            crate::db::scrub_after_close(&mut conn, &["accounts", "followups"])
+                .map_err(AppError::from)
+        })
+        .await?;
+    }
     Ok(())
 }
 

@@ -68,7 +68,8 @@ pub async fn issue(
     state
         .db
         .write(move |c| {
-            // Re-checked inside the transaction: a close may have raced with us.
+            // Re-checked inside the transaction, under the key's lock: a close may have raced.
+            store::lock_key(c, &scope_id, false)?;
             if !store::find_key(c, &scope_id)?.is_some_and(|k| k.is_open()) {
                 return Err(closed());
             }

@@ -69,7 +69,10 @@ pub fn is_eligible(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> 
 
 /// Members on a scope's frozen roster.
 pub fn eligible_members(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Vec<String>> {
-    eligibility::table.filter(eligibility::scope_id.eq(scope_id)).select(eligibility::member_id).load(conn)
+    eligibility::table
+        .filter(eligibility::scope_id.eq(scope_id))
+        .select(eligibility::member_id)
+        .load(conn)
 }
 
 pub fn count_eligible(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
@@ -173,9 +176,30 @@ pub fn count_spent(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> 
         .get_result(conn)
 }
 
+/// Takes the key row's lock on PostgreSQL: shared while issuing, exclusive while closing, so
+/// an issuance racing a close either commits first (and its row is deleted by the close) or
+/// sees the key gone. SQLite's single writer already serialises them.
+pub fn lock_key(conn: &mut DbConnection, scope_id: &str, exclusive: bool) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(c) => {
+            let sql = if exclusive {
+                "SELECT scope_id FROM signing_keys WHERE scope_id = $1 FOR UPDATE"
+            } else {
+                "SELECT scope_id FROM signing_keys WHERE scope_id = $1 FOR SHARE"
+            };
+            diesel::sql_query(sql)
+                .bind::<diesel::sql_types::Text, _>(scope_id)
+                .execute(c)
+                .map(|_| ())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// At close: the private key is destroyed and who was issued a token is forgotten (G3).
 /// Returns how many tokens had been issued, the only trace that remains.
 pub fn close_scope(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+    lock_key(conn, scope_id, true)?;
     let issued = count_issued(conn, scope_id)?;
     diesel::update(signing_keys::table.find(scope_id))
         .set(signing_keys::secret_der.eq(None::<String>))
