@@ -734,18 +734,35 @@ fn the_demo_command_fills_a_fresh_instance_with_rounds_to_chart() {
         candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
         candor::db::DbUrl::Postgres(u) => u.clone(),
     };
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor")).args(["demo", "--months", "2"]).env("DATABASE_URL", &url).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["demo", "--months", "2"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("10 closed rounds"));
     let api = app.api(&app.token_for(ADMIN_EMAIL));
     // The app process caches metrics by version; the demo bumped it.
     let h = api.get("/metrics/heatmap").json();
     assert_eq!(h["teams"].as_array().unwrap().len(), 5);
-    assert!(h["teams"].as_array().unwrap().iter().any(|t| t["status"] == "shown"));
+    assert!(h["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["status"] == "shown"));
     assert_eq!(h["groups"][0]["name"], "Engineering (demo)");
     let t = api.get("/metrics/trends").json();
     assert!(t["trends"].as_array().unwrap().len() >= 5);
     let teams = api.get("/teams").json();
-    let trend = api.get(&format!("/teams/{}/trend", teams[0]["id"].as_str().unwrap())).json();
+    let trend = api
+        .get(&format!(
+            "/teams/{}/trend",
+            teams[0]["id"].as_str().unwrap()
+        ))
+        .json();
     assert_eq!(trend.as_array().unwrap().len(), 2);
 }
