@@ -27,10 +27,19 @@ pub fn line_chart(
     y_min: f64,
     y_max: f64,
 ) -> String {
-    // Room under the plot for the x labels and, with several series, a legend three a row.
-    let legend_len = |s: &Series<'_>| s.name.chars().take(28).collect::<String>();
+    // Room under the plot for the x labels and, with several series, a legend two a row.
+    // Legend names are cut to fit their slot, with an ellipsis; the table beside the chart
+    // has them in full.
+    let legend_len = |s: &Series<'_>| {
+        let name: String = s.name.chars().take(34).collect();
+        if s.name.chars().count() > 34 {
+            format!("{name}…")
+        } else {
+            name
+        }
+    };
     let legend_rows = if series.len() > 1 {
-        series.len().div_ceil(3)
+        series.len().div_ceil(2)
     } else {
         0
     };
@@ -72,9 +81,17 @@ pub fn line_chart(
         if i % every == 0 || i + 1 == n {
             let _ = write!(
                 s,
-                r#"<text x="{:.1}" y="{}" class="axis" text-anchor="middle">{}</text>"#,
+                r#"<text x="{:.1}" y="{}" class="axis" text-anchor="{}">{}</text>"#,
                 x(i),
                 top + ph + 18.0,
+                // The first and last labels sit against the edges: anchor them inward.
+                if n > 1 && i == 0 {
+                    "start"
+                } else if n > 1 && i + 1 == n {
+                    "end"
+                } else {
+                    "middle"
+                },
                 esc(l)
             );
         }
@@ -122,8 +139,8 @@ pub fn line_chart(
         for (si, ser) in series.iter().enumerate() {
             let colour = PALETTE[si % PALETTE.len()];
             // Legend entries three to a row under the plot.
-            let lx = left + 8.0 + (si % 3) as f64 * 190.0;
-            let ly = top + ph + 40.0 + 16.0 * (si / 3) as f64;
+            let lx = left + 8.0 + (si % 2) as f64 * 290.0;
+            let ly = top + ph + 40.0 + 16.0 * (si / 2) as f64;
             let _ = write!(
                 s,
                 r#"<rect x="{lx}" y="{}" width="10" height="10" fill="{colour}"/><text x="{}" y="{ly}" class="axis">{}</text>"#,

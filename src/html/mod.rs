@@ -26,6 +26,8 @@ pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
                 meta name="referrer" content="no-referrer";
                 title { (title) " · Candor" }
                 link rel="stylesheet" href="/static/style.css";
+                // No favicon request: nothing to fetch, nothing to log.
+                link rel="icon" href="data:,";
             }
             body {
                 a.skip href="#main" { "Skip to content" }

@@ -52,9 +52,17 @@ pub fn open_list(items: &[OpenItem], invite: &str) -> Markup {
     )
 }
 
+/// A round's or review's key as the transparency page publishes it to everyone.
+pub struct PublishedKey {
+    pub id: String,
+    pub title: String,
+    pub fingerprint: String,
+    pub kind: &'static str,
+}
+
 pub struct Transparency {
     pub floor: u16,
-    pub keys: Vec<(String, String, &'static str)>,
+    pub keys: Vec<PublishedKey>,
 }
 
 pub fn transparency(t: &Transparency) -> Markup {
@@ -74,7 +82,7 @@ pub fn transparency(t: &Transparency) -> Markup {
             @if t.keys.is_empty() { p.muted { "Nothing is open." } } @else {
                 div.scroll { table {
                     thead { tr { th scope="col" { "What" } th scope="col" { "Kind" } th scope="col" { "Key fingerprint (SHA-256 of the modulus)" } } }
-                    tbody { @for (title, fp, kind) in &t.keys { tr { td { (title) } td { (kind) } td { code { (fp) } } } } }
+                    tbody { @for k in &t.keys { tr { td { (k.title) } td { (k.kind) } td { code { (k.fingerprint) } } } } }
                 } }
             }
         },

@@ -120,21 +120,35 @@ async fn api_participate(
 fn transparency_data(c: &mut DbConnection, floor: u16) -> Result<pages::Transparency, AppError> {
     use crate::db::schema::{reviews, rounds, signing_keys};
     use diesel::prelude::*;
-    let open: Vec<(String, String)> = rounds::table
+    let open: Vec<(String, String, String)> = rounds::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(rounds::id)))
         .filter(rounds::status.eq("open"))
-        .select((rounds::title, signing_keys::fingerprint))
+        .select((rounds::id, rounds::title, signing_keys::fingerprint))
         .load(c)?;
-    let mut keys: Vec<(String, String, &'static str)> = open
+    let mut keys: Vec<pages::PublishedKey> = open
         .into_iter()
-        .map(|(t, f)| (t, f, "pulse round"))
+        .map(|(id, title, fingerprint)| pages::PublishedKey {
+            id,
+            title,
+            fingerprint,
+            kind: "pulse round",
+        })
         .collect();
-    let reviews_open: Vec<(String, String)> = reviews::table
+    let reviews_open: Vec<(String, String, String)> = reviews::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(reviews::id)))
         .filter(reviews::status.eq(crate::reviews::store::OPEN))
-        .select((reviews::title, signing_keys::fingerprint))
+        .select((reviews::id, reviews::title, signing_keys::fingerprint))
         .load(c)?;
-    keys.extend(reviews_open.into_iter().map(|(t, f)| (t, f, "review")));
+    keys.extend(
+        reviews_open
+            .into_iter()
+            .map(|(id, title, fingerprint)| pages::PublishedKey {
+                id,
+                title,
+                fingerprint,
+                kind: "review",
+            }),
+    );
     Ok(pages::Transparency { floor, keys })
 }
 
@@ -150,7 +164,7 @@ async fn api_transparency(state: web::Data<AppState>) -> ApiResult<HttpResponse>
     let keys: Vec<serde_json::Value> = t
         .keys
         .iter()
-        .map(|(title, fp, kind)| json!({ "title": title, "kind": kind, "fingerprint": fp }))
+        .map(|k| json!({ "id": k.id, "title": k.title, "kind": k.kind, "fingerprint": k.fingerprint }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "threshold_floor": t.floor, "keys": keys })))
 }

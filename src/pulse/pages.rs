@@ -219,7 +219,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
     html! {
         h2 { "Trend" }
         @if closed.is_empty() { p.muted { "No closed rounds yet." } } @else {
-            (raw(line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0)))
+            div.scroll { (raw(line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0))) }
             p.muted { "A gap is a round with fewer answers than the threshold: nothing is shown for it." }
             div.scroll { table {
                 caption { "Score by round" }
@@ -243,7 +243,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                (raw(line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)))
+                div.scroll { (raw(line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0))) }
                 div.scroll { table {
                     caption { "Items by round (mean after reverse scoring)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }

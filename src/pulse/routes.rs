@@ -990,6 +990,8 @@ pub struct StoredAnswer {
     question_id: String,
     question: String,
     value: serde_json::Value,
+    /// The value as the member's page shows it, e.g. "4 (from 1 to 7)".
+    shown: String,
 }
 
 fn stored_view(
@@ -1005,6 +1007,11 @@ fn stored_view(
                 .iter()
                 .find(|q| q.id == a.question_id)
                 .map(|q| q.text.clone())
+                .unwrap_or_default(),
+            shown: questions
+                .iter()
+                .find(|q| q.id == a.question_id)
+                .map(|q| pages::describe_value(q, &a.value))
                 .unwrap_or_default(),
             value: a.value.clone(),
         })

@@ -54,7 +54,7 @@ function collect() {
 function showStored(stored) {
   const main = document.getElementById('main');
   const list = el('dl', { class: 'stored' });
-  for (const a of stored.answers) list.append(el('dt', {}, a.question), el('dd', {}, String(a.value)));
+  for (const a of stored.answers) list.append(el('dt', {}, a.question), el('dd', {}, String(a.shown ?? a.value)));
   if (stored.comment) list.append(el('dt', {}, 'Comment'), el('dd', {}, stored.comment));
   main.replaceChildren(
     el('h1', { tabindex: '-1', id: 'done' }, 'Thank you: your answers are in'),
