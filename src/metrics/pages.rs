@@ -122,8 +122,9 @@ fn columns() -> Vec<(String, Reader)> {
 /// The heat map as SVG: one row per team or group, suppressed cells hatched and marked.
 pub fn heatmap_svg(rows: &[HeatRow]) -> String {
     let cols = columns();
-    let (name_w, cell_w, cell_h, head_h) = (170.0, 62.0, 26.0, 110.0);
-    let w = name_w + cell_w * cols.len() as f64;
+    // Column heads are rotated: room above for the longest and to the right for the last.
+    let (name_w, cell_w, cell_h, head_h, right) = (190.0, 62.0, 26.0, 175.0, 110.0);
+    let w = name_w + cell_w * cols.len() as f64 + right;
     let h = head_h + cell_h * rows.len() as f64;
     let mut s = String::new();
     let _ = write!(
@@ -134,14 +135,14 @@ pub fn heatmap_svg(rows: &[HeatRow]) -> String {
         let x = name_w + cell_w * j as f64 + cell_w / 2.0;
         let _ = write!(
             s,
-            r#"<text class="axis" transform="translate({x:.1},{y}) rotate(-40)">{}</text>"#,
+            r#"<text class="axis" transform="translate({x:.1},{y}) rotate(-45)">{}</text>"#,
             esc(label),
             y = head_h - 6.0
         );
     }
     for (i, r) in rows.iter().enumerate() {
         let y = head_h + cell_h * i as f64;
-        let name: String = r.name.chars().take(24).collect();
+        let name: String = r.name.chars().take(22).collect();
         let weight = if r.kind == "group" {
             " font-weight=\"700\""
         } else {
