@@ -1020,12 +1020,28 @@ fn staff_pages_fit_a_phone_and_a_desk() {
         last_round = round.id;
     }
 
+    // A group and a review, so the metrics and review pages have something to lay out.
+    assert_eq!(
+        api.post(
+            "/metrics/groups",
+            &json!({ "name": "Engineering", "team_ids": [team] })
+        )
+        .status,
+        201
+    );
+    let review = api.post("/reviews", &json!({ "title": "Checkout outage on a long November afternoon", "incident_date": "2026-11-20", "summary": "Payments failed for 40 minutes.", "team_ids": [team], "threshold": 3 }));
+    assert_eq!(review.status, 201, "{}", review.text);
+    let review = review.json()["id"].as_str().expect("review id").to_owned();
     let pages = [
         ("teams", "/teams".to_owned()),
         ("team", format!("/teams/{team}")),
         ("team-rounds", format!("/teams/{team}/rounds")),
         ("round", format!("/rounds/{last_round}")),
         ("staff", "/admin/staff".to_owned()),
+        ("metrics", "/metrics".to_owned()),
+        ("groups", "/metrics/groups".to_owned()),
+        ("reviews", "/reviews".to_owned()),
+        ("review", format!("/reviews/{review}")),
     ];
     let mut problems = Vec::new();
     for width in [390_i64, 1280] {
@@ -1036,4 +1052,100 @@ fn staff_pages_fit_a_phone_and_a_desk() {
         }
     }
     assert_layout("staff_pages_fit_a_phone_and_a_desk", &problems);
+}
+
+/// Issue 5: a writer writes an account in the browser, leaves with the receipt, comes back
+/// with it and answers the facilitator's follow-up question.
+#[test]
+fn a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up() {
+    let c = chrome_or_skip!(
+        "a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up",
+        true
+    );
+    let app = TestApp::spawn();
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, people) = team_with(&api, "Incident", 3, &["una", "vic", "wen"]);
+    let review = api.post("/reviews", &json!({ "title": "Queue backlog", "incident_date": "2026-11-20", "summary": "Jobs piled up.", "team_ids": [team], "threshold": 3 }));
+    assert_eq!(review.status, 201, "{}", review.text);
+    let review = review.json();
+    let id = review["id"].as_str().expect("id").to_owned();
+    // Two colleagues write through the API, so the third account reaches the threshold.
+    for (_, secret) in people.iter().skip(1) {
+        let token = member_token(&app, "reviews", &id, secret, &review["key"])
+            .unwrap_or_else(|r| panic!("{}", r.text));
+        let res = app.anon_api().post(&format!("/reviews/{id}/accounts"), &json!({ "token": token, "account": { "timeline": [{ "text": "I restarted the worker." }] } }));
+        assert_eq!(res.status, 201, "{}", res.text);
+    }
+    c.set_width(390, 900);
+    c.goto(&format!("{}/p#{}", app.base, people[0].1));
+    c.wait_text("What you are invited to");
+    c.click(&c.find(&format!(
+        "form.card[action=\"/p/reviews/{id}\"] button[type=submit]"
+    )));
+    c.wait("the account form", || {
+        c.try_find("css selector", "#account-form")
+    });
+    c.wait_text("will use the unlinkable way");
+    let mut layout = Vec::new();
+    check_layout(&c, "account-form", &mut layout);
+    c.type_into(
+        &c.find("textarea[name=timeline_text]"),
+        "The queue alarm fired; browser-marker-7 saw it first.",
+    );
+    c.type_into(&c.find("#f-expected"), "The autoscaler to add workers.");
+    c.click(&c.find("#submit-account"));
+    let receipt = c.wait("the receipt", || {
+        let el = c.try_find("css selector", "#receipt")?;
+        let text = c.js("return arguments[0].textContent", &[el.arg()]);
+        text.as_str().filter(|t| t.len() >= 32).map(str::to_owned)
+    });
+    assert!(!c.url().contains(&receipt), "the receipt is never in a URL");
+    // The facilitator reads the released accounts and asks the browser writer a question.
+    let accounts = api.get(&format!("/reviews/{id}/accounts")).json();
+    assert_eq!(accounts["status"], "released", "{accounts}");
+    let mine = accounts["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a.to_string().contains("browser-marker-7"))
+        .expect("the browser's account")
+        .clone();
+    let asked = api.post(
+        &format!(
+            "/reviews/{id}/accounts/{}/questions",
+            mine["id"].as_str().expect("id")
+        ),
+        &json!({ "text": "What did the alarm say?" }),
+    );
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    // Later, with only the receipt.
+    c.goto(&format!("{}/p/followups", app.base));
+    c.type_into(&c.find("#f-receipt"), &receipt.to_lowercase());
+    c.click(&c.find("form[action=\"/p/followups\"] button[type=submit]"));
+    c.wait_text("What did the alarm say?");
+    check_layout(&c, "followups", &mut layout);
+    c.type_into(
+        &c.find("textarea[id^=r-]"),
+        "It said the backlog passed ten thousand jobs.",
+    );
+    c.click(&c.find("form[action=\"/p/followups/reply\"] button[type=submit]"));
+    c.wait_text("ten thousand jobs");
+    assert_eq!(cookie(&c), "", "no cookie on the member's pages");
+    let after = api.get(&format!("/reviews/{id}/accounts")).json();
+    let thread = after["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a.to_string().contains("browser-marker-7"))
+        .expect("account")
+        .clone();
+    assert_eq!(
+        thread["followups"][0]["reply"],
+        "It said the backlog passed ten thousand jobs."
+    );
+    assert_layout(
+        "a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up",
+        &layout,
+    );
 }
