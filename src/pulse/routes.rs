@@ -298,6 +298,22 @@ fn trend_of(c: &mut DbConnection, team_id: &str) -> Result<Vec<TrendPoint>, AppE
     Ok(out)
 }
 
+/// A team's rounds with what may be shown of each, if the staff member may see the team.
+async fn team_trend(
+    state: &AppState,
+    user: &StaffUser,
+    team_id: String,
+) -> Result<Vec<TrendPoint>, AppError> {
+    let user = user.clone();
+    state
+        .db
+        .read(move |c| {
+            let team = teams::team_for(c, &user, &team_id)?;
+            trend_of(c, &team.id)
+        })
+        .await
+}
+
 fn round_for(
     c: &mut DbConnection,
     user: &StaffUser,
@@ -707,14 +723,7 @@ async fn trend_csv_page(
     staff: Staff,
     id: web::Path<String>,
 ) -> PageResult<HttpResponse> {
-    let user = staff.user.clone();
-    let points = state
-        .db
-        .read(move |c| {
-            let team = teams::team_for(c, &user, &id)?;
-            trend_of(c, &team.id)
-        })
-        .await?;
+    let points = team_trend(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"trend.csv\""))
@@ -943,14 +952,7 @@ async fn api_trend(
     staff: ApiStaff,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let user = staff.user.clone();
-    let points = state
-        .db
-        .read(move |c| {
-            let team = teams::team_for(c, &user, &id)?;
-            trend_of(c, &team.id)
-        })
-        .await?;
+    let points = team_trend(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<serde_json::Value> = points
         .iter()
         .filter(|p| p.round.is_closed())
