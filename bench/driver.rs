@@ -766,6 +766,14 @@ fn step(what: &str) {
     eprintln!("==> {what}");
 }
 
+fn memory(pid: u32) {
+    eprintln!(
+        "    Candor VmRSS {:.1} MB, VmHWM {:.1} MB",
+        proc_kb(pid, "VmRSS:").unwrap_or(0) as f64 / 1024.0,
+        proc_kb(pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0
+    );
+}
+
 fn run(o: Opts) -> Res<()> {
     let sc = Scale::new(&o);
     let backend = if o.is_pg() { "PostgreSQL" } else { "SQLite" };
@@ -901,6 +909,7 @@ fn run(o: Opts) -> Res<()> {
     step("P2: token issuance");
     let (p2, sigs) = mint(o.base, sc.conns, &rounds, &members);
     check("P2", &p2);
+    memory(o.server_pid);
     let subs = submissions(&rounds, &members, &sigs)?;
     let n1 = subs.len() * 4 / 10;
     let n7 = (subs.len() - n1) / 2;
@@ -920,6 +929,7 @@ fn run(o: Opts) -> Res<()> {
         })
     });
     check("P1", &p1);
+    memory(o.server_pid);
     eprintln!("    Candor CPU: {p1_cpu:.3} ms per answer");
     let hwm = proc_kb(o.server_pid, "VmHWM:").unwrap_or(0);
 
@@ -948,6 +958,7 @@ fn run(o: Opts) -> Res<()> {
     });
     check("P7 with flood", &p7_flood);
     eprintln!("    flood statuses: {flood_statuses:?}");
+    memory(o.server_pid);
     if flood_statuses
         .keys()
         .any(|s| (200..300).contains(s) || *s == 0 || *s >= 500)
@@ -958,24 +969,32 @@ fn run(o: Opts) -> Res<()> {
     }
 
     step("P3: whole member journeys");
-    let step_us: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
-    let p3 = journeys(
-        o.base,
-        sc.conns,
-        &rounds,
-        &p3_members,
-        Duration::from_secs_f64(sc.p3_secs),
-        &step_us,
-    );
-    check("P3", &p3);
-    let step_ms: Vec<f64> = step_us
-        .iter()
-        .map(|u| u.load(Ordering::Relaxed) as f64 / 1000.0 / p3.ok.max(1) as f64)
-        .collect();
-    eprintln!(
-        "    P3 mean ms per step at 32 connections: GET /p {:.1}, POST /p {:.1}, round form {:.1}, token {:.1}, answer {:.1}",
-        step_ms[0], step_ms[1], step_ms[2], step_ms[3], step_ms[4]
-    );
+    // A few journeys alone first: where a single member's time goes, without queueing.
+    let mut p3_runs = vec![];
+    let (alone, busy) = p3_members.split_at(20.min(p3_members.len() / 4));
+    for (label, conns, members) in [("alone", 1, alone), ("at 32 connections", sc.conns, busy)] {
+        let step_us: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
+        let out = journeys(
+            o.base,
+            conns,
+            &rounds,
+            members,
+            Duration::from_secs_f64(sc.p3_secs),
+            &step_us,
+        );
+        check(&format!("P3 {label}"), &out);
+        let step_ms: Vec<f64> = step_us
+            .iter()
+            .map(|u| u.load(Ordering::Relaxed) as f64 / 1000.0 / out.ok.max(1) as f64)
+            .collect();
+        eprintln!(
+            "    P3 {label}, mean ms per step: GET /p {:.2}, POST /p {:.2}, round form {:.2}, token {:.2}, answer {:.2}",
+            step_ms[0], step_ms[1], step_ms[2], step_ms[3], step_ms[4]
+        );
+        p3_runs.push(out);
+    }
+    let p3 = p3_runs.pop().unwrap_or_default();
+    memory(o.server_pid);
 
     step(&format!(
         "seeding: growing the same rounds to {} answers (P4, large)",
@@ -994,6 +1013,7 @@ fn run(o: Opts) -> Res<()> {
     drop(ctx);
     step("P4 at the large seed");
     let large = pages(o.base, &leader, &hist, sc.p4_requests)?;
+    memory(o.server_pid);
 
     step("P5: closing rounds of their whole roster");
     let mut closes = vec![];
@@ -1020,6 +1040,7 @@ fn run(o: Opts) -> Res<()> {
     closes.sort_by(f64::total_cmp);
     let close_ms = closes[closes.len() / 2];
     let close_max = closes.last().copied().unwrap_or(f64::NAN);
+    memory(o.server_pid);
 
     // ------------------------------------------------------------ the table
     let p1_target = if o.is_pg() { 4_000.0 } else { 8_000.0 };
