@@ -18,7 +18,7 @@ pub struct AppState {
     pub keys: Keys,
     pub settings: Settings,
     pub hasher: Hasher,
-    pub key_cache: crate::tokens::KeyCache,
+    pub key_cache: std::sync::Arc<crate::tokens::KeyCache>,
     pub metrics: std::sync::Arc<crate::metrics::Cache>,
 }
 

@@ -1,8 +1,11 @@
 //! Password hashing with argon2id at OWASP parameters, on a bounded pool.
 //!
-//! Each hash costs ~38 ms of one core. Hashing runs off the async workers and at most
-//! `permits` at a time, so a flood of logins queues here instead of starving answer
-//! submission (performance target P7); a request that cannot get a slot quickly is refused.
+//! Each hash costs ~38 ms of one core and 19 MiB. Hashing runs on a few dedicated threads,
+//! never on the async workers or the shared blocking pool: at most `permits` hashes at once,
+//! so a flood of logins queues here instead of starving answer submission (performance
+//! target P7), and only those threads ever hold the 19 MiB blocks, so memory stays flat
+//! instead of every pool thread's allocator keeping one (P6). A request that cannot get a
+//! slot quickly is refused.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +14,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::db::blocking;
 use crate::error::AppError;
 use crate::secret::random_bytes;
 
@@ -38,19 +40,57 @@ fn verify_now(hash: &str, password: &str) -> bool {
     })
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
+    jobs: std::sync::mpsc::Sender<Job>,
     /// Verified against when the email is unknown, so both cases cost the same.
     dummy: Arc<String>,
 }
 
 impl Hasher {
     pub fn new(permits: usize) -> Result<Self, AppError> {
+        let permits = permits.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..permits {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("candor-hash-{i}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+                .map_err(|e| AppError::internal(format!("hash thread: {e}")))?;
+        }
         Ok(Self {
-            slots: Arc::new(Semaphore::new(permits.max(1))),
+            slots: Arc::new(Semaphore::new(permits)),
+            jobs,
             dummy: Arc::new(hash_now("candor-dummy-password-for-timing")?),
         })
+    }
+
+    /// Runs `f` on one of the hashing threads.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| AppError::internal("the hashing threads stopped"))?;
+        rx.await
+            .map_err(|_| AppError::internal("a hashing job was lost"))
     }
 
     async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
@@ -62,7 +102,7 @@ impl Hasher {
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         let _permit = self.slot().await?;
-        blocking(move || hash_now(&password)).await
+        self.run(move || hash_now(&password)).await?
     }
 
     /// Checks a password against a stored hash, or against the dummy when there is none.
@@ -70,7 +110,7 @@ impl Hasher {
         let _permit = self.slot().await?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy.as_ref().clone());
-        let ok = blocking(move || Ok(verify_now(&hash, &password))).await?;
+        let ok = self.run(move || verify_now(&hash, &password)).await?;
         Ok(ok && known)
     }
 }

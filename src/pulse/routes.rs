@@ -19,7 +19,7 @@ use crate::error::{ApiResult, AppError, FieldError, PageResult};
 use crate::members::model::identifying_details;
 use crate::teams::store::{self as teams, TeamRow};
 use crate::tokens::crypto::{self, KeyJson, TokenJson};
-use crate::tokens::routes::{bad_invite, check_token, closed};
+use crate::tokens::routes::{bad_invite, closed};
 use crate::tokens::store as tokens;
 
 // ---------------------------------------------------------------- shared logic
@@ -1028,25 +1028,30 @@ pub async fn submit_answers(
     round_id: String,
     body: AnswersBody,
 ) -> Result<serde_json::Value, AppError> {
-    let rid = round_id.clone();
-    let (round, questions) = state
+    // Two trips off the async workers, not four: one read that loads the round, its frozen
+    // questions and key, checks the answers and verifies the token; then the write.
+    let (rid, cache) = (round_id.clone(), state.key_cache.clone());
+    let (questions, answers, comment, token) = state
         .db
         .read(move |c| {
-            let r = store::find_round(c, &rid)?;
-            let q = store::round_questions(c, &rid)?;
-            Ok((r, q))
+            let round = store::find_round(c, &rid)?;
+            if !round.is_open() {
+                return Err(if round.is_closed() {
+                    closed()
+                } else {
+                    AppError::Conflict("this round has not opened yet".into())
+                });
+            }
+            let questions = store::round_questions(c, &rid)?;
+            let (answers, comment) =
+                model::validate(&questions, &body.answers, body.comment.as_deref())
+                    .map_err(AppError::Invalid)?;
+            let key = tokens::find_key(c, &rid)?;
+            let token =
+                crate::tokens::routes::verify_token(&cache, &rid, key.as_ref(), &body.token)?;
+            Ok((questions, answers, comment, token))
         })
         .await?;
-    if !round.is_open() {
-        return Err(if round.is_closed() {
-            closed()
-        } else {
-            AppError::Conflict("this round has not opened yet".into())
-        });
-    }
-    let (answers, comment) = model::validate(&questions, &body.answers, body.comment.as_deref())
-        .map_err(AppError::Invalid)?;
-    let token = check_token(state, round_id.clone(), &body.token).await?;
     let keys = state.keys.clone();
     let (a2, c2) = (answers.clone(), comment.clone());
     state

@@ -195,9 +195,12 @@ impl ClientRequest {
 
 /// A public key from its big-endian modulus and exponent.
 pub fn public_from_components(n: &[u8], e: &[u8]) -> Result<PublicKey, String> {
-    let bits = (n.len() * 8) as u32;
-    let n = rsa::BoxedUint::from_be_slice(n, bits).map_err(|e| format!("modulus: {e:?}"))?;
-    let e = rsa::BoxedUint::from_be_slice(e, bits).map_err(|e| format!("exponent: {e:?}"))?;
+    let n = rsa::BoxedUint::from_be_slice(n, (n.len() * 8) as u32)
+        .map_err(|e| format!("modulus: {e:?}"))?;
+    // The exponent at its own width: at the modulus's, the constant-time r^e of blinding costs
+    // as much as a signature (bench/RESULTS.md).
+    let e = rsa::BoxedUint::from_be_slice(e, (e.len().max(1) * 8) as u32)
+        .map_err(|e| format!("exponent: {e:?}"))?;
     let inner = rsa::RsaPublicKey::new(n, e).map_err(|e| format!("key: {e}"))?;
     Ok(PublicKey::new(inner))
 }

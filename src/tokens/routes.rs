@@ -86,27 +86,37 @@ pub async fn check_token(
     scope_id: String,
     token: &TokenJson,
 ) -> Result<Token, AppError> {
-    let token = Token::decode(token)?;
-    let scope = scope_id.clone();
-    let key = state
+    let (cache, token) = (state.key_cache.clone(), token.clone());
+    state
         .db
-        .read(move |c| Ok(store::find_key(c, &scope)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .read(move |c| {
+            let key = store::find_key(c, &scope_id)?;
+            verify_token(&cache, &scope_id, key.as_ref(), &token)
+        })
+        .await
+}
+
+/// The check itself, for callers already on a blocking thread: the scope must exist and be
+/// open, and the token must verify under its key.
+pub fn verify_token(
+    cache: &super::KeyCache,
+    scope_id: &str,
+    key: Option<&store::KeyRow>,
+    token: &TokenJson,
+) -> Result<Token, AppError> {
+    let token = Token::decode(token)?;
+    let key = key.ok_or(AppError::NotFound)?;
     if !key.is_open() {
         return Err(closed());
     }
-    let pk = state.key_cache.public(&scope_id, &key.public_der)?;
-    blocking(move || {
-        if token.verifies(&pk) {
-            Ok(token)
-        } else {
-            Err(AppError::Forbidden(
-                "this token is not valid for this one".into(),
-            ))
-        }
-    })
-    .await
+    let pk = cache.public(scope_id, &key.public_der)?;
+    if token.verifies(&pk) {
+        Ok(token)
+    } else {
+        Err(AppError::Forbidden(
+            "this token is not valid for this one".into(),
+        ))
+    }
 }
 
 async fn issue_round(

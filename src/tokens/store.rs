@@ -97,32 +97,16 @@ pub fn is_issued(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> Qu
     .get_result(conn)
 }
 
-/// Inserts a (scope, value) pair unless it exists; false when it did. `ON CONFLICT DO
-/// NOTHING` rather than catching a unique violation, because PostgreSQL writes every
-/// violation, with the key values and a timestamp, to its own server log.
-fn insert_pair_once(
-    conn: &mut DbConnection,
-    table: &'static str,
-    column: &'static str,
-    scope_id: &str,
-    value: &str,
-) -> QueryResult<bool> {
-    use diesel::sql_types::Text;
-    let n = match conn {
-        DbConnection::Pg(c) => diesel::sql_query(format!(
-            "INSERT INTO {table} (scope_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        ))
-        .bind::<Text, _>(scope_id)
-        .bind::<Text, _>(value)
-        .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(format!(
-            "INSERT INTO {table} (scope_id, {column}) VALUES (?, ?) ON CONFLICT DO NOTHING"
-        ))
-        .bind::<Text, _>(scope_id)
-        .bind::<Text, _>(value)
-        .execute(c)?,
+/// Runs the same typed statement on whichever backend the connection holds: `ON CONFLICT`
+/// exists on each backend's connection but not on the combined enum. Typed (not raw SQL) so
+/// diesel keeps the prepared statement between calls.
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            DbConnection::Pg($c) => $body,
+            DbConnection::Sqlite($c) => $body,
+        }
     };
-    Ok(n == 1)
 }
 
 /// Records that a member was issued their one token; a second time is a conflict.
@@ -131,7 +115,14 @@ pub fn record_issuance(
     scope_id: &str,
     member_id: &str,
 ) -> Result<(), AppError> {
-    if insert_pair_once(conn, "issuances", "member_id", scope_id, member_id)? {
+    // `ON CONFLICT DO NOTHING` rather than catching a unique violation, because PostgreSQL
+    // writes every violation, with the key values and a timestamp, to its own server log.
+    let row = (
+        issuances::scope_id.eq(scope_id),
+        issuances::member_id.eq(member_id),
+    );
+    let inserted = on_backend!(conn, c => diesel::insert_into(issuances::table).values(row).on_conflict_do_nothing().execute(c))?;
+    if inserted == 1 {
         Ok(())
     } else {
         Err(already_issued())
@@ -160,7 +151,12 @@ pub fn spend(
     input.push(0);
     input.extend_from_slice(message);
     let hash = keys.keyed_hash("spent-token", &input);
-    if insert_pair_once(conn, "spent_tokens", "token_hash", scope_id, &hash)? {
+    let row = (
+        spent_tokens::scope_id.eq(scope_id),
+        spent_tokens::token_hash.eq(&hash),
+    );
+    let inserted = on_backend!(conn, c => diesel::insert_into(spent_tokens::table).values(row).on_conflict_do_nothing().execute(c))?;
+    if inserted == 1 {
         Ok(())
     } else {
         Err(AppError::Conflict(

@@ -1,0 +1,1 @@
+DROP INDEX eligibility_member;
