@@ -4,7 +4,7 @@
 //! because the store inserts one row at a time (right for requests, too slow for millions).
 
 use candor::auth::model::Role;
-use candor::db::schema::{responses, round_results, rounds};
+use candor::db::schema::{responses, rounds};
 use candor::db::{Db, DbConnection, DbUrl};
 use candor::error::AppError;
 use candor::pulse::model::{self, Answer, Kind, Question};
@@ -224,10 +224,7 @@ pub fn grow(ctx: &Ctx, h: &mut History, target: u64, progress: bool) -> Result<(
         all.extend(new_rows);
         let count = all.len() as i64;
         let agg = model::aggregate(&qs, count, &all);
-        diesel::update(round_results::table.find(id))
-            .set(round_results::aggregate.eq(serde_json::to_string(&agg).map_err(err)?))
-            .execute(&mut *conn)
-            .map_err(err)?;
+        candor::pulse::store::put_aggregate(&mut conn, id, agg).map_err(err)?;
         diesel::update(rounds::table.find(id))
             .set((
                 rounds::invited.eq(count as i32),

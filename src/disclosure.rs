@@ -143,7 +143,7 @@ pub fn round_results(
                 detractors: e.detractors,
             })
         });
-    let comment_count = agg.comments.len() as i64;
+    let comment_count = agg.comment_count.max(agg.comments.len() as i64);
     RoundResults::Shown(Box::new(Shown {
         invited: agg.invited,
         answered: agg.answered,

@@ -215,6 +215,7 @@ diesel::table! {
     round_results (round_id) {
         round_id -> Text,
         aggregate -> Text,
+        texts -> Text,
     }
 }
 

@@ -75,7 +75,7 @@ impl Atom {
             person_means: agg.person_means.clone(),
             items,
             enps: agg.enps.clone().unwrap_or_default(),
-            comments: agg.comments.len() as i64,
+            comments: agg.comment_count.max(agg.comments.len() as i64),
             roster,
         }
     }

@@ -291,8 +291,51 @@ pub struct Aggregate {
     pub agreement: Option<f64>,
     pub items: Vec<ItemAggregate>,
     pub enps: Option<Enps>,
-    /// Shuffled at close.
+    /// Shuffled at close. Stored apart from the figures (see `Texts`), so empty when only
+    /// the figures were loaded; `comment_count` is always there.
     pub comments: Vec<String>,
+    #[serde(default)]
+    pub comment_count: i64,
+}
+
+/// The words of a closed round, stored apart from its figures.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Texts {
+    pub comments: Vec<String>,
+    /// Free-text answers by question id.
+    pub items: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Aggregate {
+    /// Splits the words from the figures for storage.
+    pub fn split_texts(mut self) -> (Aggregate, Texts) {
+        let mut texts = Texts {
+            comments: std::mem::take(&mut self.comments),
+            items: Default::default(),
+        };
+        for i in &mut self.items {
+            if !i.texts.is_empty() {
+                texts
+                    .items
+                    .insert(i.question.id.clone(), std::mem::take(&mut i.texts));
+            }
+        }
+        (self, texts)
+    }
+
+    /// Puts the words back, for the one page that shows them.
+    pub fn with_texts(mut self, texts: Texts) -> Aggregate {
+        if !texts.comments.is_empty() {
+            self.comments = texts.comments;
+        }
+        for i in &mut self.items {
+            if let Some(t) = texts.items.get(&i.question.id) {
+                i.texts = t.clone();
+            }
+        }
+        self.comment_count = self.comment_count.max(self.comments.len() as i64);
+        self
+    }
 }
 
 /// Variance of a uniform "no agreement" answer on an A-point scale: (A^2 - 1) / 12.
@@ -420,6 +463,7 @@ pub fn aggregate(
         agreement,
         items,
         enps,
+        comment_count: comments.len() as i64,
         comments,
     }
 }
@@ -482,6 +526,36 @@ mod tests {
             agg.agreement
         );
         assert_eq!(agg.items[0].counts, vec![1, 1, 0, 1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn words_are_stored_apart_from_figures_and_come_back_whole() {
+        let qs = vec![Question {
+            id: "t".into(),
+            kind: Kind::Text,
+            text: "t".into(),
+            min: 0,
+            max: 0,
+            options: vec![],
+            reverse: false,
+            required: false,
+            builtin: None,
+        }];
+        let r = |s: &str| {
+            (
+                vec![Answer {
+                    question_id: "t".into(),
+                    value: s.into(),
+                }],
+                Some(format!("c {s}")),
+            )
+        };
+        let agg = aggregate(&qs, 3, &[r("a"), r("b")]);
+        let (figures, texts) = agg.clone().split_texts();
+        assert!(figures.comments.is_empty() && figures.items[0].texts.is_empty());
+        assert_eq!(figures.comment_count, 2, "the count stays with the figures");
+        assert_eq!(texts.comments.len(), 2);
+        assert_eq!(figures.with_texts(texts), agg);
     }
 
     #[test]

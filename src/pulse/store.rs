@@ -431,13 +431,7 @@ pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, 
         .map(|(a, c)| (serde_json::from_str(a).unwrap_or_default(), c.clone()))
         .collect();
     let agg: Aggregate = model::aggregate(&questions, i64::from(round.invited), &parsed);
-    diesel::insert_into(round_results::table)
-        .values((
-            round_results::round_id.eq(round_id),
-            round_results::aggregate
-                .eq(serde_json::to_string(&agg).map_err(|e| AppError::internal(e.to_string()))?),
-        ))
-        .execute(conn)?;
+    put_aggregate(conn, round_id, agg)?;
     diesel::delete(responses::table.filter(responses::round_id.eq(round_id))).execute(conn)?;
     parsed.shuffle(&mut rand::rng());
     for (answers, comment) in &parsed {
@@ -456,28 +450,71 @@ pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, 
     Ok(find_round(conn, round_id)?)
 }
 
+/// Stores (or replaces) a closed round's aggregate: the figures in one column, the words in
+/// another, so that views needing only figures never read the words.
+pub fn put_aggregate(
+    conn: &mut DbConnection,
+    round_id: &str,
+    agg: Aggregate,
+) -> Result<(), AppError> {
+    let (figures, texts) = agg.split_texts();
+    let bad = |e: serde_json::Error| AppError::internal(format!("aggregate: {e}"));
+    let (figures, texts) = (
+        serde_json::to_string(&figures).map_err(bad)?,
+        serde_json::to_string(&texts).map_err(bad)?,
+    );
+    let updated = diesel::update(round_results::table.find(round_id))
+        .set((
+            round_results::aggregate.eq(&figures),
+            round_results::texts.eq(&texts),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(round_results::table)
+            .values((
+                round_results::round_id.eq(round_id),
+                round_results::aggregate.eq(&figures),
+                round_results::texts.eq(&texts),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One closed round's aggregate with its words, for its results page and API.
 pub fn find_aggregate(
     conn: &mut DbConnection,
     round_id: &str,
 ) -> Result<Option<Aggregate>, AppError> {
-    let json: Option<String> = round_results::table
+    let row: Option<(String, String)> = round_results::table
         .find(round_id)
-        .select(round_results::aggregate)
+        .select((round_results::aggregate, round_results::texts))
         .first(conn)
         .optional()?;
-    json.map(|j| {
-        serde_json::from_str(&j).map_err(|e| AppError::internal(format!("stored aggregate: {e}")))
-    })
-    .transpose()
+    let Some((figures, texts)) = row else {
+        return Ok(None);
+    };
+    let agg: Aggregate = serde_json::from_str(&figures)
+        .map_err(|e| AppError::internal(format!("stored aggregate: {e}")))?;
+    let texts: model::Texts = if texts.is_empty() {
+        model::Texts::default()
+    } else {
+        serde_json::from_str(&texts)
+            .map_err(|e| AppError::internal(format!("stored texts: {e}")))?
+    };
+    Ok(Some(agg.with_texts(texts)))
 }
 
-/// Aggregates of several closed rounds in one query (trends, heat maps).
+/// The figures of several closed rounds in one query (trends, heat maps): comments and
+/// free-text answers are not loaded, only their counts.
 pub fn find_aggregates(
     conn: &mut DbConnection,
     round_ids: &[String],
 ) -> Result<Vec<(String, Aggregate)>, AppError> {
+    // Figures only: the words stay in their own column.
     let rows: Vec<(String, String)> = round_results::table
         .filter(round_results::round_id.eq_any(round_ids))
+        .select((round_results::round_id, round_results::aggregate))
         .load(conn)?;
     rows.into_iter()
         .map(|(id, j)| {
