@@ -4,7 +4,7 @@
 //! (aggregates, shuffle, key destroyed) and is dated back to its month.
 
 use diesel::prelude::*;
-use rand::{Rng, RngExt};
+use rand::RngExt;
 
 use crate::app::AppState;
 use crate::db::schema::{group_teams, rounds};
@@ -153,7 +153,6 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         Ok(())
     })?;
     let _ = crate::db::scrub_after_close(c, &["responses", "issuances", "spent_tokens"]);
-    let _ = rng.next_u32();
     Ok(Made {
         teams: TEAMS.len(),
         rounds: n_rounds,

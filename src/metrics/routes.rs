@@ -178,7 +178,7 @@ fn parse_view(q: &PeriodQuery) -> Result<View, AppError> {
 }
 
 async fn load(state: &AppState, user: &StaffUser, view: View) -> Result<Report, AppError> {
-    if !(user.can_lead()) {
+    if !user.can_lead() {
         return Err(AppError::forbidden());
     }
     let st = state.metrics.clone();

@@ -1,7 +1,7 @@
 //! Pulse pages: the member's answer form and receipt of what was stored, a team's rounds and
 //! trends, a round's results, the questionnaire editor, and how the score is computed.
 
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::model::{Kind, Question, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
@@ -472,7 +472,6 @@ pub fn about_score(viewer: Option<&Viewer>) -> Markup {
             p { "No figure is shown for fewer answers than the team's threshold, and nothing is shown before a round closes." }
             h2 { "Source" }
             p { "The seven items are written in our own words, each faithful to one item of the team psychological-safety scale in " cite { (SOURCE_CITATION) } " Agreement follows James, Demaree and Wolf (1984), Journal of Applied Psychology 69(1)." }
-            (PreEscaped(""))
         },
     )
 }

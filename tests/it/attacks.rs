@@ -250,7 +250,6 @@ fn g1_g2_g3_a_dump_after_close_links_no_member_to_any_answer_or_account() {
             person_values.insert(row[1].clone());
         }
     }
-    let _ = identifying;
     // Invite secrets and labels too: the attacker knows who holds which.
     for (label, invite) in &s.invites {
         person_values.insert(label.clone());
@@ -405,7 +404,7 @@ fn while_open_a_dump_shows_who_took_part_but_not_what_they_answered() {
     let app = TestApp::spawn();
     app.admin();
     let api = app.api(&app.token_for(ADMIN_EMAIL));
-    let s = scenario(&app, &api, false);
+    scenario(&app, &api, false);
     let issued = dump_table(&app, "issuances");
     assert_eq!(
         issued.len(),
@@ -423,7 +422,6 @@ fn while_open_a_dump_shows_who_took_part_but_not_what_they_answered() {
     }
     let responses = dump_table(&app, "responses");
     assert_eq!(responses.len(), 2 * MEMBERS);
-    let _ = s.review_id;
 }
 
 fn free_port(ip: &str) -> u16 {

@@ -45,10 +45,10 @@ struct Col {
     c: String,
 }
 
-/// Table name to sorted column names, as the live database has them.
-pub fn schema_of(app: &TestApp) -> BTreeMap<String, Vec<String>> {
-    let mut conn = app.db.get_write().unwrap();
-    let sql = if app.is_postgres() {
+/// Table name to sorted column names, as a live database has them.
+fn schema_of(db: &candor::db::Db) -> BTreeMap<String, Vec<String>> {
+    let mut conn = db.get_write().unwrap();
+    let sql = if db.backend() == candor::db::Backend::Postgres {
         "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'"
     } else {
         "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
@@ -65,37 +65,19 @@ pub fn schema_of(app: &TestApp) -> BTreeMap<String, Vec<String>> {
 #[test]
 fn both_backends_end_with_the_same_tables_and_columns() {
     let here = TestApp::spawn();
-    let Ok(pg) = std::env::var("TEST_DATABASE_URL") else {
-        return;
-    };
-    if pg.is_empty() {
+    if !here.is_postgres() {
         return;
     }
-    // Compare this backend's schema with the other backend's.
-    let other = {
-        let saved = std::env::var("TEST_DATABASE_URL").ok();
-        // SAFETY of intent: tests read TEST_DATABASE_URL only when spawning; this test spawns a
-        // SQLite app by building it directly instead of touching the environment.
-        let dir = std::env::temp_dir().join(format!("candor-lockstep-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let url = candor::db::DbUrl::Sqlite(
-            dir.join(format!("l{}.db", rand_suffix()))
-                .to_string_lossy()
-                .into_owned(),
-        );
-        let db = candor::db::Db::connect(&url, 2).unwrap();
-        db.migrate().unwrap();
-        let mut conn = db.get_write().unwrap();
-        let rows: Vec<Col> = diesel::sql_query("SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'").load(&mut *conn).unwrap();
-        drop(saved);
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for r in rows {
-            out.entry(r.t).or_default().push(r.c);
-        }
-        out.values_mut().for_each(|v| v.sort());
-        out
-    };
-    assert_eq!(schema_of(&here), other);
+    // The PostgreSQL schema of this run against a SQLite database migrated beside it.
+    let dir = std::env::temp_dir().join(format!("candor-lockstep-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = candor::db::DbUrl::Sqlite(dir.join("lockstep.db").to_string_lossy().into_owned());
+    let sqlite = candor::db::Db::connect(&url, 2).unwrap();
+    sqlite.migrate().unwrap();
+    let other = schema_of(&sqlite);
+    drop(sqlite);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(schema_of(&here.db), other);
 }
 
 fn rand_suffix() -> u64 {
