@@ -70,6 +70,7 @@ diesel::table! {
         name_key -> Text,
         threshold -> Integer,
         created_at -> Timestamp,
+        reviews_allowed -> Bool,
     }
 }
 
@@ -90,6 +91,7 @@ diesel::table! {
         invite_hash -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        staff_seen -> Bool,
     }
 }
 

@@ -32,12 +32,27 @@ pub fn landing() -> Markup {
     )
 }
 
-pub fn open_list(items: &[OpenItem], invite: &str) -> Markup {
+/// What the member is told about who has seen their link (G13), in plain words.
+pub fn custody_notice(staff_seen: bool) -> Markup {
+    html! {
+        @if staff_seen {
+            div.notice.warn role="note" {
+                p { strong { "Staff have seen this link." } " Whoever holds it can take part in your place (though never read what you answered). "
+                    "If that worries you, ask for a new link sent only to you: a new link stops this one from working." }
+            }
+        } @else {
+            div.notice.good role="note" { p { strong { "Only you have this link." } " No staff member has seen it." } }
+        }
+    }
+}
+
+pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
     layout(
         "What you are invited to",
         None,
         html! {
             h1 { "What you are invited to" }
+            (custody_notice(staff_seen))
             @if items.is_empty() { p { "Nothing is open for you right now. Keep your link: it works for every future round." } }
             @for i in items {
                 form.card method="post" action=(format!("/p/{}s/{}", i.kind, i.id)) {

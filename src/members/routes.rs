@@ -29,12 +29,12 @@ type OpenEntry = (
     Option<Vec<crate::pulse::model::Question>>,
 );
 
-/// What is open to the member holding this invite.
+/// What is open to the member holding this invite, and whether staff have seen the invite.
 fn open_for(
     c: &mut DbConnection,
     keys: &crate::secret::Keys,
     invite: &str,
-) -> Result<Vec<OpenEntry>, AppError> {
+) -> Result<(Vec<OpenEntry>, bool), AppError> {
     let member = member_by_invite(c, keys, invite.trim())?.ok_or_else(bad_invite)?;
     let scopes = tokens::scopes_of_member(c, &member.id)?;
     let key_rows = tokens::find_keys(c, &scopes)?;
@@ -73,7 +73,7 @@ fn open_for(
             None,
         ));
     }
-    Ok(out)
+    Ok((out, member.staff_seen))
 }
 
 async fn landing() -> HttpResponse {
@@ -86,11 +86,11 @@ async fn open_page(
 ) -> PageResult<HttpResponse> {
     let _ = crate::pulse::routes::tick(&state).await;
     let (keys, invite) = (state.keys.clone(), form.invite.clone());
-    let items = state.db.read(move |c| open_for(c, &keys, &invite)).await?;
+    let (items, staff_seen) = state.db.read(move |c| open_for(c, &keys, &invite)).await?;
     let items: Vec<OpenItem> = items.into_iter().map(|(i, _, _)| i).collect();
     Ok(html_response(
         StatusCode::OK,
-        pages::open_list(&items, form.invite.trim()),
+        pages::open_list(&items, form.invite.trim(), staff_seen),
     ))
 }
 
@@ -100,7 +100,7 @@ async fn api_participate(
 ) -> ApiResult<HttpResponse> {
     let _ = crate::pulse::routes::tick(&state).await;
     let (keys, invite) = (state.keys.clone(), body.invite.clone());
-    let items = state.db.read(move |c| open_for(c, &keys, &invite)).await?;
+    let (items, staff_seen) = state.db.read(move |c| open_for(c, &keys, &invite)).await?;
     let open: Vec<serde_json::Value> = items
         .into_iter()
         .map(|(i, key, questions)| {
@@ -114,7 +114,12 @@ async fn api_participate(
             v
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "open": open })))
+    let custody = if staff_seen {
+        crate::teams::routes::CUSTODY_STAFF
+    } else {
+        crate::teams::routes::CUSTODY_MEMBER
+    };
+    Ok(HttpResponse::Ok().json(json!({ "open": open, "custody": custody })))
 }
 
 fn transparency_data(c: &mut DbConnection, floor: u16) -> Result<pages::Transparency, AppError> {

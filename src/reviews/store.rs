@@ -16,20 +16,10 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::secret::{new_id, now, Keys};
 use crate::teams::model::label_key;
-use crate::teams::store::{invite_lookup_hash, invite_secret, invite_url, MemberRow};
+use crate::teams::store::{invite_secret, invite_url, MemberRow};
 
 pub const OPEN: &str = "open";
 pub const CLOSED: &str = "closed";
-
-/// The tables a close or a retention run rewrites or empties; scrubbed after commit.
-pub const SCRUBBED_TABLES: [&str; 6] = [
-    "accounts",
-    "followups",
-    "issuances",
-    "spent_tokens",
-    "signing_keys",
-    "reviews",
-];
 
 #[derive(Queryable, Clone, Debug)]
 pub struct ReviewRow {
@@ -228,24 +218,37 @@ pub fn list_facilitators(conn: &mut DbConnection, review_id: &str) -> QueryResul
 }
 
 /// The people a review invites: the active members of the chosen teams, then the pasted
-/// people, each once. A pasted person already invited through a team keeps their team link
-/// (a second link would let them write twice); the returned notes say who that was.
+/// people, each once. Every invitee gets a link of the review's own (G12): a team's pulse
+/// link never answers a review and a review's link never answers a pulse round, so a
+/// facilitator holding the review's links holds nothing of the team's, and a leader holding
+/// the team's links learns nothing about the review. A facilitator may name a team only when
+/// its leader or an admin allowed it (`teams.reviews_allowed`); an admin may name any team.
 pub fn resolve_invitees(
     conn: &mut DbConnection,
     keys: &Keys,
+    user: &StaffUser,
     team_ids: &[String],
     pasted: &[String],
 ) -> Result<(Vec<String>, Vec<String>), AppError> {
-    let mut ids = Vec::new();
+    let mut people: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut notes = Vec::new();
     for tid in team_ids {
         let team = crate::teams::store::find_team(conn, tid)
             .optional()?
             .ok_or_else(|| AppError::invalid("team_ids", format!("There is no team {tid}.")))?;
+        if !may_invite_team(user, &team) {
+            return Err(AppError::invalid(
+                "team_ids",
+                format!(
+                    "{} has not allowed facilitators to invite it to reviews: ask its leader or an admin to allow it on the team's page, or paste the people you need.",
+                    team.name
+                ),
+            ));
+        }
         for m in crate::teams::store::list_members(conn, &team.id)? {
             if seen.insert(m.label_key.clone()) {
-                ids.push(m.id);
+                people.push((m.label, m.label_key));
             }
         }
     }
@@ -253,34 +256,30 @@ pub fn resolve_invitees(
         let key = label_key(label);
         if !seen.insert(key.clone()) {
             notes.push(format!(
-                "{label} is already invited through a team roster and uses their team link."
+                "{label} is already invited through a team roster; they get one link."
             ));
             continue;
         }
-        let id = new_id();
-        let nonce = new_id();
-        let hash = invite_lookup_hash(keys, &invite_secret(keys, &id, &nonce));
-        diesel::insert_into(members::table)
-            .values((
-                members::id.eq(&id),
-                members::team_id.eq(None::<String>),
-                members::label.eq(label),
-                members::label_key.eq(&key),
-                members::invite_nonce.eq(&nonce),
-                members::invite_hash.eq(&hash),
-                members::active.eq(true),
-                members::created_at.eq(now()),
-            ))
-            .execute(conn)?;
-        ids.push(id);
+        people.push((label.clone(), key));
     }
-    if ids.is_empty() {
+    if people.is_empty() {
         return Err(AppError::Invalid(vec![FieldError::new(
             "invitees",
             "Invite at least one person: choose a team with people on it or paste a list.",
         )]));
     }
+    let mut ids = Vec::with_capacity(people.len());
+    for (label, key) in &people {
+        ids.push(crate::teams::store::insert_member(
+            conn, keys, None, label, key,
+        )?);
+    }
     Ok((ids, notes))
+}
+
+/// Whether this user may invite this team's people to a review (G12).
+pub fn may_invite_team(user: &StaffUser, team: &crate::teams::store::TeamRow) -> bool {
+    user.is_admin() || team.reviews_allowed
 }
 
 /// Each invited person's link, in label order.
@@ -369,7 +368,6 @@ pub fn release_if_due(
         released,
         i64::from(review.threshold),
         review.deadline_passed(at),
-        !review.is_open(),
     );
     if !due {
         return Ok((received, released));
@@ -563,7 +561,8 @@ fn rewrite_shuffled(conn: &mut DbConnection, review_id: &str) -> QueryResult<()>
                 accounts::review_id.eq(review_id),
                 accounts::body.eq(&a.body),
                 accounts::receipt_hash.eq(&a.receipt_hash),
-                accounts::released.eq(true),
+                // Held accounts stay held: closing is not a reason to show them.
+                accounts::released.eq(a.released),
             ))
             .execute(conn)?;
         renamed.insert(a.id, id);
@@ -628,6 +627,7 @@ pub fn close_review(
             reviews::followups_answered.eq(Some(answered as i32)),
         ))
         .execute(conn)?;
+    crate::db::scrub::request(conn, now())?;
     Ok(find_review(conn, review_id)?)
 }
 
@@ -655,6 +655,9 @@ pub fn apply_retention(conn: &mut DbConnection, today: Date) -> QueryResult<usiz
             .set(reviews::purged_on.eq(Some(today)))
             .execute(conn)?;
         purged += 1;
+    }
+    if purged > 0 {
+        crate::db::scrub::request(conn, now())?;
     }
     Ok(purged)
 }

@@ -6,11 +6,13 @@ use super::store::TeamRow;
 use crate::error::FieldError;
 use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
 
-/// A roster entry as the page shows it, with the member's invite link.
+/// A roster entry as the page shows it: the member's invite link only when staff asked to
+/// see it (G13), and whether staff have ever seen it.
 pub struct MemberView {
     pub id: String,
     pub label: String,
-    pub url: String,
+    pub url: Option<String>,
+    pub staff_seen: bool,
 }
 
 pub struct TeamView {
@@ -89,15 +91,35 @@ pub fn detail(
             p { a href=(format!("/teams/{}/rounds", t.id)) { "Pulse rounds and trends" } }
             (error_summary(errors))
             h2 { "Invite links" }
-            p { "Send each person their own link. It lets them answer each round once; it does not tie their answers to them. "
-                a href=(format!("/teams/{}/invites.csv", t.id)) download { "Download all links (CSV)" } }
+            p { "Each person needs their own link. It lets them answer each round once; it does not tie their answers to them." }
+            p.hint { "Links stay hidden here until you ask to see them. A person whose link staff have seen is told so on their own page, because whoever holds a link could answer in their place. Give each link only to its owner." }
             @if v.members.is_empty() { p.muted { "Nobody is on the roster yet." } } @else {
+                form.inline method="post" action=(format!("/teams/{}/invites/show", t.id)) {
+                    (csrf_field(&viewer.csrf)) button.small type="submit" { "Show all links" }
+                }
+                " "
+                a href=(format!("/teams/{}/invites.csv", t.id)) download { "Download all links (CSV)" }
                 div.scroll { table.roster {
                     thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } th scope="col" { span.visually-hidden { "Actions" } } } }
                     tbody { @for m in &v.members { tr {
                         td { (m.label) }
-                        td { input.copy type="text" readonly value=(m.url) aria-label=(format!("Invite link for {}", m.label)); }
+                        td {
+                            @if let Some(url) = &m.url {
+                                input.copy type="text" readonly value=(url) aria-label=(format!("Invite link for {}", m.label));
+                            } @else if m.staff_seen {
+                                span.muted { "Hidden · staff have seen it" }
+                            } @else {
+                                span.muted { "Hidden · not yet seen by staff" }
+                            }
+                        }
                         td.actions {
+                            @if m.url.is_none() {
+                                form.inline method="post" action=(format!("/teams/{}/invites/show", t.id)) {
+                                    (csrf_field(&viewer.csrf))
+                                    input type="hidden" name="member_id" value=(m.id);
+                                    button.small type="submit" aria-label=(format!("Show the link of {}", m.label)) { "Show link" }
+                                }
+                            }
                             form.inline method="post" action=(format!("/teams/{}/members/{}/regenerate", t.id, m.id)) {
                                 (csrf_field(&viewer.csrf)) button.small type="submit" { "New link" }
                             }
@@ -120,6 +142,13 @@ pub fn detail(
                 (Field::new("name", "Team name").value(&t.name).render(errors))
                 (Field::new("threshold", "Anonymity threshold").kind("number").value(&t.threshold.to_string())
                     .hint(&format!("At least {floor}. Rounds already open keep the threshold they opened with.")).render(errors))
+                div.field {
+                    label.check {
+                        input type="checkbox" name="reviews_allowed" value="on" checked[t.reviews_allowed] aria-describedby="f-reviews_allowed-hint";
+                        " Allow facilitators to invite this team to incident reviews"
+                    }
+                    p.hint #f-reviews_allowed-hint { "A review gives each person a link of its own; it never uses or shows the team links above. Admins can always invite the team." }
+                }
                 button type="submit" { "Save" }
             }
             h2 { "Leaders" }

@@ -33,18 +33,37 @@ fn parse_number(raw: &str) -> Result<Option<i64>, FieldError> {
         .map_err(|_| FieldError::new("threshold", "Enter a whole number."))
 }
 
+/// Which invite links a team page shows. None by default: opening a team's page must not put
+/// every member's credential in front of staff (G13). Showing is an explicit, audited act
+/// that marks the links as seen by staff, which each member's page then says.
+#[derive(Clone, Debug)]
+enum Reveal {
+    None,
+    All,
+    One(String),
+}
+
 fn team_view(
     conn: &mut DbConnection,
     keys: &Keys,
     base: &str,
     team: store::TeamRow,
+    reveal: &Reveal,
 ) -> Result<TeamView, AppError> {
     let members = store::list_members(conn, &team.id)?
         .into_iter()
-        .map(|m| MemberView {
-            url: invite_url(base, &invite_secret(keys, &m.id, &m.invite_nonce)),
-            id: m.id,
-            label: m.label,
+        .map(|m| {
+            let shown = match reveal {
+                Reveal::None => false,
+                Reveal::All => true,
+                Reveal::One(id) => *id == m.id,
+            };
+            MemberView {
+                url: shown.then(|| invite_url(base, &invite_secret(keys, &m.id, &m.invite_nonce))),
+                staff_seen: m.staff_seen || shown,
+                id: m.id,
+                label: m.label,
+            }
         })
         .collect();
     let leaders = store::list_leaders(conn, &team.id)?;
@@ -53,6 +72,32 @@ fn team_view(
         members,
         leaders,
     })
+}
+
+/// Marks the links a page or export is about to show as seen by staff, and audits it, in the
+/// caller's transaction (G13).
+fn record_shown(
+    conn: &mut DbConnection,
+    user: &StaffUser,
+    team: &store::TeamRow,
+    reveal: &Reveal,
+) -> Result<(), AppError> {
+    let ids: Vec<String> = match reveal {
+        Reveal::None => return Ok(()),
+        Reveal::All => store::list_members(conn, &team.id)?
+            .into_iter()
+            .map(|m| m.id)
+            .collect(),
+        Reveal::One(id) => vec![store::find_member(conn, &team.id, id)?.id],
+    };
+    store::mark_staff_seen(conn, &ids)?;
+    audit(
+        conn,
+        Some(&user.email),
+        "invite.shown",
+        &format!("{} link(s) of {}", ids.len(), team.name),
+    )?;
+    Ok(())
 }
 
 fn teams_with_counts(
@@ -177,18 +222,43 @@ async fn render_detail(
     errors: Vec<FieldError>,
     message: Option<&str>,
 ) -> PageResult<HttpResponse> {
+    render_detail_showing(state, staff, team_id, errors, message, Reveal::None).await
+}
+
+async fn render_detail_showing(
+    state: &AppState,
+    staff: &Staff,
+    team_id: String,
+    errors: Vec<FieldError>,
+    message: Option<&str>,
+    reveal: Reveal,
+) -> PageResult<HttpResponse> {
     let (keys, base, user) = (
         state.keys.clone(),
         state.settings.base_url.clone(),
         staff.user.clone(),
     );
-    let view = state
-        .db
-        .read(move |c| {
-            let team = store::team_for(c, &user, &team_id)?;
-            team_view(c, &keys, &base, team)
-        })
-        .await?;
+    let view = match reveal {
+        Reveal::None => {
+            state
+                .db
+                .read(move |c| {
+                    let team = store::team_for(c, &user, &team_id)?;
+                    team_view(c, &keys, &base, team, &Reveal::None)
+                })
+                .await?
+        }
+        reveal => {
+            state
+                .db
+                .write(move |c| {
+                    let team = store::team_for(c, &user, &team_id)?;
+                    record_shown(c, &user, &team, &reveal)?;
+                    team_view(c, &keys, &base, team, &reveal)
+                })
+                .await?
+        }
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -204,6 +274,31 @@ async fn render_detail(
             state.settings.threshold_floor,
         ),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ShowForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    /// One member's link; absent for all of them.
+    #[serde(default)]
+    member_id: Option<String>,
+}
+
+/// Shows invite links to staff on request (G13): the page says that doing so means the
+/// members' pages will say staff have seen their link.
+async fn show_links(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<ShowForm>,
+) -> PageResult<HttpResponse> {
+    staff.check_csrf(&form.csrf)?;
+    let reveal = match form.member_id.as_deref().map(str::trim) {
+        Some(m) if !m.is_empty() => Reveal::One(m.to_owned()),
+        _ => Reveal::All,
+    };
+    render_detail_showing(&state, &staff, id.into_inner(), vec![], None, reveal).await
 }
 
 async fn detail(
@@ -353,6 +448,9 @@ pub struct SettingsForm {
     name: String,
     #[serde(default)]
     threshold: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    reviews_allowed: Option<String>,
 }
 
 async fn settings(
@@ -373,16 +471,24 @@ async fn settings(
         return render_detail(&state, &staff, team_id, errors, None).await;
     };
     let (user, tid) = (staff.user.clone(), team_id.clone());
+    let reviews_allowed = form.reviews_allowed.is_some();
     let result = state
         .db
         .write(move |c| {
             store::team_for(c, &user, &tid)?;
-            store::update_team(c, &tid, &name, &key, threshold)?;
+            store::update_team(c, &tid, &name, &key, threshold, reviews_allowed)?;
             audit(
                 c,
                 Some(&user.email),
                 "team.updated",
-                &format!("{name}, threshold {threshold}"),
+                &format!(
+                    "{name}, threshold {threshold}, review invitations {}",
+                    if reviews_allowed {
+                        "allowed"
+                    } else {
+                        "not allowed"
+                    }
+                ),
             )?;
             Ok(())
         })
@@ -441,6 +547,8 @@ async fn add_leader(
     }
 }
 
+/// Every member's link, for an export or the API. Listing a link shows it to staff, so this
+/// runs in a write transaction that records it (G13).
 fn invites_of(
     conn: &mut DbConnection,
     keys: &Keys,
@@ -448,13 +556,15 @@ fn invites_of(
     user: &StaffUser,
     team_id: &str,
 ) -> Result<Vec<InviteJson>, AppError> {
-    store::team_for(conn, user, team_id)?;
+    let team = store::team_for(conn, user, team_id)?;
+    record_shown(conn, user, &team, &Reveal::All)?;
     Ok(store::list_members(conn, team_id)?
         .into_iter()
         .map(|m| InviteJson {
             url: invite_url(base, &invite_secret(keys, &m.id, &m.invite_nonce)),
             member_id: m.id,
             label: m.label,
+            custody: CUSTODY_STAFF,
         })
         .collect())
 }
@@ -471,7 +581,7 @@ async fn invites_csv(
     );
     let rows = state
         .db
-        .read(move |c| invites_of(c, &keys, &base, &user, &id))
+        .write(move |c| invites_of(c, &keys, &base, &user, &id))
         .await?;
     let mut csv = String::from("label,url\n");
     for r in rows {
@@ -500,6 +610,7 @@ pub struct TeamJson {
     id: String,
     name: String,
     threshold: i32,
+    reviews_allowed: bool,
     members: Vec<MemberJson>,
 }
 
@@ -508,7 +619,15 @@ pub struct InviteJson {
     member_id: String,
     label: String,
     url: String,
+    /// Who has seen this link (API.md): `"staff"` for every link listed here, since listing
+    /// it shows it. Links delivered only to the member will be listed without `url`.
+    custody: &'static str,
 }
+
+/// The custody of a link staff have seen (G13).
+pub const CUSTODY_STAFF: &str = "staff";
+/// The custody of a link only the member has.
+pub const CUSTODY_MEMBER: &str = "member";
 
 fn team_json(conn: &mut DbConnection, team: store::TeamRow) -> Result<TeamJson, AppError> {
     let members = store::list_members(conn, &team.id)?
@@ -522,6 +641,7 @@ fn team_json(conn: &mut DbConnection, team: store::TeamRow) -> Result<TeamJson, 
         id: team.id,
         name: team.name,
         threshold: team.threshold,
+        reviews_allowed: team.reviews_allowed,
         members,
     })
 }
@@ -611,6 +731,8 @@ async fn api_get(
 pub struct TeamPatch {
     name: Option<String>,
     threshold: Option<i64>,
+    /// Whether facilitators may invite this team to reviews (G12).
+    reviews_allowed: Option<bool>,
 }
 
 async fn api_update(
@@ -638,12 +760,20 @@ async fn api_update(
                 }
                 None => team.threshold as u16,
             };
-            store::update_team(c, &id, &name, &key, threshold)?;
+            let reviews_allowed = body.reviews_allowed.unwrap_or(team.reviews_allowed);
+            store::update_team(c, &id, &name, &key, threshold, reviews_allowed)?;
             audit(
                 c,
                 Some(&user.email),
                 "team.updated",
-                &format!("{name}, threshold {threshold}"),
+                &format!(
+                    "{name}, threshold {threshold}, review invitations {}",
+                    if reviews_allowed {
+                        "allowed"
+                    } else {
+                        "not allowed"
+                    }
+                ),
             )?;
             let team = store::find_team(c, &id)?;
             team_json(c, team)
@@ -701,20 +831,34 @@ async fn api_regenerate(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (team_id, member_id) = path.into_inner();
-    member_action(&state, &staff, &team_id, &member_id, false).await?;
     let (keys, base, user) = (
         state.keys.clone(),
         state.settings.base_url.clone(),
         staff.user.clone(),
     );
-    let invites = state
+    // The API hands the new link to the caller, so it is in staff custody: only this one.
+    let one = state
         .db
-        .read(move |c| invites_of(c, &keys, &base, &user, &team_id))
+        .write(move |c| {
+            let team = store::team_for(c, &user, &team_id)?;
+            let member = store::find_member(c, &team_id, &member_id)?;
+            store::regenerate_invite(c, &keys, &member_id)?;
+            audit(
+                c,
+                Some(&user.email),
+                "invite.regenerated",
+                &format!("{} in {}", member.label, team.name),
+            )?;
+            record_shown(c, &user, &team, &Reveal::One(member_id.clone()))?;
+            let m = store::find_member(c, &team_id, &member_id)?;
+            Ok(InviteJson {
+                url: invite_url(&base, &invite_secret(&keys, &m.id, &m.invite_nonce)),
+                member_id: m.id,
+                label: m.label,
+                custody: CUSTODY_STAFF,
+            })
+        })
         .await?;
-    let one = invites
-        .into_iter()
-        .find(|i| i.member_id == member_id)
-        .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(one))
 }
 
@@ -730,7 +874,7 @@ async fn api_invites(
     );
     let rows = state
         .db
-        .read(move |c| invites_of(c, &keys, &base, &user, &id))
+        .write(move |c| invites_of(c, &keys, &base, &user, &id))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -752,7 +896,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/teams/{id}/settings", web::post().to(settings))
         .route("/teams/{id}/leaders", web::post().to(add_leader))
-        .route("/teams/{id}/invites.csv", web::get().to(invites_csv));
+        .route("/teams/{id}/invites.csv", web::get().to(invites_csv))
+        .route("/teams/{id}/invites/show", web::post().to(show_links));
 }
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {

@@ -16,6 +16,8 @@ pub struct TeamRow {
     pub name_key: String,
     pub threshold: i32,
     pub created_at: PrimitiveDateTime,
+    /// Whether facilitators may invite this team to reviews (G12): set by a leader or admin.
+    pub reviews_allowed: bool,
 }
 
 #[derive(Queryable, Clone, Debug)]
@@ -28,6 +30,8 @@ pub struct MemberRow {
     pub invite_hash: String,
     pub active: bool,
     pub created_at: PrimitiveDateTime,
+    /// Staff have seen this member's link (G13): the member's page says so.
+    pub staff_seen: bool,
 }
 
 /// A member's invite secret, derived from the instance secret and a per-member nonce. Only
@@ -150,12 +154,14 @@ pub fn update_team(
     name: &str,
     key: &str,
     threshold: u16,
+    reviews_allowed: bool,
 ) -> Result<(), AppError> {
     let updated = diesel::update(teams::table.find(team_id))
         .set((
             teams::name.eq(name),
             teams::name_key.eq(key),
             teams::threshold.eq(i32::from(threshold)),
+            teams::reviews_allowed.eq(reviews_allowed),
         ))
         .execute(conn);
     match updated {
@@ -212,25 +218,52 @@ pub fn add_members(
                     .execute(conn)?;
             }
             None => {
-                let id = new_id();
-                let nonce = new_id();
-                let hash = invite_lookup_hash(keys, &invite_secret(keys, &id, &nonce));
-                diesel::insert_into(members::table)
-                    .values((
-                        members::id.eq(&id),
-                        members::team_id.eq(team_id),
-                        members::label.eq(label),
-                        members::label_key.eq(&key),
-                        members::invite_nonce.eq(&nonce),
-                        members::invite_hash.eq(&hash),
-                        members::active.eq(true),
-                        members::created_at.eq(now()),
-                    ))
-                    .execute(conn)?;
+                insert_member(conn, keys, Some(team_id), label, &key)?;
             }
         }
     }
     Ok(labels.len())
+}
+
+/// Makes one person's credential: a member row with a fresh link that no staff member has
+/// seen yet (G13). `team_id` is `None` for a review's own invitees (G12): a review never
+/// reuses a team's pulse link.
+pub fn insert_member(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    team_id: Option<&str>,
+    label: &str,
+    label_key: &str,
+) -> QueryResult<String> {
+    let id = new_id();
+    let nonce = new_id();
+    let hash = invite_lookup_hash(keys, &invite_secret(keys, &id, &nonce));
+    diesel::insert_into(members::table)
+        .values((
+            members::id.eq(&id),
+            members::team_id.eq(team_id),
+            members::label.eq(label),
+            members::label_key.eq(label_key),
+            members::invite_nonce.eq(&nonce),
+            members::invite_hash.eq(&hash),
+            members::active.eq(true),
+            members::created_at.eq(now()),
+            members::staff_seen.eq(false),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Records that staff have now seen these members' links (shown on a page, listed by the
+/// API, downloaded): from here on the member's page says so (G13).
+pub fn mark_staff_seen(conn: &mut DbConnection, member_ids: &[String]) -> QueryResult<usize> {
+    if member_ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(members::table.filter(members::id.eq_any(member_ids)))
+        .filter(members::staff_seen.eq(false))
+        .set(members::staff_seen.eq(true))
+        .execute(conn)
 }
 
 pub fn find_member(
@@ -255,6 +288,8 @@ pub fn regenerate_invite(
         .set((
             members::invite_nonce.eq(&nonce),
             members::invite_hash.eq(&hash),
+            // A new link has been seen by nobody yet; showing it to staff marks it again.
+            members::staff_seen.eq(false),
         ))
         .execute(conn)
 }

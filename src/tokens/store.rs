@@ -130,7 +130,8 @@ pub fn record_issuance(
 }
 
 pub fn already_issued() -> AppError {
-    AppError::Conflict("you have already taken part in this one; each person answers once".into())
+    // G13: a member who has not taken part learns what this means and what to do.
+    AppError::Conflict("you have already taken part in this one; each person answers once. If you have not taken part, someone else used your link (whoever holds it can answer in your place, never read your answer): ask for a new link sent only to you, which stops this one from working".into())
 }
 
 pub fn count_issued(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
