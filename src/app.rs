@@ -165,6 +165,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(crate::members::routes::configure_api)
                     .configure(crate::metrics::routes::configure_api)
                     .configure(crate::reviews::routes::configure_api)
+                    .configure(crate::instance::routes::configure_api)
                     .default_service(web::to(not_found)),
             )
             .configure(crate::auth::routes::configure)
@@ -173,6 +174,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::members::routes::configure)
             .configure(crate::metrics::routes::configure)
             .configure(crate::reviews::routes::configure)
+            .configure(crate::instance::routes::configure)
             .default_service(web::to(not_found));
     }
 }

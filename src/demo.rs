@@ -152,7 +152,13 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         crate::metrics::store::bump_version(c)?;
         Ok(())
     })?;
-    let _ = crate::db::scrub_after_close(c, &["responses", "issuances", "spent_tokens"]);
+    // The closes above owe a scrub (G15); the demo runs it now (on the one writer, so this
+    // connection goes back first), and the server retries it on its timer if it cannot finish.
+    drop(conn);
+    let scrub = crate::db::scrub::run(&state.db)?;
+    if scrub.pending {
+        tracing::warn!(target: "candor", "the demo's close-time scrub is still pending; the server retries it");
+    }
     Ok(Made {
         teams: TEAMS.len(),
         rounds: n_rounds,

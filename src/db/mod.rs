@@ -7,6 +7,7 @@
 //! share a larger pool. On PostgreSQL both use the same pool.
 
 pub mod schema;
+pub mod scrub;
 
 use std::time::Duration;
 
@@ -219,21 +220,6 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
         DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
     };
     done.map_err(|e| format!("migration failed: {e}"))
-}
-
-/// After a scope closes and its rows were rewritten: make the old row images unreadable.
-/// SQLite keeps page images in the WAL until a checkpoint; PostgreSQL keeps dead tuples, in
-/// their old physical order, until a vacuum. Runs outside any transaction.
-pub fn scrub_after_close(conn: &mut DbConnection, tables: &[&str]) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
-        DbConnection::Pg(c) => {
-            for t in tables {
-                c.batch_execute(&format!("VACUUM {t}"))?;
-            }
-            Ok(())
-        }
-    }
 }
 
 /// Whether a diesel error is a unique-constraint violation (a duplicate the user can fix).

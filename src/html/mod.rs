@@ -42,6 +42,7 @@ pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
                             @if v.is_admin {
                                 a href="/admin/staff" { "Staff" }
                                 a href="/admin/audit" { "Audit log" }
+                                a href="/admin/instance" { "Instance" }
                             }
                             a href="/account" { "API tokens" }
                         }

@@ -164,7 +164,7 @@ async fn start_round(
     Ok(round)
 }
 
-/// Closes a round, then scrubs old row images outside the transaction.
+/// Closes a round, then scrubs old row images outside the transaction (retried until done).
 pub async fn finish_round(
     state: &AppState,
     actor: Option<&StaffUser>,
@@ -179,9 +179,8 @@ pub async fn finish_round(
                 let r = store::find_round(c, &id)?;
                 teams::team_for(c, u, &r.team_id)?;
             }
-            let was_open = !store::find_round(c, &id)?.is_closed();
-            let round = store::close_round(c, &id)?;
-            if was_open {
+            let (round, closed_now) = store::close_round(c, &id)?;
+            if closed_now {
                 audit(
                     c,
                     actor.as_ref().map(|u| u.email.as_str()),
@@ -193,14 +192,7 @@ pub async fn finish_round(
         })
         .await?;
     state.key_cache.forget(&round_id);
-    let db = state.db.clone();
-    // Not part of the close's guarantee of atomicity; a failure here is logged, not shown.
-    let _ = blocking(move || {
-        let mut conn = db.get_write()?;
-        crate::db::scrub_after_close(&mut conn, &["responses", "issuances", "spent_tokens"])
-            .map_err(AppError::from)
-    })
-    .await;
+    crate::db::scrub::after_close(&state.db).await;
     Ok(round)
 }
 
@@ -239,14 +231,12 @@ pub async fn periodic(state: &AppState) -> Result<(), AppError> {
         })
         .await?;
     if purged > 0 {
-        let db = state.db.clone();
-        blocking(move || {
-            let mut conn = db.get_write()?;
-            crate::db::scrub_after_close(&mut conn, &["accounts", "followups"])
-                .map_err(AppError::from)
-        })
-        .await?;
+        tracing::info!(target: "candor", reviews = purged, "review text deleted under retention");
     }
+    // Any scrub still owed (a close whose scrub was kept from finishing, a retention run):
+    // retried on every tick until it completes (G15).
+    let db = state.db.clone();
+    blocking(move || crate::db::scrub::run(&db)).await?;
     Ok(())
 }
 
@@ -1153,6 +1143,9 @@ fn already_page(title: &str) -> maud::Markup {
         maud::html! {
             h1 { "You have already taken part" }
             p { "Each person answers " (title) " once. Candor keeps no record of what you answered, so it cannot show it again." }
+            h2 { "You have not taken part?" }
+            p { "Then someone else used your link: whoever holds it can answer in your place (they can never read what you answer). "
+                "Ask the person who runs Candor for a new link sent only to you; a new link stops this one from working, for this round and every later one." }
         },
     )
 }

@@ -402,12 +402,15 @@ pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i
 /// Closes a round in one transaction: aggregates computed once and stored, responses
 /// rewritten in random order with fresh ids (G1), the key destroyed and who was issued a
 /// token forgotten (G3). The caller scrubs old row images after commit.
-pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, AppError> {
+/// Closes a round in the caller's transaction. Returns the round and whether this call closed
+/// it, decided under the round's lock, so two closes racing (two replicas' timers, a member's
+/// visit and a leader's click) record one close, not two.
+pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<(RoundRow, bool), AppError> {
     use crate::db::schema::responses;
     lock_round(conn, round_id, true)?;
     let round = find_round(conn, round_id)?;
     if round.is_closed() {
-        return Ok(round);
+        return Ok((round, false));
     }
     if round.status == "scheduled" {
         // Never opened: nothing to protect; it closes empty.
@@ -419,7 +422,7 @@ pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, 
                 rounds::issued.eq(Some(0)),
             ))
             .execute(conn)?;
-        return Ok(find_round(conn, round_id)?);
+        return Ok((find_round(conn, round_id)?, true));
     }
     let questions = round_questions(conn, round_id)?;
     let rows: Vec<(String, Option<String>)> = responses::table
@@ -447,7 +450,10 @@ pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<RoundRow, 
         ))
         .execute(conn)?;
     crate::metrics::store::bump_version(conn)?;
-    Ok(find_round(conn, round_id)?)
+    // The old row images (pre-shuffle responses, issuances, the key) are scrubbed after
+    // commit; owing it is recorded here so a crash in between still leaves it owed (G15).
+    crate::db::scrub::request(conn, now())?;
+    Ok((find_round(conn, round_id)?, true))
 }
 
 /// Stores (or replaces) a closed round's aggregate: the figures in one column, the words in

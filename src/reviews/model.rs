@@ -141,23 +141,21 @@ pub fn after_wrong_receipt(window: Option<ReceiptWindow>, now: PrimitiveDateTime
 
 /// Whether the accounts not yet shown should be released now, all together.
 ///
-/// - Nothing is shown until `threshold` accounts have arrived, or the deadline has passed
-///   (then whatever arrived is shown, however few: the facilitator was told so at open).
+/// - Nothing is shown until `threshold` accounts have arrived, or the deadline the writers
+///   were shown has passed (then whatever arrived is shown, however few: the writers and the
+///   facilitator were told so at open).
 /// - After that first batch, later accounts wait until `threshold` of them are pending, so
 ///   they come out in batches of at least the threshold, never one at a time. The deadline
 ///   does not release them again: it releases the first batch only.
-/// - At close everything pending is released, however few.
-pub fn release_due(
-    pending: i64,
-    released: i64,
-    threshold: i64,
-    deadline_passed: bool,
-    closed: bool,
-) -> bool {
+/// - Closing releases nothing by itself: a facilitator who closes early, before the deadline
+///   and with fewer than `threshold` accounts, would otherwise see a lone account that its
+///   writer was promised would be held. Held accounts stay held after close until the
+///   deadline passes, and are deleted with the rest at retention.
+pub fn release_due(pending: i64, released: i64, threshold: i64, deadline_passed: bool) -> bool {
     if pending == 0 {
         return false;
     }
-    if closed || pending >= threshold {
+    if pending >= threshold {
         return true;
     }
     released == 0 && deadline_passed
@@ -558,17 +556,15 @@ mod tests {
     #[test]
     fn the_release_rule_batches_late_accounts() {
         // Held below the threshold before the deadline.
-        assert!(!release_due(2, 0, 3, false, false));
-        assert!(release_due(3, 0, 3, false, false));
+        assert!(!release_due(2, 0, 3, false));
+        assert!(release_due(3, 0, 3, false));
         // The deadline releases a first batch of any size.
-        assert!(release_due(1, 0, 3, true, false));
+        assert!(release_due(1, 0, 3, true));
         // Later accounts wait for a full batch, deadline or not.
-        assert!(!release_due(1, 3, 3, true, false));
-        assert!(!release_due(2, 3, 3, false, false));
-        assert!(release_due(3, 3, 3, false, false));
-        // Close releases everything.
-        assert!(release_due(1, 3, 3, false, true));
-        assert!(!release_due(0, 3, 3, true, true));
+        assert!(!release_due(1, 3, 3, true));
+        assert!(!release_due(2, 3, 3, false));
+        assert!(release_due(3, 3, 3, false));
+        assert!(!release_due(0, 3, 3, true));
     }
 
     #[test]

@@ -153,8 +153,8 @@ pub fn new_review(
                     .hint("What happened, in a few sentences. Every invited person sees it above the form.").render(errors))
                 fieldset.invalid[team_error.is_some()] id="f-team_ids" {
                     legend { "Invite teams" span.opt { " (optional)" } }
-                    p.hint { "Everyone on a team's roster is invited through their usual team link." }
-                    @if teams.is_empty() { p.muted { "No teams exist yet." } }
+                    p.hint { "Everyone on a team's roster gets a link of this review's own, separate from their team link. Only teams whose leader allowed review invitations are listed." }
+                    @if teams.is_empty() { p.muted { "No team has allowed review invitations yet. A team's leader (or an admin) can allow it on the team's page; until then, paste the people below." } }
                     @for t in teams {
                         label.check {
                             input type="checkbox" name="team_ids" value=(t.id) checked[form.team_ids.contains(&t.id)];
@@ -191,6 +191,9 @@ pub struct ReviewView {
     pub accounts: Vec<AccountView>,
     pub invites: Vec<(String, String, String)>,
     pub facilitators: Vec<String>,
+    /// Accounts a close now would leave held: fewer than the threshold arrived (since the
+    /// last release) and the deadline the writers were shown has not passed.
+    pub held_at_close: i64,
 }
 
 fn held_notice(v: &ReviewView) -> Markup {
@@ -209,7 +212,7 @@ fn held_notice(v: &ReviewView) -> Markup {
         } @else if pending > 0 {
             (notice("", html! {
                 p { (pending) " more " @if pending == 1 { "account" } @else { "accounts" }
-                    " arrived after the last release. They are shown in the next batch, when " (needed) " more arrive, or when you close the review." }
+                    " arrived after the last release. They are shown in the next batch, when " (needed) " more arrive; closing the review does not show them." }
             }))
         }
     }
@@ -244,7 +247,7 @@ pub fn detail(
             }
             @if open && i64::from(r.invited) < i64::from(r.threshold) {
                 (notice("warn", html! { p { "Fewer people are invited (" (r.invited) ") than the release threshold (" (r.threshold)
-                    "): accounts stay hidden until the deadline or until you close the review." } }))
+                    "): accounts stay hidden until the deadline, even if you close the review before it." } }))
             }
             @if !r.summary.is_empty() { h2 { "Summary" } p { (lines(&r.summary)) } }
             @if let Some(day) = r.purged_on {
@@ -301,14 +304,39 @@ pub fn detail(
                     button type="submit" { "Add facilitator" }
                 }
                 h2 { "Close the review" }
-                form.card method="post" action=(format!("/reviews/{}/close", r.id)) {
-                    (csrf_field(&viewer.csrf))
-                    p { "Closing shows every account that arrived, stops new accounts and follow-ups, destroys the review's key and forgets who took part. It cannot be undone." }
-                    button.danger type="submit" { "Close review" }
-                }
+                (close_form(viewer, v))
             }
         },
     )
+}
+
+/// Closing asks for confirmation and says what will happen, held accounts included.
+fn close_form(viewer: &Viewer, v: &ReviewView) -> Markup {
+    let r = &v.review;
+    let held = v.held_at_close;
+    html! {
+        form.card method="post" action=(format!("/reviews/{}/close", r.id)) {
+            (csrf_field(&viewer.csrf))
+            p { "Closing stops new accounts and follow-ups, destroys the review's key and forgets who took part. It cannot be undone." }
+            @if held > 0 {
+                (notice("warn", html! { p { strong { (held) " " (if held == 1 { "account stays held" } else { "accounts stay held" }) }
+                    ": fewer than the release threshold (" (r.threshold) ") arrived"
+                    @if v.released > 0 { " since the last release" }
+                    ", and the writers were promised they would not be shown alone before the deadline"
+                    @if let Some(d) = r.deadline { " (" (fmt_time(d)) ")" }
+                    ". Closing now does not show them"
+                    @if r.deadline.is_some() { "; they appear after the deadline" } @else { "; with no deadline they are never shown" }
+                    "." } }))
+            }
+            div.field {
+                label.check {
+                    input type="checkbox" name="confirm" value="yes" required;
+                    @if held > 0 { " I understand: close the review and keep " (held) " held" } @else { " I understand: close the review now" }
+                }
+            }
+            button.danger type="submit" { "Close review" }
+        }
+    }
 }
 
 // ---------------------------------------------------------------- member pages

@@ -66,21 +66,6 @@ fn public_key(
     Ok(crypto::key_json(&pk))
 }
 
-/// After a close or a retention run: make the old row images unreadable. The close has
-/// committed, so a failure here is logged, not reported to the facilitator as a failed close.
-async fn scrub(state: &AppState) {
-    let db = state.db.clone();
-    let done = blocking(move || {
-        let mut conn = db.get_write()?;
-        crate::db::scrub_after_close(&mut conn, &store::SCRUBBED_TABLES)?;
-        Ok(())
-    })
-    .await;
-    if let Err(e) = done {
-        tracing::error!(cause = %e, "scrub after review close");
-    }
-}
-
 // ---------------------------------------------------------------- form helpers
 
 fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
@@ -247,7 +232,7 @@ async fn open_review(state: &AppState, user: StaffUser, r: NewReview) -> Result<
         .write(move |c| {
             let id = new_id();
             let (member_ids, mut warnings) =
-                store::resolve_invitees(c, &keys, &r.team_ids, &r.invitees)?;
+                store::resolve_invitees(c, &keys, &user, &r.team_ids, &r.invitees)?;
             store::insert_review(c, &id, &r, member_ids.len(), &user.id)?;
             store::add_facilitator(c, &id, &user.id)?;
             tokens::insert_key(c, &id, &key)?;
@@ -318,14 +303,34 @@ fn review_view(
         .map(|k| k.fingerprint)
         .unwrap_or_default();
     Ok(ReviewView {
-        invites: store::list_invites(c, keys, base, review_id)?,
+        invites: shown_invites(c, keys, base, review_id)?,
         facilitators: store::list_facilitators(c, review_id)?,
+        // The release rule has just run: whatever is still pending was not due.
+        held_at_close: if review.is_open() {
+            received - released
+        } else {
+            0
+        },
         review,
         fingerprint,
         received,
         released,
         accounts,
     })
+}
+
+/// A review's invite links as staff see them; showing them marks them as seen by staff, which
+/// each invitee's page then says (G13).
+fn shown_invites(
+    c: &mut DbConnection,
+    keys: &Keys,
+    base: &str,
+    review_id: &str,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let invites = store::list_invites(c, keys, base, review_id)?;
+    let ids: Vec<String> = invites.iter().map(|(id, _, _)| id.clone()).collect();
+    crate::teams::store::mark_staff_seen(c, &ids)?;
+    Ok(invites)
 }
 
 async fn load_view(
@@ -390,7 +395,7 @@ async fn close(
         })
         .await?;
     state.key_cache.forget(&review_id);
-    scrub(state).await;
+    crate::db::scrub::after_close(&state.db).await;
     Ok(review)
 }
 
@@ -456,7 +461,7 @@ async fn list_page(state: web::Data<AppState>, staff: Staff) -> PageResult<HttpR
         .write(move |c| Ok(store::apply_retention(c, today())?))
         .await?;
     if purged > 0 {
-        scrub(&state).await;
+        crate::db::scrub::after_close(&state.db).await;
     }
     let user = staff.user.clone();
     let items = state
@@ -479,20 +484,31 @@ async fn list_page(state: web::Data<AppState>, staff: Staff) -> PageResult<HttpR
     ))
 }
 
-async fn team_choices(state: &AppState) -> Result<Vec<pages::TeamChoice>, AppError> {
+/// The teams this user may invite (G12): every team for an admin, for a facilitator only
+/// those whose leader or an admin allowed review invitations.
+async fn team_choices(
+    state: &AppState,
+    user: &StaffUser,
+) -> Result<Vec<pages::TeamChoice>, AppError> {
+    let user = user.clone();
     state
         .db
-        .read(|c| {
+        .read(move |c| {
             use crate::db::schema::teams;
             use diesel::prelude::*;
-            let rows: Vec<(String, String)> = teams::table
-                .select((teams::id, teams::name))
-                .order(teams::name_key)
-                .load(c)?;
+            let rows: Vec<crate::teams::store::TeamRow> =
+                teams::table.order(teams::name_key).load(c)?;
             let mut out = Vec::with_capacity(rows.len());
-            for (id, name) in rows {
-                let people = crate::teams::store::count_members(c, &id)?;
-                out.push(pages::TeamChoice { id, name, people });
+            for team in rows {
+                if !store::may_invite_team(&user, &team) {
+                    continue;
+                }
+                let people = crate::teams::store::count_members(c, &team.id)?;
+                out.push(pages::TeamChoice {
+                    id: team.id,
+                    name: team.name,
+                    people,
+                });
             }
             Ok(out)
         })
@@ -501,7 +517,7 @@ async fn team_choices(state: &AppState) -> Result<Vec<pages::TeamChoice>, AppErr
 
 async fn new_page(state: web::Data<AppState>, staff: Staff) -> PageResult<HttpResponse> {
     staff.require_facilitator()?;
-    let teams = team_choices(&state).await?;
+    let teams = team_choices(&state, &staff.user).await?;
     let form = NewReviewForm {
         threshold: super::model::DEFAULT_REVIEW_THRESHOLD
             .max(state.settings.threshold_floor)
@@ -562,7 +578,7 @@ async fn create_page(
         },
         Err(e) => e,
     };
-    let teams = team_choices(&state).await?;
+    let teams = team_choices(&state, &staff.user).await?;
     Ok(html_response(
         StatusCode::UNPROCESSABLE_ENTITY,
         pages::new_review(&staff.viewer(), &teams, &f, &errors, floor),
@@ -650,29 +666,39 @@ async fn ask_page(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfOnly {
+pub struct CloseForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
+    /// The confirmation checkbox: closing cannot be undone.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<CloseForm>,
 ) -> PageResult<HttpResponse> {
     staff.check_csrf(&form.csrf)?;
     let id = id.into_inner();
+    if form.confirm.as_deref() != Some("yes") {
+        return render_detail(
+            &state,
+            &staff,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![FieldError::new(
+                "confirm",
+                "Tick the box to confirm: closing cannot be undone.",
+            )],
+            None,
+        )
+        .await;
+    }
     close(&state, staff.user.clone(), id.clone()).await?;
-    render_detail(
-        &state,
-        &staff,
-        id,
-        StatusCode::OK,
-        vec![],
-        Some("The review is closed. Every account is shown; the key is destroyed and who took part is forgotten."),
-    )
-    .await
+    let message = "The review is closed: the key is destroyed and who took part is forgotten. Accounts fewer than the threshold stay held until the deadline the writers were shown.";
+    render_detail(&state, &staff, id, StatusCode::OK, vec![], Some(message)).await
 }
 
 #[derive(Deserialize)]
@@ -741,9 +767,9 @@ async fn invites_of(
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
     state
         .db
-        .read(move |c| {
+        .write(move |c| {
             store::review_for(c, &user, &review_id)?;
-            Ok(store::list_invites(c, &keys, &base, &review_id)?)
+            shown_invites(c, &keys, &base, &review_id)
         })
         .await
 }

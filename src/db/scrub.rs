@@ -1,0 +1,208 @@
+//! The close-time scrub (THREAT-MODEL G15): after a round or review closes and its rows are
+//! rewritten in random order, the old row images must become unreadable. SQLite keeps them
+//! as page images in the WAL until a checkpoint copies the WAL back and truncates it;
+//! PostgreSQL keeps them as dead tuples (and plain `VACUUM` only frees their slots: the
+//! bytes stay on the page until overwritten, readable with `pageinspect`).
+//!
+//! A scrub can fail for reasons outside Candor: a reader holding a snapshot (a backup, a
+//! `sqlite3` shell, a long report) makes the SQLite checkpoint return "busy"; a lock held on a
+//! table makes `VACUUM FULL` wait. So the scrub is durable work, not a best effort:
+//! - every close asks for it in its own transaction (`request`), so a crash right after the
+//!   commit still leaves it owed;
+//! - it runs right after the close and again on every scheduler tick until it completes,
+//!   each failure logged with its cause and counted;
+//! - admins see "scrub pending since ..." on the instance page and in `GET /api/v1/instance`
+//!   until it has completed, and can retry it by hand.
+//!
+//! Requests are counted (`wanted`), so a close that commits while a scrub runs is not marked
+//! done by a scrub that started before it.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+use time::PrimitiveDateTime;
+
+use super::schema::instance_settings;
+use super::{Db, DbConnection};
+use crate::error::AppError;
+
+/// The tables whose old row images can link a member to an answer, order submissions, or
+/// hold a destroyed private key: issuance rows, the spent set, responses, accounts and their
+/// follow-ups, and the keys.
+pub const TABLES: [&str; 6] = [
+    "issuances",
+    "spent_tokens",
+    "signing_keys",
+    "responses",
+    "accounts",
+    "followups",
+];
+
+/// How long one scrub waits for a table lock (PostgreSQL) or for readers to move on
+/// (SQLite) before giving up until the next tick. Short, because it holds the writer.
+const WAIT_MS: u32 = 2_000;
+
+const WANTED: &str = "scrub.wanted";
+const DONE: &str = "scrub.done";
+const SINCE: &str = "scrub.pending_since";
+const ATTEMPTS: &str = "scrub.failed_attempts";
+const LAST_ERROR: &str = "scrub.last_error";
+
+/// What admins see about the scrub.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Status {
+    pub pending: bool,
+    /// When the oldest un-scrubbed close committed (a staff action, audited anyway).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<String>,
+    pub failed_attempts: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+fn get(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
+    instance_settings::table
+        .find(name)
+        .select(instance_settings::value)
+        .first(conn)
+        .optional()
+}
+
+fn put(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<()> {
+    let updated = diesel::update(instance_settings::table.find(name))
+        .set(instance_settings::value.eq(value))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(instance_settings::table)
+            .values((
+                instance_settings::name.eq(name),
+                instance_settings::value.eq(value),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn number(conn: &mut DbConnection, name: &str) -> QueryResult<i64> {
+    Ok(get(conn, name)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Records, in the closing transaction, that a scrub is owed.
+pub fn request(conn: &mut DbConnection, at: PrimitiveDateTime) -> QueryResult<()> {
+    let wanted = number(conn, WANTED)? + 1;
+    put(conn, WANTED, &wanted.to_string())?;
+    if get(conn, SINCE)?.is_none() {
+        let at = at
+            .assume_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        put(conn, SINCE, &at)?;
+    }
+    Ok(())
+}
+
+pub fn status(conn: &mut DbConnection) -> QueryResult<Status> {
+    let (wanted, done) = (number(conn, WANTED)?, number(conn, DONE)?);
+    Ok(Status {
+        pending: wanted > done,
+        pending_since: if wanted > done {
+            get(conn, SINCE)?
+        } else {
+            None
+        },
+        failed_attempts: number(conn, ATTEMPTS)?,
+        last_error: get(conn, LAST_ERROR)?,
+    })
+}
+
+#[derive(QueryableByName)]
+struct Checkpoint {
+    #[diesel(sql_type = Integer)]
+    busy: i32,
+    #[diesel(sql_type = Integer)]
+    log: i32,
+    #[diesel(sql_type = Integer)]
+    checkpointed: i32,
+}
+
+/// One scrub pass, outside any transaction. `Ok(())` only when every old row image is gone:
+/// the WAL fully checkpointed and truncated, or every table rewritten by `VACUUM FULL`.
+pub fn scrub_now(conn: &mut DbConnection) -> Result<(), AppError> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            c.batch_execute(&format!("PRAGMA busy_timeout = {WAIT_MS}"))?;
+            let result =
+                diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpoint>(c);
+            c.batch_execute("PRAGMA busy_timeout = 5000")?;
+            let r = result?;
+            // busy = 1: a reader or writer kept the checkpoint from finishing; the WAL still
+            // holds pages that may carry the rows the close deleted.
+            if r.busy != 0 || r.log != r.checkpointed {
+                return Err(AppError::internal(format!(
+                    "the SQLite WAL checkpoint could not finish ({} of {} pages copied; a reader holds an older snapshot, e.g. a backup or a sqlite3 shell)",
+                    r.checkpointed.max(0),
+                    r.log.max(0)
+                )));
+            }
+            Ok(())
+        }
+        DbConnection::Pg(c) => {
+            // VACUUM FULL writes each table anew, live rows only, and drops the old file: no
+            // dead tuple (an issuance, a destroyed key, a pre-shuffle response) stays on a page.
+            c.batch_execute(&format!("SET lock_timeout = '{WAIT_MS}ms'"))?;
+            let mut result = Ok(());
+            for t in TABLES {
+                if let Err(e) = c.batch_execute(&format!("VACUUM FULL {t}")) {
+                    result = Err(AppError::internal(format!("VACUUM FULL {t}: {e}")));
+                    break;
+                }
+            }
+            c.batch_execute("RESET lock_timeout")?;
+            result
+        }
+    }
+}
+
+/// Runs the scrub if one is owed, on the writer connection, and records the outcome. Returns
+/// the status afterwards. Blocking: call through `db::blocking`.
+pub fn run(db: &Db) -> Result<Status, AppError> {
+    let mut conn = db.get_write()?;
+    let conn: &mut DbConnection = &mut conn;
+    let wanted = number(conn, WANTED)?;
+    if wanted <= number(conn, DONE)? {
+        return Ok(status(conn)?);
+    }
+    match scrub_now(conn) {
+        Ok(()) => {
+            conn.transaction(|c| -> QueryResult<()> {
+                put(c, DONE, &wanted.to_string())?;
+                if number(c, WANTED)? <= wanted {
+                    diesel::delete(instance_settings::table.find(SINCE)).execute(c)?;
+                }
+                put(c, ATTEMPTS, "0")?;
+                diesel::delete(instance_settings::table.find(LAST_ERROR)).execute(c)?;
+                Ok(())
+            })?;
+            tracing::info!(target: "candor", "close-time scrub completed");
+        }
+        Err(e) => {
+            let cause = e.to_string();
+            tracing::error!(target: "candor", cause = %cause, "close-time scrub did not complete; it is retried on every tick and shown to admins until it does");
+            conn.transaction(|c| -> QueryResult<()> {
+                let n = number(c, ATTEMPTS)? + 1;
+                put(c, ATTEMPTS, &n.to_string())?;
+                put(c, LAST_ERROR, &cause)
+            })?;
+        }
+    }
+    Ok(status(conn)?)
+}
+
+/// After a close commits: scrub now, and never fail the close for it (it committed; the
+/// scrub is retried until it completes). Failures are logged inside `run`.
+pub async fn after_close(db: &Db) {
+    let db = db.clone();
+    if let Err(e) = super::blocking(move || run(&db)).await {
+        tracing::error!(target: "candor", cause = %e, "close-time scrub could not start; it is retried on every tick");
+    }
+}
