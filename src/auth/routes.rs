@@ -86,6 +86,10 @@ impl Staff {
     }
 }
 
+/// Finds the staff member behind a bearer token or session cookie. Sessions and tokens hold
+/// only a user id: the user, their role and whether they are active are read from the
+/// database on every request, never from the credential, so a role change or deactivation
+/// applies to every existing session and token at their next request (G12).
 async fn authenticate(req: HttpRequest) -> Result<Staff, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
