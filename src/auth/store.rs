@@ -84,7 +84,7 @@ pub fn set_role(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<us
         .execute(conn)
 }
 
-/// Team leaderships and review seats a user holds, as (teams, reviews).
+/// How many team leaderships and review seats a role change removed (for the audit log).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Grants {
     pub teams: usize,
@@ -283,7 +283,7 @@ pub fn put_throttle(
         .execute(conn)
 }
 
-/// Why a login attempt may not check a password.
+/// What counting a login attempt decided: whether it may go on to check the password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attempt {
     /// Counted as a failure before any hashing; this is the count including it.
