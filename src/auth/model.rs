@@ -31,6 +31,15 @@ impl Role {
     }
 
     pub const ALL: [Role; 3] = [Role::Admin, Role::Leader, Role::Facilitator];
+
+    /// Leaders and admins run teams and pulse rounds.
+    pub fn can_lead(self) -> bool {
+        matches!(self, Self::Admin | Self::Leader)
+    }
+    /// Facilitators and admins run reviews.
+    pub fn can_facilitate(self) -> bool {
+        matches!(self, Self::Admin | Self::Facilitator)
+    }
 }
 
 /// A signed-in staff member, as every staff handler sees them.
@@ -45,13 +54,11 @@ impl StaffUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
-    /// Leaders and admins run teams and pulse rounds.
     pub fn can_lead(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Leader)
+        self.role.can_lead()
     }
-    /// Facilitators and admins run reviews.
     pub fn can_facilitate(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Facilitator)
+        self.role.can_facilitate()
     }
 }
 

@@ -9,7 +9,7 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::model::{check_password, lockout_seconds, parse_email, Role, StaffUser};
+use super::model::{check_password, parse_email, Role, StaffUser};
 use super::{pages, store};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, AppError, FieldError, PageResult};
@@ -86,6 +86,10 @@ impl Staff {
     }
 }
 
+/// Finds the staff member behind a bearer token or session cookie. Sessions and tokens hold
+/// only a user id: the user, their role and whether they are active are read from the
+/// database on every request, never from the credential, so a role change or deactivation
+/// applies to every existing session and token at their next request (G12).
 async fn authenticate(req: HttpRequest) -> Result<Staff, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -233,6 +237,22 @@ pub fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// A new session's token (for the cookie), its keyed hash (for the database) and its end.
+fn new_session(state: &AppState) -> (String, String, time::PrimitiveDateTime) {
+    let token = random_token();
+    let hash = state.keys.keyed_hash("session", token.as_bytes());
+    (token, hash, now() + time::Duration::hours(SESSION_HOURS))
+}
+
+fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    cookie(
+        state,
+        SESSION_COOKIE,
+        token,
+        CookieDuration::hours(SESSION_HOURS),
+    )
+}
+
 /// Starts a session: a random token in the cookie, only its keyed hash in the database.
 async fn start_session(
     state: &AppState,
@@ -240,9 +260,7 @@ async fn start_session(
     audit_action: &'static str,
     email: String,
 ) -> Result<Cookie<'static>, AppError> {
-    let token = random_token();
-    let hash = state.keys.keyed_hash("session", token.as_bytes());
-    let expires = now() + time::Duration::hours(SESSION_HOURS);
+    let (token, hash, expires) = new_session(state);
     state
         .db
         .write(move |c| {
@@ -252,12 +270,7 @@ async fn start_session(
             Ok(())
         })
         .await?;
-    Ok(cookie(
-        state,
-        SESSION_COOKIE,
-        token,
-        CookieDuration::hours(SESSION_HOURS),
-    ))
+    Ok(session_cookie(state, token))
 }
 
 // ---------------------------------------------------------------- first-run setup
@@ -416,31 +429,34 @@ enum LoginOutcome {
 }
 
 /// Same work for an unknown email as for a wrong password; throttled per email address
-/// whether or not it exists, so the throttle reveals nothing either.
+/// whether or not it exists, so the throttle reveals nothing either. Every attempt is
+/// counted as a failure before the hash runs (`store::count_login_attempt`), so concurrent
+/// guesses cannot all be checked against one stale count; a locked-out attempt never
+/// reaches the hasher; a success clears the count.
 async fn check_credentials(
     state: &AppState,
     email: String,
     password: String,
 ) -> Result<LoginOutcome, AppError> {
     let key = state.keys.keyed_hash("login", email.as_bytes());
-    let (user, throttle) = {
-        let (email, key) = (email.clone(), key.clone());
+    let current = now();
+    let (attempt, user) = {
+        let key = key.clone();
         state
             .db
-            .read(move |c| {
-                Ok((
-                    store::find_staff_by_email(c, &email)?,
-                    store::get_throttle(c, &key)?,
-                ))
+            .write(move |c| {
+                let attempt = store::count_login_attempt(c, &key, current)?;
+                let user = match attempt {
+                    store::Attempt::Counted(_) => store::find_staff_by_email(c, &email)?,
+                    store::Attempt::Locked(_) => None,
+                };
+                Ok((attempt, user))
             })
             .await?
     };
-    let current = now();
-    if let Some((_, Some(until))) = throttle {
-        if until > current {
-            let wait = (until - current).whole_seconds().max(1) as u64;
-            return Ok(LoginOutcome::Locked(wait));
-        }
+    if let store::Attempt::Locked(until) = attempt {
+        let wait = (until - current).whole_seconds().max(1) as u64;
+        return Ok(LoginOutcome::Locked(wait));
     }
     let active = user.filter(|u| u.active);
     let stored = active.as_ref().and_then(|u| u.password_hash.clone());
@@ -453,16 +469,7 @@ async fn check_credentials(
                 .await?;
             Ok(LoginOutcome::Ok(row.user()))
         }
-        _ => {
-            let failures = throttle.map(|t| t.0).unwrap_or(0).saturating_add(1);
-            let lock = lockout_seconds(failures);
-            let until = (lock > 0).then(|| now() + time::Duration::seconds(lock as i64));
-            state
-                .db
-                .write(move |c| Ok(store::put_throttle(c, &key, failures, until)?))
-                .await?;
-            Ok(LoginOutcome::Wrong)
-        }
+        _ => Ok(LoginOutcome::Wrong),
     }
 }
 
@@ -622,7 +629,8 @@ async fn welcome_submit(
         ));
     }
     let hash = state.hasher.hash(form.password.clone()).await?;
-    let user = state
+    let (token, session_hash, expires) = new_session(&state);
+    state
         .db
         .write(move |c| {
             let Some(user_id) = store::find_password_link(c, &link_hash)? else {
@@ -630,12 +638,24 @@ async fn welcome_submit(
             };
             store::delete_password_link(c, &link_hash)?;
             store::set_password(c, &user_id, &hash)?;
+            // A new password is set because the old one was lost or may be known to someone
+            // else: whoever signed in or made a token with it is signed out here, in the
+            // same transaction, and only the browser that used the link keeps a session.
+            let (sessions, tokens) = store::delete_sessions_and_tokens(c, &user_id)?;
             let row = store::find_staff(c, &user_id)?;
-            store::audit(c, Some(&row.email), "staff.password_set", "")?;
-            Ok(row)
+            store::audit(
+                c,
+                Some(&row.email),
+                "staff.password_set",
+                &format!("ended {sessions} other sessions and {tokens} API tokens"),
+            )?;
+            store::delete_expired_sessions(c)?;
+            store::insert_session(c, &session_hash, &user_id, expires)?;
+            store::audit(c, Some(&row.email), "login", "")?;
+            Ok(())
         })
         .await?;
-    let session = start_session(&state, user.id, "login", user.email).await?;
+    let session = session_cookie(&state, token);
     let mut res = see_other("/");
     res.add_cookie(&session)
         .map_err(|e| AppError::internal(e.to_string()))?;
@@ -872,11 +892,21 @@ fn change_role(
         ));
     }
     store::set_role(c, id, role)?;
+    // The leaderships and review seats go with the role, in this transaction. The role itself
+    // is read from the database on every request (`authenticate`), so the same session and
+    // token lose the access at their next request.
+    let gone = store::delete_grants_beyond(c, id, role)?;
     store::audit(
         c,
         Some(&actor.email),
         "staff.role_changed",
-        &format!("{} to {}", target.email, role.as_str()),
+        &format!(
+            "{} to {}; no longer leads {} teams nor facilitates {} reviews",
+            target.email,
+            role.as_str(),
+            gone.teams,
+            gone.reviews
+        ),
     )?;
     Ok(())
 }

@@ -3,10 +3,10 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::model::{Role, StaffUser};
+use super::model::{lockout_seconds, Role, StaffUser};
 use crate::db::schema::{
-    api_tokens, audit_log, instance_settings, password_links, staff_sessions, staff_users,
-    throttles,
+    api_tokens, audit_log, instance_settings, password_links, review_facilitators, staff_sessions,
+    staff_users, team_leaders, throttles,
 };
 use crate::db::DbConnection;
 use crate::secret::{new_id, now};
@@ -84,12 +84,54 @@ pub fn set_role(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<us
         .execute(conn)
 }
 
-/// Deactivating also ends every session and API token of that user.
+/// How many team leaderships and review seats a role change removed (for the audit log).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub teams: usize,
+    pub reviews: usize,
+}
+
+/// Removes the team leaderships and review seats that `role` does not allow. A leadership is
+/// given to someone because of their role; left behind after a demotion it would come back
+/// to life on any later promotion, and any access check that forgot the role would honour
+/// it (G12: role changes take effect at once). Runs in the role change's transaction.
+pub fn delete_grants_beyond(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<Grants> {
+    let mut gone = Grants::default();
+    if !role.can_lead() {
+        gone.teams = diesel::delete(team_leaders::table.filter(team_leaders::user_id.eq(id)))
+            .execute(conn)?;
+    }
+    if !role.can_facilitate() {
+        gone.reviews =
+            diesel::delete(review_facilitators::table.filter(review_facilitators::user_id.eq(id)))
+                .execute(conn)?;
+    }
+    Ok(gone)
+}
+
+/// Ends every session and API token of a user: the credentials that act without a password.
+pub fn delete_sessions_and_tokens(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<(usize, usize)> {
+    let sessions = diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(id)))
+        .execute(conn)?;
+    let tokens =
+        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(id))).execute(conn)?;
+    Ok((sessions, tokens))
+}
+
+/// Deactivating ends every session, API token and set-password link of that user, and
+/// removes their team leaderships and review seats: a reactivated account starts with the
+/// access an admin gives it again, not with what it held before.
 pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResult<usize> {
     if !active {
-        diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(id)))
+        delete_sessions_and_tokens(conn, id)?;
+        diesel::delete(password_links::table.filter(password_links::user_id.eq(id)))
             .execute(conn)?;
-        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(id))).execute(conn)?;
+        diesel::delete(team_leaders::table.filter(team_leaders::user_id.eq(id))).execute(conn)?;
+        diesel::delete(review_facilitators::table.filter(review_facilitators::user_id.eq(id)))
+            .execute(conn)?;
     }
     diesel::update(staff_users::table.find(id))
         .set(staff_users::active.eq(active))
@@ -239,6 +281,81 @@ pub fn put_throttle(
             throttles::locked_until.eq(locked_until),
         ))
         .execute(conn)
+}
+
+/// What counting a login attempt decided: whether it may go on to check the password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted as a failure before any hashing; this is the count including it.
+    Counted(i32),
+    /// The key is locked until then; the attempt was neither counted nor may it hash.
+    Locked(PrimitiveDateTime),
+}
+
+/// Counts a login attempt as a failure *before* the password is checked, atomically, and
+/// locks the key when the count reaches the throttle's limit. Reading the count, hashing,
+/// then writing count+1 let 32 simultaneous guesses all be checked while the count moved by
+/// one (G10); here the increment is one `UPDATE ... SET failures = failures + 1 ...
+/// RETURNING`, which PostgreSQL serialises on the row lock (held until the transaction
+/// ends, so the lock written next is seen by every later attempt) and SQLite on its single
+/// writer. A success clears the row afterwards. Attempts during a lock are not counted, so
+/// an attacker cannot stretch a real user's lock-out past the cap by hammering.
+pub fn count_login_attempt(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<Attempt> {
+    let fresh = (
+        throttles::key_hash.eq(key_hash),
+        throttles::failures.eq(0),
+        throttles::locked_until.eq(None::<PrimitiveDateTime>),
+    );
+    let unlocked = throttles::table.find(key_hash).filter(
+        throttles::locked_until
+            .is_null()
+            .or(throttles::locked_until.le(at)),
+    );
+    let bump = throttles::failures.eq(throttles::failures + 1);
+    // `ON CONFLICT` and `RETURNING` exist on each backend's connection, not on the enum.
+    let counted: Option<i32> = match conn {
+        DbConnection::Pg(c) => {
+            diesel::insert_into(throttles::table)
+                .values(fresh)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            diesel::update(unlocked)
+                .set(bump)
+                .returning(throttles::failures)
+                .get_result(c)
+                .optional()?
+        }
+        DbConnection::Sqlite(c) => {
+            diesel::insert_into(throttles::table)
+                .values(fresh)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            diesel::update(unlocked)
+                .set(bump)
+                .returning(throttles::failures)
+                .get_result(c)
+                .optional()?
+        }
+    };
+    let Some(failures) = counted else {
+        let until: Option<PrimitiveDateTime> = throttles::table
+            .find(key_hash)
+            .select(throttles::locked_until)
+            .first(conn)?;
+        return Ok(Attempt::Locked(until.unwrap_or(at)));
+    };
+    let lock = lockout_seconds(failures);
+    if lock > 0 {
+        let until = at + time::Duration::seconds(lock as i64);
+        diesel::update(throttles::table.find(key_hash))
+            .set(throttles::locked_until.eq(Some(until)))
+            .execute(conn)?;
+    }
+    Ok(Attempt::Counted(failures))
 }
 
 pub fn clear_throttle(conn: &mut DbConnection, key_hash: &str) -> QueryResult<usize> {

@@ -101,11 +101,18 @@ pub fn is_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> Query
 }
 
 /// The team, if this staff member may see it: admins see all, leaders the teams they lead.
+/// The role is checked as well as the leadership row (defence in depth, G12): `user` is
+/// loaded from the database on every request, so a demoted leader is refused at once even
+/// if a leadership row were ever left behind. A non-leader learns nothing, not even whether
+/// the team exists.
 pub fn team_for(
     conn: &mut DbConnection,
     user: &StaffUser,
     team_id: &str,
 ) -> Result<TeamRow, AppError> {
+    if !user.can_lead() {
+        return Err(AppError::forbidden());
+    }
     let team = find_team(conn, team_id)?;
     if user.is_admin() || is_leader(conn, team_id, &user.id)? {
         Ok(team)
@@ -114,8 +121,11 @@ pub fn team_for(
     }
 }
 
+/// The teams this staff member may see; none unless their current role may lead (see `team_for`).
 pub fn list_teams_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResult<Vec<TeamRow>> {
-    if user.is_admin() {
+    if !user.can_lead() {
+        Ok(Vec::new())
+    } else if user.is_admin() {
         teams::table.order(teams::name_key).load(conn)
     } else {
         teams::table
