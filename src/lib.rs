@@ -46,7 +46,14 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
     db.migrate()?;
     let keys = {
         let mut conn = db.get_write().map_err(|e| e.to_string())?;
-        secret::load_or_create(&mut conn, settings.secret.as_deref()).map_err(|e| e.to_string())?
+        let keys = secret::load_or_create(&mut conn, settings.secret.as_deref())
+            .map_err(|e| e.to_string())?;
+        let lifted = teams::store::lift_thresholds(&mut conn, settings.threshold_floor)
+            .map_err(|e| e.to_string())?;
+        if lifted > 0 {
+            tracing::info!(target: "candor", floor = settings.threshold_floor, rows = lifted, "raised thresholds below CANDOR_THRESHOLD_FLOOR");
+        }
+        keys
     };
     // Half the cores hash passwords at most, so logins can never take the whole machine.
     let hasher = Hasher::new((settings.workers / 2).max(1)).map_err(|e| e.to_string())?;

@@ -1174,8 +1174,8 @@ async fn member_form(
     ))
 }
 
-/// The no-JavaScript route: the server consumes the member's eligibility and stores the
-/// answer in one transaction. Confidential, not unlinkable; the form said so beforehand.
+/// The no-JavaScript route: the server consumes the member's eligibility, then stores the
+/// answer in a second transaction. Confidential, not unlinkable; the form said so beforehand.
 async fn member_fallback(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -1240,6 +1240,12 @@ async fn member_fallback(
         answers.clone(),
         comment.clone(),
     );
+    // Two transactions, never one: a shared transaction id (PostgreSQL `xmin`) or commit
+    // would tie the member's issuance row to the answer in a dump while the round is open.
+    // The first consumes the member's one answer; the second stores the answer as the
+    // blinded route does. If the second fails (the round closed in between), the member is
+    // in the state of someone who took a token and did not use it, and is told so.
+    let rid2 = rid.clone();
     state
         .db
         .write(move |c| {
@@ -1247,8 +1253,19 @@ async fn member_fallback(
             if !store::find_round(c, &rid)?.is_open() {
                 return Err(closed());
             }
-            tokens::record_issuance(c, &rid, &mid)?;
-            store::insert_response(c, &rid, &a2, c2.as_deref())
+            tokens::record_issuance(c, &rid, &mid)
+        })
+        .await?;
+    state
+        .db
+        .write(move |c| {
+            store::lock_round(c, &rid2, false)?;
+            if !store::find_round(c, &rid2)?.is_open() {
+                return Err(AppError::Gone(
+                    "this round closed while your answer was on its way; nothing was stored, and the round counts you as invited but not answered".into(),
+                ));
+            }
+            store::insert_response(c, &rid2, &a2, c2.as_deref())
         })
         .await?;
     let stored: Vec<(String, String)> = answers

@@ -235,6 +235,31 @@ pub fn add_members(
     Ok(labels.len())
 }
 
+/// Raises every threshold below the instance's floor to the floor: teams (future rounds),
+/// rounds of every status and reviews. An operator who raises `CANDOR_THRESHOLD_FLOOR`
+/// means it for what exists too; raising a threshold only ever hides more, so frozen rounds
+/// may be lifted (G9 forbids weakening, not strengthening). One transaction, at start.
+pub fn lift_thresholds(conn: &mut DbConnection, floor: u16) -> QueryResult<usize> {
+    use crate::db::schema::{reviews, rounds};
+    let floor = i32::from(floor);
+    conn.transaction(|c| {
+        let mut n = diesel::update(teams::table.filter(teams::threshold.lt(floor)))
+            .set(teams::threshold.eq(floor))
+            .execute(c)?;
+        n += diesel::update(rounds::table.filter(rounds::threshold.lt(floor)))
+            .set(rounds::threshold.eq(floor))
+            .execute(c)?;
+        n += diesel::update(reviews::table.filter(reviews::threshold.lt(floor)))
+            .set(reviews::threshold.eq(floor))
+            .execute(c)?;
+        if n > 0 {
+            // Cached culture metrics were computed under the old thresholds.
+            crate::metrics::store::bump_version(c)?;
+        }
+        Ok(n)
+    })
+}
+
 /// Makes one person's credential: a member row with a fresh link that no staff member has
 /// seen yet (G13). `team_id` is `None` for a review's own invitees (G12): a review never
 /// reuses a team's pulse link.
