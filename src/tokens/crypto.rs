@@ -67,9 +67,9 @@ pub fn check_listed(
     if entry.status != "open" {
         return Err("the key directory says this is closed".into());
     }
-    if entry.e != PUBLIC_EXPONENT {
+    if entry.e != PUBLIC_EXPONENT || entry.n_bits as usize != MODULUS_BITS {
         return Err(format!(
-            "the key directory lists an exponent other than {PUBLIC_EXPONENT}"
+            "the key directory lists a key other than the {MODULUS_BITS}-bit, e = {PUBLIC_EXPONENT} kind Candor uses"
         ));
     }
     let n = unb64(&key.n).ok_or("n is not base64url")?;

@@ -2,6 +2,7 @@
 mod support;
 
 mod attacks;
+mod attacks_keys;
 mod browser;
 mod foundation;
 mod metrics;
