@@ -432,7 +432,7 @@ mod tests {
         )
         .expect("an RSA key with e = 3, which the crate itself would accept");
         let der = b64(&PublicKey::new(inner).to_der().expect("der"));
-        let err = parse_public(&der).err().expect("refused");
+        let err = parse_public(&der).expect_err("refused");
         assert!(format!("{err:?}").contains("65537"), "{err:?}");
         assert!(parse_public(&key.public_der).is_ok());
     }

@@ -153,7 +153,9 @@ mod tests {
         // The next use clears the map (and the poison) instead of skipping it forever.
         assert_eq!(cache.secrets_held(), 0);
         assert!(!cache.secret.is_poisoned());
-        cache.secret("scope-b", Some(&key.secret_der)).expect("parsed");
+        cache
+            .secret("scope-b", Some(&key.secret_der))
+            .expect("parsed");
         assert!(cache.holds_secret("scope-b"));
         cache.forget("scope-b");
         assert_eq!(cache.secrets_held(), 0);

@@ -15,6 +15,9 @@ const ROSTER: [&str; 4] = [
     "Dee Park <dee@corp-three.example>",
 ];
 
+/// A change to one directory entry.
+type Tweak = dyn Fn(&mut ListedKey);
+
 fn key_of(v: &Value) -> KeyJson {
     serde_json::from_value(v.clone()).expect("key json")
 }
@@ -104,7 +107,10 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
                 fingerprint: attr(&page, "fingerprint"),
             };
             assert_eq!(attr(&page, "scope"), r.id);
-            assert_eq!(client_accepts(&dir, "round", &r.id, &served, &served.fingerprint), Ok(()));
+            assert_eq!(
+                client_accepts(&dir, "round", &r.id, &served, &served.fingerprint),
+                Ok(())
+            );
             let open = app
                 .anon_api()
                 .post("/participate", &json!({ "invite": invite }))
@@ -127,21 +133,57 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
     };
     let (ida, idb, fa, fb) = (a.id.as_str(), b.id.as_str(), fa.as_str(), fb.as_str());
     let attacks: Vec<(&str, &str, &str, KeyJson, &str)> = vec![
-        ("the modulus", "round", ida, KeyJson { n: kb.n.clone(), ..ka.clone() }, fa),
+        (
+            "the modulus",
+            "round",
+            ida,
+            KeyJson {
+                n: kb.n.clone(),
+                ..ka.clone()
+            },
+            fa,
+        ),
         ("the exponent (3)", "round", ida, with_e(&[3]), fa),
         ("the exponent (65539)", "round", ida, with_e(&[1, 0, 3]), fa),
-        ("the exponent (2^32 + 1)", "round", ida, with_e(&[1, 0, 0, 0, 1]), fa),
+        (
+            "the exponent (2^32 + 1)",
+            "round",
+            ida,
+            with_e(&[1, 0, 0, 0, 1]),
+            fa,
+        ),
         (
             "the fingerprint attribute",
             "round",
             ida,
-            KeyJson { fingerprint: fb.to_owned(), ..ka.clone() },
+            KeyJson {
+                fingerprint: fb.to_owned(),
+                ..ka.clone()
+            },
             fb,
         ),
         ("the fingerprint shown", "round", ida, ka.clone(), fb),
-        ("modulus and fingerprint together", "round", ida, kb.clone(), fb),
-        ("the key id (A's key filed under B)", "round", idb, ka.clone(), fa),
-        ("the key id (one made up)", "round", "not-a-round", ka.clone(), fa),
+        (
+            "modulus and fingerprint together",
+            "round",
+            ida,
+            kb.clone(),
+            fb,
+        ),
+        (
+            "the key id (A's key filed under B)",
+            "round",
+            idb,
+            ka.clone(),
+            fa,
+        ),
+        (
+            "the key id (one made up)",
+            "round",
+            "not-a-round",
+            ka.clone(),
+            fa,
+        ),
         ("the kind", "review", ida, ka.clone(), fa),
     ];
     for (what, kind, id, key, shown) in &attacks {
@@ -155,7 +197,7 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
     // A directory that lists the round as closed, another exponent, or another modulus
     // under the same fingerprint, is refused as well.
     let other_n = kb.n.clone();
-    let tweaks: Vec<Box<dyn Fn(&mut ListedKey)>> = vec![
+    let tweaks: Vec<Box<Tweak>> = vec![
         Box::new(|k| k.status = "closed".into()),
         Box::new(|k| k.e = 3),
         Box::new(|k| k.n_bits = 4096),
@@ -163,13 +205,16 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
     ];
     for tweak in &tweaks {
         let mut d = dir.clone();
-        d.iter_mut().filter(|k| k.id == ida).for_each(|k| tweak(k));
+        d.iter_mut().filter(|k| k.id == ida).for_each(tweak);
         assert!(client_accepts(&d, "round", ida, &ka, fa).is_err());
     }
     // Nothing above reached the server: no token was issued for either round.
     let mut conn = app.db.get_write().expect("conn");
     for r in [&a, &b] {
-        assert_eq!(candor::tokens::store::count_issued(&mut conn, &r.id).expect("count"), 0);
+        assert_eq!(
+            candor::tokens::store::count_issued(&mut conn, &r.id).expect("count"),
+            0
+        );
     }
 }
 
@@ -203,7 +248,10 @@ fn g11_the_key_directory_lists_open_and_recently_closed_keys_and_nothing_else() 
     let body = anon.get("/keys");
     assert_eq!(body.status, 200);
     for secret_word in ["reorg", "Payroll", "Directory team", "corp-one", "Ana"] {
-        assert!(!body.text.contains(secret_word), "the directory names {secret_word}");
+        assert!(
+            !body.text.contains(secret_word),
+            "the directory names {secret_word}"
+        );
     }
     let dir = directory(&anon);
     let entry = |kind: &str, id: &Value| {
@@ -226,11 +274,19 @@ fn g11_the_key_directory_lists_open_and_recently_closed_keys_and_nothing_else() 
     for k in body.json()["keys"].as_array().expect("keys") {
         let mut fields: Vec<&String> = k.as_object().expect("object").keys().collect();
         fields.sort();
-        assert_eq!(fields, ["e", "fingerprint", "id", "kind", "n", "n_bits", "status"]);
+        assert_eq!(
+            fields,
+            ["e", "fingerprint", "id", "kind", "n", "n_bits", "status"]
+        );
     }
 
     // Cookieless: a staff session sent along changes nothing and no cookie comes back.
-    let session = admin.cookies.borrow().get("candor_session").cloned().expect("session");
+    let session = admin
+        .cookies
+        .borrow()
+        .get("candor_session")
+        .cloned()
+        .expect("session");
     let res = reqwest::blocking::Client::new()
         .get(format!("{}/api/v1/keys", app.base))
         .header("cookie", format!("candor_session={session}"))
@@ -240,10 +296,24 @@ fn g11_the_key_directory_lists_open_and_recently_closed_keys_and_nothing_else() 
     assert_eq!(res.text().expect("body"), body.text);
 
     // Closed: still listed, as closed, with the same fingerprint.
-    assert_eq!(api.post(&format!("/rounds/{}/close", r2.id), &json!({})).status, 200);
-    assert_eq!(api.post(&format!("/reviews/{}/close", rv["id"].as_str().unwrap()), &json!({})).status, 200);
+    assert_eq!(
+        api.post(&format!("/rounds/{}/close", r2.id), &json!({}))
+            .status,
+        200
+    );
+    assert_eq!(
+        api.post(
+            &format!("/reviews/{}/close", rv["id"].as_str().unwrap()),
+            &json!({})
+        )
+        .status,
+        200
+    );
     let dir = directory(&anon);
-    let closed = dir.iter().find(|k| k.id == r2.id).expect("a closed round stays listed");
+    let closed = dir
+        .iter()
+        .find(|k| k.id == r2.id)
+        .expect("a closed round stays listed");
     assert_eq!(closed.status, "closed");
     assert_eq!(closed.fingerprint, r2.key["fingerprint"]);
     let closed_review = dir
@@ -261,7 +331,10 @@ fn g11_the_key_directory_lists_open_and_recently_closed_keys_and_nothing_else() 
             .expect("age the round");
     }
     let dir = directory(&anon);
-    assert!(dir.iter().all(|k| k.id != r2.id), "a key closed 31 days ago is still listed");
+    assert!(
+        dir.iter().all(|k| k.id != r2.id),
+        "a key closed 31 days ago is still listed"
+    );
     assert!(dir.iter().any(|k| k.id == rv["id"].as_str().unwrap()));
 }
 
@@ -300,11 +373,17 @@ fn g11_the_transparency_page_shows_counts_and_fingerprints_never_titles() {
         }
     }
     let j = json.json();
-    assert_eq!((j["open_rounds"].as_i64(), j["open_reviews"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (j["open_rounds"].as_i64(), j["open_reviews"].as_i64()),
+        (Some(1), Some(1))
+    );
     for k in j["keys"].as_array().expect("keys") {
         assert!(k.get("title").is_none(), "{k}");
     }
-    assert!(page.contains("<strong>1</strong> pulse round and <strong>1</strong> review"), "{page}");
+    assert!(
+        page.contains("<strong>1</strong> pulse round and <strong>1</strong> review"),
+        "{page}"
+    );
 }
 
 /// G14: every page and API response a member gets is the same for every member of the team
@@ -356,14 +435,20 @@ fn g14_member_pages_carry_nothing_about_other_members() {
             out.push((what.to_owned(), status, body));
         };
         push("GET /p", get(&format!("{base}/p")));
-        push("POST /p", form_post(&format!("{base}/p"), &[("invite", invite)]));
+        push(
+            "POST /p",
+            form_post(&format!("{base}/p"), &[("invite", invite)]),
+        );
         push(
             "POST /p (review invite)",
             form_post(&format!("{base}/p"), &[("invite", review_invite)]),
         );
         push(
             "the round form",
-            form_post(&format!("{base}/p/rounds/{}", round.id), &[("invite", invite)]),
+            form_post(
+                &format!("{base}/p/rounds/{}", round.id),
+                &[("invite", invite)],
+            ),
         );
         push(
             "the fallback re-render of an invalid answer",
@@ -375,18 +460,29 @@ fn g14_member_pages_carry_nothing_about_other_members() {
         let mut fields: Vec<(String, String)> = answers_of(&round);
         fields.push(("invite".into(), invite.into()));
         fields.push(("comment".into(), "Ana and Lopez said so".into()));
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         push(
             "the fallback re-render with a name warning",
             form_post(&format!("{base}/p/rounds/{}/fallback", round.id), &fields),
         );
         push(
             "the review form",
-            form_post(&format!("{base}/p/reviews/{review_id}"), &[("invite", review_invite)]),
+            form_post(
+                &format!("{base}/p/reviews/{review_id}"),
+                &[("invite", review_invite)],
+            ),
         );
         push("GET /p/followups", get(&format!("{base}/p/followups")));
-        let participate = app.anon_api().post("/participate", &json!({ "invite": invite }));
-        push("POST /api/v1/participate", (participate.status, participate.text));
+        let participate = app
+            .anon_api()
+            .post("/participate", &json!({ "invite": invite }));
+        push(
+            "POST /api/v1/participate",
+            (participate.status, participate.text),
+        );
         let participate = app
             .anon_api()
             .post("/participate", &json!({ "invite": review_invite }));
@@ -395,7 +491,10 @@ fn g14_member_pages_carry_nothing_about_other_members() {
             (participate.status, participate.text),
         );
         push("GET /transparency", get(&format!("{base}/transparency")));
-        push("GET /api/v1/transparency", get(&format!("{base}/api/v1/transparency")));
+        push(
+            "GET /api/v1/transparency",
+            get(&format!("{base}/api/v1/transparency")),
+        );
         push("GET /api/v1/keys", get(&format!("{base}/api/v1/keys")));
         out
     };
@@ -405,7 +504,9 @@ fn g14_member_pages_carry_nothing_about_other_members() {
     let seen0 = bodies(invite0, &review_secret(label0));
     let seen1 = bodies(invite1, &review_secret(label1));
     let blank = |body: &str, secrets: [&str; 2]| {
-        secrets.iter().fold(body.to_owned(), |b, s| b.replace(s, "SECRET"))
+        secrets
+            .iter()
+            .fold(body.to_owned(), |b, s| b.replace(s, "SECRET"))
     };
     let forbidden: Vec<String> = ROSTER
         .iter()
@@ -429,18 +530,31 @@ fn g14_member_pages_carry_nothing_about_other_members() {
     for ((what, s0, b0), (_, s1, b1)) in seen0.iter().zip(&seen1) {
         assert!(*s0 < 500, "{what} answered {s0}: {b0}");
         assert_eq!(s0, s1, "{what}: a different status for two members");
-        let (b0, b1) = (blank(b0, [invite0, &review0]), blank(b1, [invite1, &review1]));
-        assert!(b0 == b1, "{what} differs between two members:\n{b0}\n----\n{b1}");
+        let (b0, b1) = (
+            blank(b0, [invite0, &review0]),
+            blank(b1, [invite1, &review1]),
+        );
+        assert!(
+            b0 == b1,
+            "{what} differs between two members:\n{b0}\n----\n{b1}"
+        );
         let lower = b0.to_lowercase();
         for f in &forbidden {
             assert!(!lower.contains(f.as_str()), "{what} carries {f:?}");
         }
     }
     // The round form warns about names with normalised parts only: sorted, no emails.
-    let form = &seen0.iter().find(|(w, ..)| w == "the round form").expect("form").2;
+    let form = &seen0
+        .iter()
+        .find(|(w, ..)| w == "the round form")
+        .expect("form")
+        .2;
     let names: Vec<String> =
         serde_json::from_str(&attr(form, "names").replace("&quot;", "\"")).expect("data-names");
-    assert_eq!(names, ["ana", "bob", "cyrus", "dee", "lopez", "park", "stone"]);
+    assert_eq!(
+        names,
+        ["ana", "bob", "cyrus", "dee", "lopez", "park", "stone"]
+    );
     // The fallback's server-side warning still fires on a name.
     let warned = &seen0
         .iter()
@@ -478,7 +592,11 @@ fn g3_a_closed_key_leaves_every_replicas_memory() {
 
     // Replica A closes both; B was not told.
     for r in [&r1, &r2] {
-        assert_eq!(api.post(&format!("/rounds/{}/close", r.id), &json!({})).status, 200);
+        assert_eq!(
+            api.post(&format!("/rounds/{}/close", r.id), &json!({}))
+                .status,
+            200
+        );
     }
     assert_eq!(
         replica.key_cache.secrets_held(),

@@ -799,15 +799,45 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
         };";
     let round_id = round.id.as_str();
     let swaps: Vec<(&str, &str, Vec<Value>, &str)> = vec![
-        ("the form's fingerprint", SET, vec![json!("fingerprint"), json!(other_fp)], "fingerprint"),
-        ("the form's modulus", SET, vec![json!("keyN"), json!(other_n)], "fingerprint"),
-        ("the exponent (3)", SET, vec![json!("keyE"), json!("Aw")], "65537"),
-        ("the exponent (65539)", SET, vec![json!("keyE"), json!("AQAD")], "65537"),
-        ("the key id", SET, vec![json!("scope"), json!(other_id)], "key directory"),
+        (
+            "the form's fingerprint",
+            SET,
+            vec![json!("fingerprint"), json!(other_fp)],
+            "fingerprint",
+        ),
+        (
+            "the form's modulus",
+            SET,
+            vec![json!("keyN"), json!(other_n)],
+            "fingerprint",
+        ),
+        (
+            "the exponent (3)",
+            SET,
+            vec![json!("keyE"), json!("Aw")],
+            "65537",
+        ),
+        (
+            "the exponent (65539)",
+            SET,
+            vec![json!("keyE"), json!("AQAD")],
+            "65537",
+        ),
+        (
+            "the key id",
+            SET,
+            vec![json!("scope"), json!(other_id)],
+            "key directory",
+        ),
         (
             "the modulus and fingerprint together",
             SET_TWO,
-            vec![json!("keyN"), json!(other_n), json!("fingerprint"), json!(other_fp)],
+            vec![
+                json!("keyN"),
+                json!(other_n),
+                json!("fingerprint"),
+                json!(other_fp),
+            ],
             "key directory",
         ),
         (
@@ -816,9 +846,24 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
             vec![json!("fingerprint"), json!(round_id), json!(other_fp)],
             "key directory",
         ),
-        ("the directory's entry", DIRECTORY, vec![json!("drop"), json!(round_id), json!(null)], "key directory"),
-        ("the directory's exponent", DIRECTORY, vec![json!("e"), json!(round_id), json!(null)], "65537"),
-        ("the directory's answer", DIRECTORY, vec![json!("fail"), json!(round_id), json!(null)], "could not be read"),
+        (
+            "the directory's entry",
+            DIRECTORY,
+            vec![json!("drop"), json!(round_id), json!(null)],
+            "key directory",
+        ),
+        (
+            "the directory's exponent",
+            DIRECTORY,
+            vec![json!("e"), json!(round_id), json!(null)],
+            "65537",
+        ),
+        (
+            "the directory's answer",
+            DIRECTORY,
+            vec![json!("fail"), json!(round_id), json!(null)],
+            "could not be read",
+        ),
     ];
     for (what, script, args, named) in &swaps {
         open_round_form(&c, &app.base, secret, &round.id, true, None);
