@@ -33,7 +33,8 @@ pub fn is_anonymous(method: &Method, path: &str) -> bool {
     let parts: Vec<&str> = api.split('/').collect();
     match parts.as_slice() {
         ["participate"] | ["followups"] | ["followups", "reply"] | ["followups", "add"] => true,
-        ["transparency"] => true,
+        // The key directory: a member's browser re-reads it on its own cookieless request.
+        ["transparency"] | ["keys"] => true,
         ["rounds", _, "tokens"] | ["rounds", _, "answers"] | ["reviews", _, "tokens"] => true,
         ["reviews", _, "accounts"] => method == Method::POST,
         _ => false,
@@ -134,6 +135,8 @@ mod tests {
         assert!(is_anonymous(&Method::POST, "/api/v1/rounds/abc/answers"));
         assert!(is_anonymous(&Method::POST, "/api/v1/reviews/abc/accounts"));
         assert!(is_anonymous(&Method::POST, "/api/v1/followups/add"));
+        assert!(is_anonymous(&Method::GET, "/api/v1/keys"));
+        assert!(is_anonymous(&Method::GET, "/api/v1/transparency"));
         assert!(!is_anonymous(&Method::GET, "/api/v1/reviews/abc/accounts"));
         assert!(!is_anonymous(&Method::GET, "/teams"));
         assert!(!is_anonymous(&Method::GET, "/participate-not"));

@@ -1,5 +1,28 @@
 //! What members write: spotting details that could identify someone before it is stored.
 
+/// The name parts a member's page may carry for the name warning (G14): from every label,
+/// its lowercase words of at least 3 letters; an email contributes only the words of its
+/// local part (the domain says where someone works, and is the same for everyone anyway).
+/// Deduplicated and sorted, so the list says nothing of roster order or of which word came
+/// from which label, and is the same for every member of the team.
+pub fn name_parts(labels: &[String]) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for label in labels {
+        for token in label.split(|c: char| c.is_whitespace() || ",;<>()[]\"'".contains(c)) {
+            let text = match token.rsplit_once('@') {
+                Some((local, domain)) if domain.contains('.') => local,
+                _ => token,
+            };
+            for word in text.split(|c: char| !c.is_alphabetic()) {
+                if word.chars().count() >= 3 {
+                    out.insert(word.to_lowercase());
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Finds emails, phone numbers, @handles and roster names in free text. What it cannot
 /// spot (a role only one person holds, a writing style) the pages say plainly.
 pub fn identifying_details(text: &str, names: &[String]) -> Vec<String> {
@@ -82,6 +105,34 @@ pub fn identifying_details(text: &str, names: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_parts_carry_words_only_no_emails_domains_or_order() {
+        let labels = vec![
+            "Zoe Quinn <zoe.quinn@corp.example>".to_owned(),
+            "ana_lopez@mail.example.org".to_owned(),
+            "Al Bo".to_owned(),
+            "Ana Lopez".to_owned(),
+            "élodie-marie d'arc".to_owned(),
+        ];
+        let parts = name_parts(&labels);
+        assert_eq!(
+            parts,
+            ["ana", "arc", "lopez", "marie", "quinn", "zoe", "élodie"]
+        );
+        let mut reversed = labels.clone();
+        reversed.reverse();
+        assert_eq!(name_parts(&reversed), parts, "roster order leaves no trace");
+        for p in &parts {
+            assert!(!p.contains('@') && !p.contains("corp") && !p.contains("mail"));
+        }
+        // The warning still fires on a name part, and on a name written in capitals.
+        let found = identifying_details("I think ZOE saw it first.", &parts);
+        assert!(found.iter().any(|f| f.contains("zoe")), "{found:?}");
+        let found = identifying_details("Lopez fixed it", &parts);
+        assert!(found.iter().any(|f| f.contains("lopez")), "{found:?}");
+        assert!(identifying_details("Also the zoetrope broke.", &parts).is_empty());
+    }
 
     #[test]
     fn spots_emails_phones_handles_and_roster_names() {

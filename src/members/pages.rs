@@ -67,16 +67,18 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
     )
 }
 
-/// A round's or review's key as the transparency page publishes it to everyone.
+/// A round's or review's key as the transparency page publishes it to everyone: what it is
+/// and its fingerprint, never its title.
 pub struct PublishedKey {
     pub id: String,
-    pub title: String,
     pub fingerprint: String,
     pub kind: &'static str,
 }
 
 pub struct Transparency {
     pub floor: u16,
+    pub open_rounds: usize,
+    pub open_reviews: usize,
     pub keys: Vec<PublishedKey>,
 }
 
@@ -91,13 +93,17 @@ pub fn transparency(t: &Transparency) -> Markup {
                 li { "No figure is shown for fewer than " strong { (t.floor) } " answers on this instance (each team or review may set more)." }
                 li { "Results appear only after a round closes; accounts only when enough have arrived or the deadline passed." }
                 li { "Candor stores no IP address, browser, cookie or time with any answer, and forgets who took part when a round closes." }
+                li { "Every key uses the public exponent 65537 and a 2048-bit modulus; your browser refuses any other." }
             }
             h2 { "Keys of what is open now" }
-            p { "Every member of a round sees the same key fingerprint on their page. If yours differs from the one here, do not answer and tell someone." }
+            p #open-counts { "Open now: " strong { (t.open_rounds) } " pulse " (if t.open_rounds == 1 { "round" } else { "rounds" })
+                " and " strong { (t.open_reviews) } " " (if t.open_reviews == 1 { "review" } else { "reviews" }) "." }
+            p { "Every member of a round sees the same key fingerprint on their page. If yours is not listed here, do not answer and tell someone. "
+                "Your browser also checks it against the " a href="/api/v1/keys" { "key directory" } " before it sends anything." }
             @if t.keys.is_empty() { p.muted { "Nothing is open." } } @else {
                 div.scroll { table {
-                    thead { tr { th scope="col" { "What" } th scope="col" { "Kind" } th scope="col" { "Key fingerprint (SHA-256 of the modulus)" } } }
-                    tbody { @for k in &t.keys { tr { td { (k.title) } td { (k.kind) } td { code { (k.fingerprint) } } } } }
+                    thead { tr { th scope="col" { "Kind" } th scope="col" { "Key fingerprint (SHA-256 of the modulus)" } } }
+                    tbody { @for k in &t.keys { tr { td { (k.kind) } td { code { (k.fingerprint) } } } } }
                 } }
             }
         },

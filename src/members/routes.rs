@@ -122,56 +122,122 @@ async fn api_participate(
     Ok(HttpResponse::Ok().json(json!({ "open": open, "custody": custody })))
 }
 
-fn transparency_data(c: &mut DbConnection, floor: u16) -> Result<pages::Transparency, AppError> {
+/// How long a closed round's or review's public key stays in the directory: long enough for
+/// members to check, late, the key they used.
+pub const CLOSED_KEYS_LISTED_DAYS: i64 = 30;
+
+/// The key directory (G11): every open round and review key, and those closed within
+/// [`CLOSED_KEYS_LISTED_DAYS`], by kind and id. No titles, no teams: only what a client
+/// needs to check the key it was served. Sorted by kind and (random) id.
+fn directory(
+    c: &mut DbConnection,
+    cache: &crate::tokens::KeyCache,
+) -> Result<Vec<crypto::ListedKey>, AppError> {
     use crate::db::schema::{reviews, rounds, signing_keys};
     use diesel::prelude::*;
-    let open: Vec<(String, String, String)> = rounds::table
+    let cutoff = crate::secret::now().date() - time::Duration::days(CLOSED_KEYS_LISTED_DAYS);
+    let round_rows: Vec<(String, String, String)> = rounds::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(rounds::id)))
-        .filter(rounds::status.eq("open"))
-        .select((rounds::id, rounds::title, signing_keys::fingerprint))
+        .filter(
+            rounds::status.eq("open").or(rounds::status
+                .eq("closed")
+                .and(rounds::closed_on.ge(cutoff))),
+        )
+        .select((rounds::id, rounds::status, signing_keys::public_der))
         .load(c)?;
-    let mut keys: Vec<pages::PublishedKey> = open
+    let review_rows: Vec<(String, String, String)> = reviews::table
+        .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(reviews::id)))
+        .filter(
+            reviews::status
+                .eq(crate::reviews::store::OPEN)
+                .or(reviews::status
+                    .eq(crate::reviews::store::CLOSED)
+                    .and(reviews::closed_on.ge(cutoff))),
+        )
+        .select((reviews::id, reviews::status, signing_keys::public_der))
+        .load(c)?;
+    let mut out = Vec::with_capacity(round_rows.len() + review_rows.len());
+    for (kind, rows) in [("round", round_rows), ("review", review_rows)] {
+        for (id, status, public_der) in rows {
+            let pk = cache.public(&id, &public_der)?;
+            let key = crypto::key_json(&pk);
+            out.push(crypto::ListedKey {
+                kind: kind.to_owned(),
+                status: if status == "open" { "open" } else { "closed" }.to_owned(),
+                id,
+                fingerprint: key.fingerprint,
+                n: key.n,
+                e: crypto::PUBLIC_EXPONENT,
+                n_bits: crypto::MODULUS_BITS as u32,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+    Ok(out)
+}
+
+/// `GET /api/v1/keys`: anonymous and cookieless. The member's browser re-reads it on a
+/// request of its own before it blinds, and refuses a key not listed here.
+async fn api_keys(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let cache = state.key_cache.clone();
+    let keys = state.db.read(move |c| directory(c, &cache)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "keys": keys })))
+}
+
+/// What the transparency page publishes: counts and fingerprints of what is open. No titles:
+/// the title of an open review names an incident to anyone who looks (hole 10).
+fn transparency_data(
+    c: &mut DbConnection,
+    cache: &crate::tokens::KeyCache,
+    floor: u16,
+) -> Result<pages::Transparency, AppError> {
+    let keys: Vec<pages::PublishedKey> = directory(c, cache)?
         .into_iter()
-        .map(|(id, title, fingerprint)| pages::PublishedKey {
-            id,
-            title,
-            fingerprint,
-            kind: "pulse round",
+        .filter(|k| k.status == "open")
+        .map(|k| pages::PublishedKey {
+            kind: if k.kind == "round" {
+                "pulse round"
+            } else {
+                "review"
+            },
+            id: k.id,
+            fingerprint: k.fingerprint,
         })
         .collect();
-    let reviews_open: Vec<(String, String, String)> = reviews::table
-        .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(reviews::id)))
-        .filter(reviews::status.eq(crate::reviews::store::OPEN))
-        .select((reviews::id, reviews::title, signing_keys::fingerprint))
-        .load(c)?;
-    keys.extend(
-        reviews_open
-            .into_iter()
-            .map(|(id, title, fingerprint)| pages::PublishedKey {
-                id,
-                title,
-                fingerprint,
-                kind: "review",
-            }),
-    );
-    Ok(pages::Transparency { floor, keys })
+    Ok(pages::Transparency {
+        floor,
+        open_rounds: keys.iter().filter(|k| k.kind == "pulse round").count(),
+        open_reviews: keys.iter().filter(|k| k.kind == "review").count(),
+        keys,
+    })
 }
 
 async fn transparency(state: web::Data<AppState>) -> PageResult<HttpResponse> {
-    let floor = state.settings.threshold_floor;
-    let t = state.db.read(move |c| transparency_data(c, floor)).await?;
+    let (floor, cache) = (state.settings.threshold_floor, state.key_cache.clone());
+    let t = state
+        .db
+        .read(move |c| transparency_data(c, &cache, floor))
+        .await?;
     Ok(html_response(StatusCode::OK, pages::transparency(&t)))
 }
 
 async fn api_transparency(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let floor = state.settings.threshold_floor;
-    let t = state.db.read(move |c| transparency_data(c, floor)).await?;
+    let (floor, cache) = (state.settings.threshold_floor, state.key_cache.clone());
+    let t = state
+        .db
+        .read(move |c| transparency_data(c, &cache, floor))
+        .await?;
     let keys: Vec<serde_json::Value> = t
         .keys
         .iter()
-        .map(|k| json!({ "id": k.id, "title": k.title, "kind": k.kind, "fingerprint": k.fingerprint }))
+        .map(|k| json!({ "id": k.id, "kind": k.kind, "fingerprint": k.fingerprint }))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "threshold_floor": t.floor, "keys": keys })))
+    Ok(HttpResponse::Ok().json(json!({
+        "threshold_floor": t.floor,
+        "open_rounds": t.open_rounds,
+        "open_reviews": t.open_reviews,
+        "keys": keys,
+    })))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -182,5 +248,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.route("/participate", web::post().to(api_participate))
-        .route("/transparency", web::get().to(api_transparency));
+        .route("/transparency", web::get().to(api_transparency))
+        .route("/keys", web::get().to(api_keys));
 }

@@ -38,6 +38,8 @@ pub struct MemberRound<'a> {
     pub round: &'a RoundRow,
     pub questions: &'a [Question],
     pub key: &'a KeyJson,
+    /// `data-names` for the name warning: normalised name parts only, the same for every
+    /// member of the team (`members::model::name_parts`), never labels or emails (G14).
     pub names: &'a [String],
 }
 

@@ -220,6 +220,7 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
 /// Everything that happens on the clock: rounds opening and closing, and the retention of
 /// review text. Runs every 30 seconds in each app process; each step is idempotent.
 pub async fn periodic(state: &AppState) -> Result<(), AppError> {
+    crate::tokens::forget_closed_keys(state).await?;
     tick(state).await?;
     let purged = state
         .db
@@ -1067,18 +1068,12 @@ async fn api_answers(
     Ok(HttpResponse::Created().json(serde_json::json!({ "stored": stored })))
 }
 
-/// Roster names a member's page warns about: names as written, emails by their local part
-/// only, so the page never carries a colleague's address.
+/// What a member's page needs to warn about names, and nothing more (G14): the words of
+/// every roster label, lowercased, at least 3 letters, emails reduced to their local part
+/// (domains dropped), deduplicated and sorted so the list carries no roster order. Every
+/// member of the team gets the same list, so their pages cannot differ by it.
 fn warn_names(labels: Vec<String>) -> Vec<String> {
-    labels
-        .into_iter()
-        .map(|l| {
-            l.split('@')
-                .next()
-                .unwrap_or_default()
-                .replace(['.', '_'], " ")
-        })
-        .collect()
+    crate::members::model::name_parts(&labels)
 }
 
 struct MemberContext {

@@ -17,6 +17,11 @@ pub type SecretKey = SecretKeySha384PSSRandomized;
 /// Round keys are RSA-2048 (API.md).
 pub const MODULUS_BITS: usize = 2048;
 pub const MODULUS_BYTES: usize = MODULUS_BITS / 8;
+/// The only public exponent Candor generates, serves or accepts (G11). The fingerprint covers
+/// the modulus alone, so a server free to pick `e` could hand one member `(n, e')` with its
+/// own `d'`: every fingerprint check would pass and that member's token would verify only
+/// under `e'`, tagging them. Pinning `e` closes that.
+pub const PUBLIC_EXPONENT: u32 = 65_537;
 /// The token message a member's browser picks: 32 random bytes.
 pub const MESSAGE_BYTES: usize = 32;
 
@@ -26,6 +31,55 @@ pub struct KeyJson {
     pub n: String,
     pub e: String,
     pub fingerprint: String,
+}
+
+/// One entry of the key directory (`GET /api/v1/keys`): what the server publishes for
+/// everyone and what a client re-reads, over a separate cookieless request, before it blinds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ListedKey {
+    /// `round` or `review`.
+    pub kind: String,
+    pub id: String,
+    /// `open` or `closed` (a closed key stays listed for a while so members can still check).
+    pub status: String,
+    pub fingerprint: String,
+    /// The modulus, base64url, so an independent client can check the fingerprint itself.
+    pub n: String,
+    /// Always [`PUBLIC_EXPONENT`].
+    pub e: u32,
+    pub n_bits: u32,
+}
+
+/// The client's second-channel check (G11): the key it was served for `kind`/`id` must be
+/// listed, open, under that same id, with the same modulus and fingerprint and the pinned
+/// exponent. A server that serves one member its own key must also serve that member its
+/// own directory, on a request that carries no cookie and nothing from the page.
+pub fn check_listed(
+    directory: &[ListedKey],
+    kind: &str,
+    id: &str,
+    key: &KeyJson,
+) -> Result<(), String> {
+    let entry = directory
+        .iter()
+        .find(|k| k.kind == kind && k.id == id)
+        .ok_or("this key is not in the key directory published for everyone")?;
+    if entry.status != "open" {
+        return Err("the key directory says this is closed".into());
+    }
+    if entry.e != PUBLIC_EXPONENT || entry.n_bits as usize != MODULUS_BITS {
+        return Err(format!(
+            "the key directory lists a key other than the {MODULUS_BITS}-bit, e = {PUBLIC_EXPONENT} kind Candor uses"
+        ));
+    }
+    let n = unb64(&key.n).ok_or("n is not base64url")?;
+    if entry.fingerprint != key.fingerprint
+        || entry.fingerprint != fingerprint(&n)
+        || unb64(&entry.n).as_deref() != Some(n.as_slice())
+    {
+        return Err("key fingerprint differs from the one in the key directory".into());
+    }
+    check_exponent(&unb64(&key.e).ok_or("e is not base64url")?)
 }
 
 /// A finalized token as a member submits it.
@@ -51,9 +105,29 @@ pub fn fingerprint(n: &[u8]) -> String {
         .collect()
 }
 
+/// Whether big-endian bytes hold exactly [`PUBLIC_EXPONENT`] (leading zero bytes allowed: they
+/// do not change the key).
+pub fn is_pinned_exponent(e: &[u8]) -> bool {
+    let start = e.iter().position(|b| *b != 0).unwrap_or(e.len());
+    e[start..] == PUBLIC_EXPONENT.to_be_bytes()[1..]
+}
+
+/// Refuses any key whose exponent is not the pinned one, on the server and in the client.
+pub fn check_exponent(e: &[u8]) -> Result<(), String> {
+    if is_pinned_exponent(e) {
+        Ok(())
+    } else {
+        Err(format!(
+            "public exponent must be {PUBLIC_EXPONENT}; a key with another exponent could single out one member"
+        ))
+    }
+}
+
 pub fn generate() -> Result<NewKey, AppError> {
     let kp = KeyPairSha384PSSRandomized::generate(&mut DefaultRng, MODULUS_BITS)
         .map_err(|e| AppError::internal(format!("key generation: {e}")))?;
+    // The crate uses 65537 today; checked so a change there can never reach a member.
+    check_exponent(&kp.pk.components().e()).map_err(AppError::internal)?;
     let secret_der = kp
         .sk
         .to_der()
@@ -79,16 +153,27 @@ pub fn key_json(pk: &PublicKey) -> KeyJson {
     }
 }
 
+/// A stored public key. Every key the server serves or verifies with passes through here,
+/// so a row with another exponent (written by hand into the database) is never served.
 pub fn parse_public(der_b64: &str) -> Result<PublicKey, AppError> {
     let der =
         unb64(der_b64).ok_or_else(|| AppError::internal("stored public key is not base64url"))?;
-    PublicKey::from_der(&der).map_err(|e| AppError::internal(format!("stored public key: {e}")))
+    let pk = PublicKey::from_der(&der)
+        .map_err(|e| AppError::internal(format!("stored public key: {e}")))?;
+    check_exponent(&pk.components().e())
+        .map_err(|e| AppError::internal(format!("stored public key: {e}")))?;
+    Ok(pk)
 }
 
+/// A stored secret key; like [`parse_public`], never one with another exponent.
 pub fn parse_secret(der_b64: &str) -> Result<SecretKey, AppError> {
     let der =
         unb64(der_b64).ok_or_else(|| AppError::internal("stored secret key is not base64url"))?;
-    SecretKey::from_der(&der).map_err(|e| AppError::internal(format!("stored secret key: {e}")))
+    let sk = SecretKey::from_der(&der)
+        .map_err(|e| AppError::internal(format!("stored secret key: {e}")))?;
+    check_exponent(&sk.components().e())
+        .map_err(|e| AppError::internal(format!("stored secret key: {e}")))?;
+    Ok(sk)
 }
 
 /// Signs a member's blinded message. The server never sees the message itself.
@@ -155,13 +240,15 @@ pub struct ClientRequest {
 }
 
 impl ClientRequest {
-    /// Checks the key against the fingerprint the member was shown, then blinds a fresh message.
+    /// Checks the key against the fingerprint the member was shown and the pinned exponent,
+    /// then blinds a fresh message.
     pub fn new(key: &KeyJson, expected_fingerprint: &str) -> Result<Self, String> {
         let n = unb64(&key.n).ok_or("n is not base64url")?;
         let e = unb64(&key.e).ok_or("e is not base64url")?;
         if fingerprint(&n) != expected_fingerprint || key.fingerprint != expected_fingerprint {
             return Err("key fingerprint mismatch".into());
         }
+        check_exponent(&e)?;
         let pk = public_from_components(&n, &e)?;
         let message = crate::secret::random_bytes(MESSAGE_BYTES);
         let state = pk
@@ -193,8 +280,9 @@ impl ClientRequest {
     }
 }
 
-/// A public key from its big-endian modulus and exponent.
+/// A public key from its big-endian modulus and the pinned exponent (any other is refused).
 pub fn public_from_components(n: &[u8], e: &[u8]) -> Result<PublicKey, String> {
+    check_exponent(e)?;
     let n = rsa::BoxedUint::from_be_slice(n, (n.len() * 8) as u32)
         .map_err(|e| format!("modulus: {e:?}"))?;
     // The exponent at its own width: at the modulus's, the constant-time r^e of blinding costs
@@ -285,6 +373,68 @@ mod tests {
             signature: v["sig"].clone(),
         };
         assert!(!other.verifies(&pk));
+    }
+
+    /// G11: the fingerprint covers `n` only, so a key that keeps `n` and changes `e` passes
+    /// every fingerprint check. The client refuses it, and the server never parses one.
+    #[test]
+    fn a_key_with_another_exponent_is_refused_by_the_client_and_never_served() {
+        let key = generate().expect("key");
+        assert_eq!(
+            unb64(&key.public.e).map(|e| is_pinned_exponent(&e)),
+            Some(true),
+            "generated keys use 65537"
+        );
+        let n = unb64(&key.public.n).expect("n");
+        for e in [
+            vec![3u8],
+            vec![1, 0, 3],
+            vec![1, 0, 0, 1],
+            vec![0, 1, 0, 0, 1],
+            vec![],
+        ] {
+            let swapped = KeyJson {
+                e: b64(&e),
+                ..key.public.clone()
+            };
+            // n and both fingerprints still match: only e differs.
+            let err = ClientRequest::new(&swapped, &key.public.fingerprint)
+                .err()
+                .expect("refused");
+            assert!(err.contains("65537"), "{err}");
+            assert!(public_from_components(&n, &e).is_err());
+            // And the directory check refuses it even when the directory agrees on n.
+            let listed = ListedKey {
+                kind: "round".into(),
+                id: "r".into(),
+                status: "open".into(),
+                fingerprint: key.public.fingerprint.clone(),
+                n: key.public.n.clone(),
+                e: PUBLIC_EXPONENT,
+                n_bits: MODULUS_BITS as u32,
+            };
+            assert!(check_listed(&[listed], "round", "r", &swapped).is_err());
+        }
+        // 65537 with leading zero bytes is the same key.
+        assert!(ClientRequest::new(
+            &KeyJson {
+                e: b64(&[0, 0, 1, 0, 1]),
+                ..key.public.clone()
+            },
+            &key.public.fingerprint
+        )
+        .is_ok());
+        // A stored key with another exponent (written into the database by hand) is never
+        // parsed, so never served nor used to verify. The signing crate allows e = 3; we do not.
+        let inner = rsa::RsaPublicKey::new(
+            rsa::BoxedUint::from_be_slice(&n, (n.len() * 8) as u32).expect("n"),
+            rsa::BoxedUint::from_be_slice(&[3], 8).expect("e"),
+        )
+        .expect("an RSA key with e = 3, which the crate itself would accept");
+        let der = b64(&PublicKey::new(inner).to_der().expect("der"));
+        let err = parse_public(&der).expect_err("refused");
+        assert!(format!("{err:?}").contains("65537"), "{err:?}");
+        assert!(parse_public(&key.public_der).is_ok());
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub async fn issue(
     let blinded = unb64(&req.blinded_message)
         .ok_or_else(|| AppError::invalid("blinded_message", "must be base64url"))?;
     let (keys, scope, invite) = (state.keys.clone(), scope_id.clone(), req.invite);
+    let cache = state.key_cache.clone();
     let (member_id, key) = state
         .db
         .read(move |c| {
@@ -53,6 +54,8 @@ pub async fn issue(
                 ));
             }
             if !key.is_open() {
+                // Closed, perhaps by another replica: this process forgets the key too.
+                cache.forget(&scope);
                 return Err(closed());
             }
             if store::is_issued(c, &scope, &member.id)? {
@@ -63,14 +66,16 @@ pub async fn issue(
         .await?;
     let sk = state
         .key_cache
-        .secret(&scope_id, key.secret_der.as_deref().unwrap_or_default())?;
+        .secret(&scope_id, key.secret_der.as_deref())?;
     let signature = blocking(move || crypto::sign_blinded(&sk, &blinded)).await?;
+    let cache = state.key_cache.clone();
     state
         .db
         .write(move |c| {
             // Re-checked inside the transaction, under the key's lock: a close may have raced.
             store::lock_key(c, &scope_id, false)?;
             if !store::find_key(c, &scope_id)?.is_some_and(|k| k.is_open()) {
+                cache.forget(&scope_id);
                 return Err(closed());
             }
             store::record_issuance(c, &scope_id, &member_id)
@@ -107,6 +112,7 @@ pub fn verify_token(
     let token = Token::decode(token)?;
     let key = key.ok_or(AppError::NotFound)?;
     if !key.is_open() {
+        cache.forget(scope_id);
         return Err(closed());
     }
     let pk = cache.public(scope_id, &key.public_der)?;

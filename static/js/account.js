@@ -5,7 +5,7 @@
 // it the form posts to the confidential fallback as plain HTML would. Either way drafts stay
 // in this browser (localStorage), never on the server, and before sending the page looks for
 // emails, phone numbers and @handles and asks the writer to check them.
-import { canBlind, obtainToken, postJson } from './token.js';
+import { canBlind, obtainToken, postJson, scopeUrl } from './token.js';
 
 const FIELDS = [
   ['expected', 'What I expected to happen'],
@@ -242,7 +242,7 @@ function init(form) {
         store.set(tokenKey, token);
       }
       say('Sending your account…', '');
-      const res = await postJson(form.dataset.accountsUrl, { token, account });
+      const res = await postJson(scopeUrl(form, 'accounts'), { token, account });
       if (res.status === 201) {
         store.remove(tokenKey);
         store.remove(draftKey);

@@ -7,7 +7,7 @@
 // The client never holds the private key, so nothing here must be constant
 // time: the secrets (r, inv, the message) only ever meet public values.
 //
-// importKey enforces our 2048-bit policy; blind/finalize/verify work for any
+// importKey enforces our policy (2048-bit n, e = 65537); blind/finalize/verify work for any
 // key object {n, e, modulusBytes}, which lets the tests use the RFC 9474
 // vectors (those use a 4096-bit key).
 
@@ -16,6 +16,10 @@ const H_LEN = 48; // SHA-384 output length
 const S_LEN = 48; // salt length fixed by the variant (= H_LEN)
 const PREFIX_LEN = 32; // randomizer length, RFC 9474 section 4.1
 const MODULUS_BYTES = 256; // importKey only accepts 2048-bit keys
+// The only public exponent importKey accepts. The fingerprint covers n alone: a server free
+// to pick e could serve one member (n, e') with its own d', pass every fingerprint check,
+// and make that member's token verify only under e', singling them out (G11).
+export const PUBLIC_EXPONENT = 65537n;
 // Extra random bytes when drawing r: reducing (k + 32) random bytes mod n
 // leaves a bias below 2^-256, so r is uniform in practice without the
 // rejection loop a plain "draw k bytes, retry if >= n" would need.
@@ -182,7 +186,9 @@ export async function importKey({ n, e, fingerprint: claimed }, expectedFingerpr
   }
   if (nBytes.length !== MODULUS_BYTES || !(nBytes[0] & 0x80)) throw new Error('modulus must be 2048 bits');
   const key = { n: os2ip(nBytes), e: os2ip(b64urlDecode(e)), modulusBytes: MODULUS_BYTES, fingerprint: fp };
-  if (key.e < 3n || !(key.e & 1n) || key.e >= key.n) throw new Error('invalid public exponent');
+  if (key.e !== PUBLIC_EXPONENT) {
+    throw new Error(`public exponent must be ${PUBLIC_EXPONENT} (got ${key.e}); a key with another exponent could single you out`);
+  }
   return key;
 }
 

@@ -1,11 +1,13 @@
 // The member's answer form, blinded route. The page works without this script (the
 // confidential route); with it, the browser gets an unlinkable token and submits the
 // answers anonymously with it.
-import { canBlind, obtainToken, postJson } from './token.js';
+import { canBlind, obtainToken, postJson, scopeUrl } from './token.js';
 
-const form = document.getElementById('answer');
-const protection = document.getElementById('protection');
-const slot = document.getElementById('warning-slot');
+// Outside a page (node --test) there is no document: only `identifying` is of use there.
+const doc = globalThis.document;
+const form = doc && doc.getElementById('answer');
+const protection = doc && doc.getElementById('protection');
+const slot = doc && doc.getElementById('warning-slot');
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -15,7 +17,9 @@ function el(tag, attrs = {}, ...children) {
 }
 
 // What in free text could identify someone: emails, phone numbers, @handles, roster names.
-function identifying(text, names) {
+// `names` is the page's data-names: lowercase name parts (words of 3 letters or more from
+// the roster's labels, no emails), the same list for everyone on the team.
+export function identifying(text, names) {
   const found = new Set();
   if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)) found.add('an email address');
   if (/(^|\s)@[\w.-]+/.test(text)) found.add('a handle');
@@ -101,7 +105,7 @@ if (form && canBlind()) {
         token = await obtainToken(form, form.elements.invite.value);
         localStorage.setItem(storeKey, JSON.stringify(token));
       }
-      const res = await postJson(form.dataset.answersUrl, { token, answers: body.answers, comment: body.comment });
+      const res = await postJson(scopeUrl(form, 'answers'), { token, answers: body.answers, comment: body.comment });
       if (res.status === 201) {
         localStorage.removeItem(storeKey);
         showStored(res.data.stored);

@@ -24,38 +24,79 @@ export async function postJson(url, body) {
   return { status: res.status, ok: res.ok, data };
 }
 
-// The fingerprint published for everyone on the transparency page for this round or review.
-// A key swapped for one member (the page and its data attributes changed together) does not
-// match it: that is what lets each member check they got the same key as everyone (G11).
-async function publishedFingerprint(scopeId) {
-  const res = await fetch('/api/v1/transparency', { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
-  if (!res.ok) throw new Error('the transparency page could not be read, so the round key cannot be checked; try again later');
-  const listed = await res.json();
-  const entry = (listed.keys || []).find((k) => k.id === scopeId);
-  return entry ? entry.fingerprint : null;
+// The key directory: every open (and recently closed) round and review key, published for
+// everyone. Read on a request of its own, with no cookie, no cache and no referrer, so the
+// server cannot tell it apart from anyone else's read or tie it to this page (G11).
+export const KEY_DIRECTORY = '/api/v1/keys';
+export const PUBLIC_EXPONENT = 65537;
+export const MODULUS_BITS = 2048;
+
+// What this form answers: a review (data-review-id) or a pulse round (data-scope). The URLs
+// the token is requested from and spent at are built from the same id the directory is
+// checked for, never taken from the page separately.
+export function scopeOf(form) {
+  if (form.dataset.reviewId) return { kind: 'review', id: form.dataset.reviewId };
+  return { kind: 'round', id: form.dataset.scope };
 }
 
-// form.dataset carries the key the page showed: keyN, keyE, fingerprint, tokensUrl, and the
-// round or review id (scope or reviewId). Refuses (throws) a key whose fingerprint differs
-// from the one printed on the page or from the one published on the transparency page.
-export async function obtainToken(form, invite) {
-  const shown = form.dataset.fingerprint;
-  const published = await publishedFingerprint(form.dataset.scope || form.dataset.reviewId);
-  if (!published || published !== shown) {
-    const err = new Error('The key on this page does not match the fingerprint published for everyone on the transparency page. Do not answer; tell someone you trust.');
+export function scopeUrl(form, what) {
+  const { kind, id } = scopeOf(form);
+  return `/api/v1/${kind}s/${encodeURIComponent(id)}/${what}`;
+}
+
+function refused(reason) {
+  const err = new Error(`${reason} Do not answer; tell someone you trust.`);
+  err.keyMismatch = true;
+  return err;
+}
+
+export async function readDirectory() {
+  let res;
+  try {
+    res = await fetch(KEY_DIRECTORY, { method: 'GET', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+  } catch (_) {
+    res = null;
+  }
+  if (!res || !res.ok) {
+    const err = new Error('The key directory could not be read, so the key on this page cannot be checked. Nothing was sent; try again later.');
     err.keyMismatch = true;
     throw err;
   }
+  const listed = await res.json();
+  return Array.isArray(listed && listed.keys) ? listed.keys : [];
+}
+
+// Throws unless the directory lists this kind and id, open, with this key's fingerprint and
+// modulus, e = 65537 and a 2048-bit modulus.
+export function checkListed(directory, kind, id, key) {
+  const entry = directory.find((k) => k && k.kind === kind && k.id === id);
+  if (!entry) throw refused('The key on this page is not in the key directory published for everyone, so its fingerprint cannot be confirmed.');
+  if (entry.status !== 'open') throw refused('The key directory says this is closed.');
+  if (entry.e !== PUBLIC_EXPONENT || entry.n_bits !== MODULUS_BITS) {
+    throw refused(`The key directory lists a key other than the ${MODULUS_BITS}-bit, e = ${PUBLIC_EXPONENT} kind Candor uses.`);
+  }
+  const fp = String(key.fingerprint).toLowerCase();
+  if (entry.fingerprint !== fp || (entry.n !== undefined && entry.n !== key.n)) {
+    throw refused(`The key fingerprint on this page (${fp.slice(0, 16)}…) differs from the one in the key directory published for everyone.`);
+  }
+}
+
+// form.dataset carries the key the page showed: keyN, keyE, fingerprint, and the round or
+// review id (scope or reviewId). Refuses (throws, before anything is sent) a key whose
+// modulus does not match the fingerprint on the page, whose exponent is not 65537, or that
+// the key directory, re-read now, does not list under this id with the same fingerprint.
+export async function obtainToken(form, invite) {
+  const { kind, id } = scopeOf(form);
+  const shown = { n: form.dataset.keyN, e: form.dataset.keyE, fingerprint: form.dataset.fingerprint };
   let key;
   try {
-    key = await importKey({ n: form.dataset.keyN, e: form.dataset.keyE, fingerprint: shown }, published);
+    key = await importKey(shown, shown.fingerprint);
   } catch (e) {
-    const err = new Error('The key on this page does not match its published fingerprint. Do not answer; tell someone you trust.');
-    err.keyMismatch = true;
-    throw err;
+    throw refused(`The key on this page cannot be used: ${e.message}.`);
   }
+  checkListed(await readDirectory(), kind, id, shown);
   const t = await makeToken(key);
-  const res = await postJson(form.dataset.tokensUrl, { invite, blinded_message: b64urlEncode(t.blindedMessage) });
+  const res = await postJson(scopeUrl(form, 'tokens'), { invite, blinded_message: b64urlEncode(t.blindedMessage) });
   if (!res.ok) {
     const err = new Error((res.data && res.data.detail) || `the server refused the token (${res.status})`);
     err.status = res.status;

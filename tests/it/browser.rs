@@ -774,34 +774,107 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
     let other_n = other.key["n"].as_str().expect("n");
     assert_ne!(shown, other_fp);
 
-    // 1. The fingerprint the client checks against is not the key's.
-    // 2. The key is not the one whose fingerprint the page showed.
-    // 3. Both swapped together, as an operator serving one member a whole other page would:
-    //    caught because the key differs from the one published on the transparency page.
-    let swaps: [(&[&str], &str, &[&str]); 3] = [
-        (&["fingerprint"], "the form's fingerprint", &[other_fp]),
-        (&["keyN"], "the form's modulus", &[other_n]),
+    let other_id = other.id.as_str();
+    // Each way a server could vary the key for one member, as a script run on the loaded
+    // page, and what the refusal must name.
+    //  - the form's fingerprint, its modulus, its exponent (the fingerprint covers n only, so
+    //    e is pinned to 65537), or the id the key is filed under;
+    //  - modulus and fingerprint together, as an operator serving one member a whole other
+    //    page would: caught because the key directory, re-read on a request of its own,
+    //    lists another key for this round;
+    //  - the directory itself disagreeing with the page, missing the round, or unreadable.
+    const SET: &str = "document.getElementById('answer').dataset[arguments[0]] = arguments[1];";
+    const SET_TWO: &str = "const d = document.getElementById('answer').dataset; d[arguments[0]] = arguments[1]; d[arguments[2]] = arguments[3];";
+    // Replaces the page's fetch so the directory read answers with `arguments[0]` applied.
+    const DIRECTORY: &str = "const tweak = arguments[0], id = arguments[1], value = arguments[2];
+        const real = window.fetch;
+        window.fetch = async (url, opts) => {
+          if (url !== '/api/v1/keys') return real(url, opts);
+          if (tweak === 'fail') return new Response('{}', { status: 500 });
+          const j = await (await real(url, opts)).json();
+          if (tweak === 'fingerprint') j.keys.forEach((k) => { if (k.id === id) k.fingerprint = value; });
+          if (tweak === 'drop') j.keys = j.keys.filter((k) => k.id !== id);
+          if (tweak === 'e') j.keys.forEach((k) => { if (k.id === id) k.e = 3; });
+          return new Response(JSON.stringify(j), { status: 200, headers: { 'content-type': 'application/json' } });
+        };";
+    let round_id = round.id.as_str();
+    let swaps: Vec<(&str, &str, Vec<Value>, &str)> = vec![
         (
-            &["keyN", "fingerprint"],
+            "the form's fingerprint",
+            SET,
+            vec![json!("fingerprint"), json!(other_fp)],
+            "fingerprint",
+        ),
+        (
+            "the form's modulus",
+            SET,
+            vec![json!("keyN"), json!(other_n)],
+            "fingerprint",
+        ),
+        (
+            "the exponent (3)",
+            SET,
+            vec![json!("keyE"), json!("Aw")],
+            "65537",
+        ),
+        (
+            "the exponent (65539)",
+            SET,
+            vec![json!("keyE"), json!("AQAD")],
+            "65537",
+        ),
+        (
+            "the key id",
+            SET,
+            vec![json!("scope"), json!(other_id)],
+            "key directory",
+        ),
+        (
             "the modulus and fingerprint together",
-            &[other_n, other_fp],
+            SET_TWO,
+            vec![
+                json!("keyN"),
+                json!(other_n),
+                json!("fingerprint"),
+                json!(other_fp),
+            ],
+            "key directory",
+        ),
+        (
+            "the directory's fingerprint",
+            DIRECTORY,
+            vec![json!("fingerprint"), json!(round_id), json!(other_fp)],
+            "key directory",
+        ),
+        (
+            "the directory's entry",
+            DIRECTORY,
+            vec![json!("drop"), json!(round_id), json!(null)],
+            "key directory",
+        ),
+        (
+            "the directory's exponent",
+            DIRECTORY,
+            vec![json!("e"), json!(round_id), json!(null)],
+            "65537",
+        ),
+        (
+            "the directory's answer",
+            DIRECTORY,
+            vec![json!("fail"), json!(round_id), json!(null)],
+            "could not be read",
         ),
     ];
-    for (attrs, what, values) in swaps {
+    for (what, script, args, named) in &swaps {
         open_round_form(&c, &app.base, secret, &round.id, true, None);
         c.wait_text("Unlinkable route");
         answer_every_question(&c);
-        for (attr, value) in attrs.iter().zip(values) {
-            c.js(
-                "document.getElementById('answer').dataset[arguments[0]] = arguments[1];",
-                &[json!(attr), json!(value)],
-            );
-        }
+        c.js(script, args);
         submit_answers(&c);
         let alert = alert_text(&c);
         assert!(
-            alert.to_lowercase().contains("fingerprint"),
-            "with {what} swapped the page names the fingerprint: {alert}"
+            alert.contains(named),
+            "with {what} swapped the page names {named:?}: {alert}"
         );
         assert!(!c.text().contains("Thank you"));
         assert_eq!(
@@ -815,6 +888,7 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
             "{what} swapped: the client refused before asking for a token"
         );
         assert!(!is_issued(&app, &round.id, secret));
+        assert!(!is_issued(&app, &other.id, secret));
     }
     let mut layout = Vec::new();
     check_layout(&c, "member-form-refused", &mut layout);
@@ -823,13 +897,28 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
         &layout,
     );
 
-    // The refusals cost the member nothing: with the key they were shown, they answer.
+    // The refusals cost the member nothing: with the key they were shown, they answer. The
+    // directory was re-read at submit time on a request of its own, with no credentials.
     open_round_form(&c, &app.base, secret, &round.id, true, None);
     c.wait_text("Unlinkable route");
     answer_every_question(&c);
+    c.js(
+        "window.__reads = []; const real = window.fetch;
+         window.fetch = (url, opts) => { window.__reads.push([url, opts || {}]); return real(url, opts); };",
+        &[],
+    );
     submit_answers(&c);
     c.wait_text("Route: unlinkable");
     assert_eq!(answered(&api, &round.id), 1);
+    let reads = c.js(
+        "return window.__reads.map(([u, o]) => [u, o.method || 'GET', o.credentials, o.cache, o.referrerPolicy]);",
+        &[],
+    );
+    assert_eq!(
+        reads[0],
+        json!(["/api/v1/keys", "GET", "omit", "no-store", "no-referrer"]),
+        "{reads}"
+    );
 }
 
 // ------------------------------------------------------------------ layout checks

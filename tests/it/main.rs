@@ -2,6 +2,7 @@
 mod support;
 
 mod attacks;
+mod attacks_keys;
 mod attacks_staff;
 mod browser;
 mod foundation;

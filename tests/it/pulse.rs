@@ -533,7 +533,7 @@ fn a_member_without_javascript_answers_through_the_confidential_fallback_once() 
     assert!(warned
         .text()
         .unwrap()
-        .contains("a name from the roster (Alice Smith)"));
+        .contains("a name from the roster (alice)"));
     fields.push(("confirm_identifying".into(), "1".into()));
     let stored = post(&fields);
     assert_eq!(stored.status(), 201);

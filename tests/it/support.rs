@@ -502,3 +502,72 @@ impl TestApp {
         self.login(ADMIN_EMAIL, PASSWORD)
     }
 }
+
+/// A second app process on the same database, as a second replica behind a load balancer
+/// would run: its own state, its own key cache, its own periodic job.
+pub struct Replica {
+    pub base: String,
+    pub key_cache: std::sync::Arc<candor::tokens::KeyCache>,
+    settings: Settings,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// Starts a second server on this app's database (migrations already applied, the same
+    /// instance secret read from it).
+    pub fn replica(&self) -> Replica {
+        let mut settings = Settings::for_database(self.url.clone(), self.dir.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        settings.base_url = self.base.clone();
+        let state = candor::build_state(settings.clone()).expect("replica state");
+        let key_cache = state.key_cache.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = candor::server(state, listener).expect("server");
+                tx.send(server.handle()).expect("handle");
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("replica started");
+        Replica {
+            base: format!("http://127.0.0.1:{port}"),
+            key_cache,
+            settings,
+            handle,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Replica {
+    pub fn anon_api(&self) -> Api {
+        Api {
+            base: format!("{}/api/v1", self.base),
+            token: None,
+            client: client(),
+        }
+    }
+
+    /// Runs this replica's periodic job once, as its 30-second timer would: the same key
+    /// cache, the same database.
+    pub fn periodic(&self) {
+        let mut state = candor::build_state(self.settings.clone()).expect("state");
+        state.key_cache = self.key_cache.clone();
+        actix_web::rt::System::new()
+            .block_on(candor::pulse::routes::periodic(&state))
+            .expect("periodic job");
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(false));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
