@@ -130,6 +130,9 @@ fn scenario(app: &TestApp, api: &Api, close: bool) -> Scenario {
     assert_eq!(review.status, 201, "{}", review.text);
     let review = review.json();
     let review_id = review["id"].as_str().unwrap().to_owned();
+    // Each person writes with the review's own link (G12), found by their label.
+    let review_links: std::collections::HashMap<String, String> =
+        review_invites(api, &review_id).into_iter().collect();
     let mut order = vec![];
     for (i, (label, invite)) in invites.iter().enumerate() {
         let r = &rounds[i / MEMBERS];
@@ -142,7 +145,14 @@ fn scenario(app: &TestApp, api: &Api, close: bool) -> Scenario {
             Some(&format!("pulse {marker}")),
         );
         assert_eq!(res.status, 201, "{}", res.text);
-        let token = member_token(app, "reviews", &review_id, invite, &review["key"]).unwrap();
+        let token = member_token(
+            app,
+            "reviews",
+            &review_id,
+            &review_links[label],
+            &review["key"],
+        )
+        .unwrap();
         let acc = app.anon_api().post(&format!("/reviews/{review_id}/accounts"), &json!({ "token": token, "account": { "timeline": [{ "time": format!("10:{:02}", i % 60), "text": format!("account {marker}") }], "surprised": "it broke" } }));
         assert_eq!(acc.status, 201, "{}", acc.text);
         order.push((label.clone(), marker));

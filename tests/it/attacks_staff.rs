@@ -71,6 +71,7 @@ const fn listing(kind: Kind, path: &'static str) -> Case {
 const CASES: &[Case] = &[
     page("GET", "/teams/{team}", ""),
     page("GET", "/teams/{team}/invites.csv", ""),
+    page("POST", "/teams/{team}/invites/show", ""),
     page("POST", "/teams/{team}/members", "roster={add}"),
     page("POST", "/teams/{team}/members/{remove}/remove", ""),
     page("POST", "/teams/{team}/members/{regen}/regenerate", ""),

@@ -260,8 +260,19 @@ fn a_leader_creates_a_team_and_gets_one_invite_link_per_member() {
         "Platform",
         "Ann\nbob@example.com\n\nCy\nDee\nEve\n",
     );
+    // Links stay hidden until asked for (G13); showing them marks them seen by staff.
     let page = leader.get(&format!("/teams/{id}")).text().unwrap();
+    assert_eq!(page.matches("/p#").count(), 0, "no link shown unasked");
+    assert_eq!(page.matches("not yet seen by staff").count(), 5);
+    let shown = leader.submit(
+        &format!("/teams/{id}"),
+        &format!("/teams/{id}/invites/show"),
+        &[],
+    );
+    assert_eq!(shown.status(), 200);
+    let page = shown.text().unwrap();
     assert_eq!(page.matches("/p#").count(), 5, "one link per person");
+    assert_eq!(page.matches("not yet seen by staff").count(), 0);
     let csv = leader.get(&format!("/teams/{id}/invites.csv"));
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let body = csv.text().unwrap();

@@ -115,12 +115,12 @@ fn texts_of(state: &Value) -> Vec<String> {
 fn a_review_lives_from_open_to_close_with_scripted_writers() {
     let app = TestApp::spawn();
     let api = facilitator(&app);
-    let (team, _) = team_with(
-        &app.api(&app.token_for(ADMIN_EMAIL)),
-        "Payments",
-        3,
-        &["ann", "bob"],
-    );
+    let admin = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, _) = team_with(&admin, "Payments", 3, &["ann", "bob"]);
+    // Without the team's consent a facilitator cannot name it (G12).
+    let refused = api.post("/reviews", &json!({ "title": "Too soon", "incident_date": incident_day(), "summary": "x", "team_ids": [team] }));
+    assert_problem(&refused, 422);
+    allow_reviews(&admin, &team);
     let r = api.post(
         "/reviews",
         &json!({
@@ -250,12 +250,14 @@ fn a_review_lives_from_open_to_close_with_scripted_writers() {
     assert_eq!(pending["released"], 3);
     assert_eq!(pending["accounts"].as_array().unwrap().len(), 3);
 
-    // Close: everything released, key destroyed, issuance forgotten.
+    // Close: key destroyed, issuance forgotten; the lone late account stays held, since
+    // closing is no reason to show fewer than the threshold (issue 11, hole 6).
     let closed = api.post(&format!("/reviews/{}/close", r.id), &json!({}));
     assert_eq!(closed.status, 200, "{}", closed.text);
     assert_eq!(closed.json()["status"], "closed");
     let final_state = accounts(&api, &r);
-    assert_eq!(final_state["accounts"].as_array().unwrap().len(), 4);
+    assert_eq!(final_state["received"], 4);
+    assert_eq!(final_state["accounts"].as_array().unwrap().len(), 3);
     {
         use candor::db::schema::{issuances, signing_keys};
         let mut conn = app.db.get_write().unwrap();
@@ -1037,6 +1039,23 @@ fn a_facilitator_opens_and_closes_a_review_through_the_pages() {
     );
     app.staff(FACILITATOR, Role::Facilitator);
     let fac = app.login(FACILITATOR, PASSWORD);
+    // The team has not consented yet: a facilitator cannot pick it (G12).
+    let before = fac.get("/reviews/new").text().unwrap();
+    assert!(!before.contains("name=\"team_ids\" value=\""), "{before}");
+    let ops = app.api(&app.token_for(ADMIN_EMAIL)).get("/teams").json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let saved = admin.submit(
+        &format!("/teams/{ops}"),
+        &format!("/teams/{ops}/settings"),
+        &[
+            ("name", "Ops"),
+            ("threshold", "3"),
+            ("reviews_allowed", "on"),
+        ],
+    );
+    assert_eq!(saved.status(), 200);
     let form = fac.get("/reviews/new").text().unwrap();
     let team_id = form
         .split("name=\"team_ids\" value=\"")
@@ -1085,7 +1104,20 @@ fn a_facilitator_opens_and_closes_a_review_through_the_pages() {
         "header and four people"
     );
     assert!(fac.get("/reviews").text().unwrap().contains("DNS outage"));
-    let closed = fac.submit(&location, &format!("{location}/close"), &[]);
+    // Closing asks for confirmation first, and says nothing under the threshold is shown.
+    let page = fac.get(&location).text().unwrap();
+    assert!(page.contains("name=\"confirm\""), "{page}");
+    let unconfirmed = fac.submit(&location, &format!("{location}/close"), &[]);
+    assert_eq!(unconfirmed.status(), 422);
+    assert!(unconfirmed
+        .text()
+        .unwrap()
+        .contains("Tick the box to confirm"));
+    let closed = fac.submit(
+        &location,
+        &format!("{location}/close"),
+        &[("confirm", "yes")],
+    );
     assert_eq!(closed.status(), 200);
     assert!(closed.text().unwrap().contains("The review is closed"));
     // Without the CSRF token nothing happens.

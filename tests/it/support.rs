@@ -571,3 +571,29 @@ impl Drop for Replica {
         }
     }
 }
+
+/// A leader's or admin's consent for facilitators to invite this team to reviews (G12).
+pub fn allow_reviews(api: &Api, team: &str) {
+    let r = api.patch(
+        &format!("/teams/{team}"),
+        &serde_json::json!({ "reviews_allowed": true }),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// A review's own invite links, by label: a review never uses a team's links (G12).
+pub fn review_invites(api: &Api, review_id: &str) -> Vec<(String, String)> {
+    let r = api.get(&format!("/reviews/{review_id}/invites"));
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()
+        .as_array()
+        .expect("invites")
+        .iter()
+        .map(|i| {
+            (
+                i["label"].as_str().expect("label").to_owned(),
+                secret_of(i["url"].as_str().expect("url")),
+            )
+        })
+        .collect()
+}
