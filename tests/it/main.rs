@@ -3,6 +3,7 @@ mod support;
 
 mod attacks;
 mod attacks_keys;
+mod attacks_purpose;
 mod attacks_scrub;
 mod attacks_staff;
 mod browser;
