@@ -601,6 +601,25 @@ pub fn count_threads(conn: &mut DbConnection, review_id: &str) -> QueryResult<(i
     Ok((received, asked, answered))
 }
 
+/// A review's invitees exist for it alone (G12): once it closes their links can do nothing,
+/// so their rows, labels and links are deleted with its frozen roster. The count stays on the
+/// review (`invited`). Writers come back with receipts, which do not depend on these rows.
+fn forget_invitees(conn: &mut DbConnection, review_id: &str) -> QueryResult<()> {
+    use crate::db::schema::eligibility;
+    let ids: Vec<String> = eligibility::table
+        .filter(eligibility::scope_id.eq(review_id))
+        .select(eligibility::member_id)
+        .load(conn)?;
+    diesel::delete(eligibility::table.filter(eligibility::scope_id.eq(review_id))).execute(conn)?;
+    diesel::delete(
+        members::table
+            .filter(members::id.eq_any(&ids))
+            .filter(members::team_id.is_null()),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Closes a review in the caller's transaction: the key is destroyed and who was issued a
 /// token forgotten (G3), everything is released and rewritten in random order (G1), and the
 /// counts that outlive the text are kept on the review. The caller scrubs after commit.
@@ -615,6 +634,7 @@ pub fn close_review(
         return Err(AppError::Conflict("this review is already closed".into()));
     }
     let issued = crate::tokens::store::close_scope(conn, review_id)?;
+    forget_invitees(conn, review_id)?;
     rewrite_shuffled(conn, review_id)?;
     let (received, asked, answered) = count_threads(conn, review_id)?;
     diesel::update(reviews::table.find(review_id))
