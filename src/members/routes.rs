@@ -167,7 +167,7 @@ fn directory(
                 id,
                 fingerprint: key.fingerprint,
                 n: key.n,
-                e: crypto::PUBLIC_EXPONENT,
+                e: crypto::PUBLIC_EXPONENT_B64.to_owned(),
                 n_bits: crypto::MODULUS_BITS as u32,
             });
         }

@@ -22,6 +22,8 @@ pub const MODULUS_BYTES: usize = MODULUS_BITS / 8;
 /// own `d'`: every fingerprint check would pass and that member's token would verify only
 /// under `e'`, tagging them. Pinning `e` closes that.
 pub const PUBLIC_EXPONENT: u32 = 65_537;
+/// [`PUBLIC_EXPONENT`] as the key directory lists it: big-endian bytes, base64url.
+pub const PUBLIC_EXPONENT_B64: &str = "AQAB";
 /// The token message a member's browser picks: 32 random bytes.
 pub const MESSAGE_BYTES: usize = 32;
 
@@ -45,8 +47,8 @@ pub struct ListedKey {
     pub fingerprint: String,
     /// The modulus, base64url, so an independent client can check the fingerprint itself.
     pub n: String,
-    /// Always [`PUBLIC_EXPONENT`].
-    pub e: u32,
+    /// Always [`PUBLIC_EXPONENT`], base64url like every binary value of the API (`AQAB`).
+    pub e: String,
     pub n_bits: u32,
 }
 
@@ -67,7 +69,7 @@ pub fn check_listed(
     if entry.status != "open" {
         return Err("the key directory says this is closed".into());
     }
-    if entry.e != PUBLIC_EXPONENT || entry.n_bits as usize != MODULUS_BITS {
+    if entry.e != PUBLIC_EXPONENT_B64 || entry.n_bits as usize != MODULUS_BITS {
         return Err(format!(
             "the key directory lists a key other than the {MODULUS_BITS}-bit, e = {PUBLIC_EXPONENT} kind Candor uses"
         ));

@@ -29,6 +29,8 @@ export async function postJson(url, body) {
 // server cannot tell it apart from anyone else's read or tie it to this page (G11).
 export const KEY_DIRECTORY = '/api/v1/keys';
 export const PUBLIC_EXPONENT = 65537;
+// The same, as the directory lists it: big-endian bytes, base64url, like every binary value.
+export const PUBLIC_EXPONENT_B64 = 'AQAB';
 export const MODULUS_BITS = 2048;
 
 // What this form answers: a review (data-review-id) or a pulse round (data-scope). The URLs
@@ -72,7 +74,7 @@ export function checkListed(directory, kind, id, key) {
   const entry = directory.find((k) => k && k.kind === kind && k.id === id);
   if (!entry) throw refused('The key on this page is not in the key directory published for everyone, so its fingerprint cannot be confirmed.');
   if (entry.status !== 'open') throw refused('The key directory says this is closed.');
-  if (entry.e !== PUBLIC_EXPONENT || entry.n_bits !== MODULUS_BITS) {
+  if (entry.e !== PUBLIC_EXPONENT_B64 || entry.n_bits !== MODULUS_BITS) {
     throw refused(`The key directory lists a key other than the ${MODULUS_BITS}-bit, e = ${PUBLIC_EXPONENT} kind Candor uses.`);
   }
   const fp = String(key.fingerprint).toLowerCase();

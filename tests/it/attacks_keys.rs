@@ -90,8 +90,8 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
             .find(|k| k.kind == "round" && k.id == r.id)
             .expect("every open round is listed");
         assert_eq!(
-            (listed.status.as_str(), listed.e, listed.n_bits),
-            ("open", 65_537, 2048)
+            (listed.status.as_str(), listed.e.as_str(), listed.n_bits),
+            ("open", "AQAB", 2048)
         );
         assert_eq!(listed.fingerprint, r.key["fingerprint"]);
         assert_eq!(listed.n, r.key["n"]);
@@ -199,7 +199,7 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
     let other_n = kb.n.clone();
     let tweaks: Vec<Box<Tweak>> = vec![
         Box::new(|k| k.status = "closed".into()),
-        Box::new(|k| k.e = 3),
+        Box::new(|k| k.e = "Aw".into()),
         Box::new(|k| k.n_bits = 4096),
         Box::new(move |k| k.n = other_n.clone()),
     ];
@@ -266,7 +266,7 @@ fn g11_the_key_directory_lists_open_and_recently_closed_keys_and_nothing_else() 
     assert_eq!(ev.fingerprint, rv["key"]["fingerprint"]);
     assert_eq!(dir.len(), 3);
     for k in &dir {
-        assert_eq!((k.e, k.n_bits), (65_537, 2048));
+        assert_eq!((k.e.as_str(), k.n_bits), ("AQAB", 2048));
         let n = candor::secret::unb64(&k.n).expect("n");
         assert_eq!(crypto::fingerprint(&n), k.fingerprint);
     }

@@ -475,7 +475,9 @@ fn g6_closing_a_review_early_releases_nothing_under_the_threshold() {
                 assert_eq!(acc["status"], "held", "{acc}");
                 // The review's own invitees go with it: their links open nothing any more.
                 for (_, secret) in &links {
-                    let p = app.anon_api().post("/participate", &json!({ "invite": secret }));
+                    let p = app
+                        .anon_api()
+                        .post("/participate", &json!({ "invite": secret }));
                     assert_ne!(p.status, 200, "a closed review's link still works");
                 }
             }

@@ -794,7 +794,7 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
           const j = await (await real(url, opts)).json();
           if (tweak === 'fingerprint') j.keys.forEach((k) => { if (k.id === id) k.fingerprint = value; });
           if (tweak === 'drop') j.keys = j.keys.filter((k) => k.id !== id);
-          if (tweak === 'e') j.keys.forEach((k) => { if (k.id === id) k.e = 3; });
+          if (tweak === 'e') j.keys.forEach((k) => { if (k.id === id) k.e = 'Aw'; });
           return new Response(JSON.stringify(j), { status: 200, headers: { 'content-type': 'application/json' } });
         };";
     let round_id = round.id.as_str();

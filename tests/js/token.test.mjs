@@ -21,7 +21,7 @@ const B = genKey();
 const fpA = await brsa.fingerprint(A.n);
 const fpB = await brsa.fingerprint(B.n);
 
-const listed = (kind, id, k, fp, extra = {}) => ({ kind, id, status: 'open', fingerprint: fp, n: b64(k.n), e: 65537, n_bits: 2048, ...extra });
+const listed = (kind, id, k, fp, extra = {}) => ({ kind, id, status: 'open', fingerprint: fp, n: b64(k.n), e: 'AQAB', n_bits: 2048, ...extra });
 const honestDirectory = () => [listed('round', 'round-a', A, fpA), listed('round', 'round-b', B, fpB)];
 
 // A scripted server: the directory as given, and a signer for round-a with A's d.
