@@ -412,7 +412,7 @@ mod tests {
                 status: "open".into(),
                 fingerprint: key.public.fingerprint.clone(),
                 n: key.public.n.clone(),
-                e: PUBLIC_EXPONENT,
+                e: PUBLIC_EXPONENT_B64.to_owned(),
                 n_bits: MODULUS_BITS as u32,
             };
             assert!(check_listed(&[listed], "round", "r", &swapped).is_err());
