@@ -64,6 +64,9 @@ fn reach(app: &TestApp, secret: &str, scopes: &[(&str, &str, &Value)]) -> BTreeS
     out
 }
 
+/// Who looks, through which session and token, at which pages and API paths.
+type View<'a> = (&'a str, &'a Browser, &'a Api, Vec<String>, Vec<String>);
+
 #[test]
 fn g12_no_credential_a_role_can_see_answers_for_a_purpose_it_was_not_made_for() {
     let app = TestApp::spawn();
@@ -125,7 +128,7 @@ fn g12_no_credential_a_role_can_see_answers_for_a_purpose_it_was_not_made_for() 
 
     // Every role, every view it can open.
     let mut by_purpose: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let views: Vec<(&str, &Browser, &Api, Vec<String>, Vec<String>)> = vec![
+    let views: Vec<View> = vec![
         (
             "leader: team",
             &leader,

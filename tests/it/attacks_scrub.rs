@@ -162,7 +162,7 @@ fn g15_a_reader_held_across_a_close_keeps_the_scrub_pending_and_shown_until_it_c
     );
     let key = key[0].clone();
     // Any 48 characters of the destroyed key would do; take them from the middle.
-    let fragment = key[key.len() / 2..key.len() / 2 + 48].as_bytes().to_vec();
+    let fragment = key.as_bytes()[key.len() / 2..key.len() / 2 + 48].to_vec();
     let ids: BTreeMap<String, String> = text(
         &app,
         &format!("SELECT label || ':' || id AS v FROM members WHERE team_id = '{team}'"),
@@ -253,7 +253,7 @@ fn g15_a_review_close_with_a_reader_held_is_scrubbed_once_the_reader_goes() {
         &format!("SELECT secret_der AS v FROM signing_keys WHERE scope_id = '{id}'"),
     )[0]
     .clone();
-    let fragment = key[key.len() / 2..key.len() / 2 + 48].as_bytes().to_vec();
+    let fragment = key.as_bytes()[key.len() / 2..key.len() / 2 + 48].to_vec();
     let reader = hold_reader(&app);
     let closed = api.post(&format!("/reviews/{id}/close"), &json!({}));
     assert_eq!(closed.status, 200, "{}", closed.text);
