@@ -1,26 +1,14 @@
 //! Shared state, middleware, and each feature's routes: this file reads like a sitemap.
 
 use actix_web::error::{InternalError, JsonPayloadError, UrlencodedError};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::auth::password::Hasher;
-use crate::config::Settings;
-use crate::db::Db;
 use crate::error::{problem_response, AppError};
-use crate::secret::Keys;
+use crate::state::AppState;
 
 /// Largest JSON or form body accepted. Accounts are the largest legitimate input.
 pub const MAX_BODY: usize = 256 * 1024;
-
-pub struct AppState {
-    pub db: Db,
-    pub keys: Keys,
-    pub settings: Settings,
-    pub hasher: Hasher,
-    pub key_cache: std::sync::Arc<crate::tokens::KeyCache>,
-    pub metrics: std::sync::Arc<crate::metrics::Cache>,
-}
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match &err {
@@ -177,11 +165,4 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::instance::routes::configure)
             .default_service(web::to(not_found));
     }
-}
-
-/// Status used by page handlers that re-render a form.
-pub fn html_response(status: StatusCode, markup: maud::Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
 }

@@ -6,12 +6,12 @@
 use diesel::prelude::*;
 use rand::RngExt;
 
-use crate::app::AppState;
 use crate::db::schema::{group_teams, rounds};
 use crate::error::AppError;
 use crate::pulse::model::{Answer, Kind};
 use crate::pulse::store::{self as pulse, NewRound};
 use crate::secret::now;
+use crate::state::AppState;
 
 const TEAMS: [(&str, usize, f64, f64); 5] = [
     // name, people, starting score, change per month

@@ -17,19 +17,21 @@ pub mod privacy;
 pub mod pulse;
 pub mod reviews;
 pub mod secret;
+pub mod state;
 pub mod teams;
 pub mod tokens;
+pub mod web;
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer};
 
-use crate::app::AppState;
 use crate::auth::password::Hasher;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::state::AppState;
 
 /// Opens the database, runs migrations and loads the instance secret.
 pub fn build_state(settings: Settings) -> Result<AppState, String> {
@@ -70,7 +72,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
 /// The HTTP server on a bound listener (tests bind port 0).
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
     let workers = state.settings.workers;
-    let state = web::Data::new(state);
+    let state = actix_web::web::Data::new(state);
     // Opens scheduled rounds and closes rounds past their time, whether or not anyone visits.
     let ticking = state.clone();
     actix_web::rt::spawn(async move {

@@ -1,178 +1,25 @@
 //! Staff authentication: the `Staff` extractors, sessions, CSRF, setup, login, logout,
 //! set-password links, API tokens, the staff admin page and the audit log.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::http::{header, Method, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::model::{check_password, parse_email, Role, StaffUser};
 use super::{pages, store};
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, AppError, FieldError, PageResult};
-use crate::html::Viewer;
 use crate::secret::{constant_eq, now, random_token};
+use crate::state::AppState;
 
-pub const SESSION_COOKIE: &str = "candor_session";
+pub use crate::web::session::SESSION_COOKIE;
 /// Binds the sign-in forms (which have no session yet) to the browser that loaded them.
 pub const FORM_COOKIE: &str = "candor_form";
 const SESSION_HOURS: i64 = 12;
 const PASSWORD_LINK_DAYS: i64 = 7;
-const CSRF_MESSAGE: &str =
-    "This form expired or did not come from Candor. Reload the page and try again.";
-
-/// How the request was authenticated; only sessions carry a CSRF token.
-#[derive(Clone, Debug)]
-pub enum Via {
-    Session { csrf: String },
-    Token,
-}
-
-/// A signed-in staff member on a page (unauthenticated: redirect to the login page).
-#[derive(Clone, Debug)]
-pub struct Staff {
-    pub user: StaffUser,
-    pub via: Via,
-}
-
-impl Staff {
-    pub fn viewer(&self) -> Viewer {
-        Viewer {
-            email: self.user.email.clone(),
-            is_admin: self.user.is_admin(),
-            csrf: self.csrf().to_owned(),
-        }
-    }
-
-    pub fn csrf(&self) -> &str {
-        match &self.via {
-            Via::Session { csrf } => csrf,
-            Via::Token => "",
-        }
-    }
-
-    /// Every state-changing staff form carries the session's CSRF token.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        match &self.via {
-            Via::Session { csrf } if constant_eq(csrf.as_bytes(), sent.as_bytes()) => Ok(()),
-            Via::Token => Ok(()),
-            _ => Err(AppError::Forbidden(CSRF_MESSAGE.into())),
-        }
-    }
-
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.user.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
-    }
-    pub fn require_leader(&self) -> Result<(), AppError> {
-        if self.user.can_lead() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
-    }
-    pub fn require_facilitator(&self) -> Result<(), AppError> {
-        if self.user.can_facilitate() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
-    }
-}
-
-/// Finds the staff member behind a bearer token or session cookie. Sessions and tokens hold
-/// only a user id: the user, their role and whether they are active are read from the
-/// database on every request, never from the credential, so a role change or deactivation
-/// applies to every existing session and token at their next request (G12).
-async fn authenticate(req: HttpRequest) -> Result<Staff, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("no state"))?
-        .clone();
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
-    if let Some(token) = bearer {
-        let hash = state.keys.keyed_hash("api-token", token.as_bytes());
-        let user = state
-            .db
-            .read(move |c| Ok(store::find_token_user(c, &hash)?))
-            .await?;
-        return user
-            .map(|user| Staff {
-                user,
-                via: Via::Token,
-            })
-            .ok_or(AppError::Unauthorized);
-    }
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
-        return Err(AppError::Unauthorized);
-    };
-    let token = cookie.value().to_owned();
-    let hash = state.keys.keyed_hash("session", token.as_bytes());
-    let user = state
-        .db
-        .read(move |c| Ok(store::find_session_user(c, &hash)?))
-        .await?;
-    let csrf = state.keys.keyed_hash("csrf", token.as_bytes());
-    user.map(|user| Staff {
-        user,
-        via: Via::Session { csrf },
-    })
-    .ok_or(AppError::Unauthorized)
-}
-
-impl FromRequest for Staff {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        Box::pin(authenticate(req.clone()))
-    }
-}
-
-/// A signed-in staff member on the JSON API. Cookie-authenticated writes need the
-/// `X-CSRF-Token` header; bearer tokens are not sent by browsers on their own, so need none.
-#[derive(Clone, Debug)]
-pub struct ApiStaff(pub Staff);
-
-impl FromRequest for ApiStaff {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let staff = authenticate(req.clone()).await.map_err(ApiError)?;
-            let safe = matches!(*req.method(), Method::GET | Method::HEAD);
-            if !safe {
-                let sent = req
-                    .headers()
-                    .get("x-csrf-token")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                staff.check_csrf(sent).map_err(ApiError)?;
-            }
-            Ok(ApiStaff(staff))
-        })
-    }
-}
-
-impl std::ops::Deref for ApiStaff {
-    type Target = Staff;
-    fn deref(&self) -> &Staff {
-        &self.0
-    }
-}
+pub use crate::web::see_other;
+use crate::web::session::CSRF_MESSAGE;
+pub use crate::web::session::{ApiStaff, Staff, Via};
 
 fn cookie<'a>(
     state: &AppState,
@@ -229,12 +76,6 @@ fn html(status: StatusCode, markup: maud::Markup, set: Option<Cookie<'static>>) 
     }
     res.content_type("text/html; charset=utf-8")
         .body(markup.into_string())
-}
-
-pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_owned()))
-        .finish()
 }
 
 /// A new session's token (for the cookie), its keyed hash (for the database) and its end.
@@ -300,7 +141,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult<HttpRe
     if needs_setup(&state).await? {
         return Ok(see_other("/setup"));
     }
-    match authenticate(req).await {
+    match crate::web::session::authenticate(req).await {
         Ok(staff) if staff.user.can_lead() => Ok(see_other("/teams")),
         Ok(_) => Ok(see_other("/reviews")),
         Err(_) => Ok(see_other("/login")),

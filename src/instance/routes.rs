@@ -5,10 +5,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::pages::{self, InstanceView};
-use crate::app::AppState;
 use crate::auth::routes::{ApiStaff, Staff};
 use crate::db::{blocking, scrub, Backend};
 use crate::error::{ApiResult, AppError, PageResult};
+use crate::state::AppState;
 
 async fn view(state: &AppState) -> Result<InstanceView, AppError> {
     let status = state.db.read(|c| Ok(scrub::status(c)?)).await?;

@@ -7,14 +7,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::pages::{self, OpenItem};
-use crate::app::{html_response, AppState};
 use crate::db::DbConnection;
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pulse::store as pulse;
+use crate::state::AppState;
 use crate::teams::store::member_by_invite;
 use crate::tokens::crypto;
 use crate::tokens::routes::bad_invite;
 use crate::tokens::store as tokens;
+use crate::web::html_response;
 
 #[derive(Deserialize)]
 pub struct InviteBody {

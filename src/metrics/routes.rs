@@ -12,12 +12,13 @@ use serde_json::json;
 use super::model::{change, CellKey, Snapshot, View};
 use super::pages::{self, BadNews, GroupView, HeatRow, MetricsPage, TrendLine};
 use super::store;
-use crate::app::{html_response, AppState};
 use crate::auth::model::StaffUser;
 use crate::auth::routes::{see_other, ApiStaff, CsrfForm, Staff};
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::{ApiResult, AppError, PageResult};
+use crate::state::AppState;
+use crate::web::html_response;
 
 /// Everything one viewer may see in one view, computed once and rendered as page, CSV,
 /// JSON or API alike.

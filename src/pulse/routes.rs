@@ -9,7 +9,6 @@ use time::PrimitiveDateTime;
 use super::model::{self, Answer, Kind, Question};
 use super::pages::{self, MemberRound, TeamPulse, TrendPoint};
 use super::store::{self, NewQuestion, NewRound, RoundRow};
-use crate::app::{html_response, AppState};
 use crate::auth::model::StaffUser;
 use crate::auth::routes::{see_other, ApiStaff, Staff};
 use crate::auth::store::audit;
@@ -17,10 +16,12 @@ use crate::db::{blocking, DbConnection};
 use crate::disclosure::{self, RoundResults};
 use crate::error::{ApiResult, AppError, FieldError, PageResult};
 use crate::members::model::identifying_details;
+use crate::state::AppState;
 use crate::teams::store::{self as teams, TeamRow};
 use crate::tokens::crypto::{self, KeyJson, TokenJson};
 use crate::tokens::routes::{bad_invite, closed};
 use crate::tokens::store as tokens;
+use crate::web::html_response;
 
 // ---------------------------------------------------------------- shared logic
 

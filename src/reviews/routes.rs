@@ -15,17 +15,18 @@ use super::model::{
 };
 use super::pages::{self, AccountDraft, AccountFormView, AccountView, NewReviewForm, ReviewView};
 use super::store::{self, AccountRow, FollowupRow, Lock, ReviewRow};
-use crate::app::{html_response, AppState};
 use crate::auth::model::StaffUser;
 use crate::auth::routes::{see_other, ApiStaff, Staff};
 use crate::auth::store::{audit, find_staff_by_email};
 use crate::db::{blocking, DbConnection};
 use crate::error::{ApiResult, AppError, FieldError, PageResult};
 use crate::secret::{new_id, now, Keys};
+use crate::state::AppState;
 use crate::teams::model::{csv_cell, parse_roster_list, parse_roster_text};
 use crate::tokens::crypto::{self, KeyJson, TokenJson};
 use crate::tokens::routes::{bad_invite, check_token};
 use crate::tokens::store as tokens;
+use crate::web::html_response;
 
 /// Longest invite secret worth hashing; real ones are 22 characters.
 const MAX_INVITE: usize = 200;

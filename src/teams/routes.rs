@@ -9,13 +9,13 @@ use super::model::{
 };
 use super::pages::{self, MemberView, NewTeamForm, TeamView};
 use super::store::{self, invite_secret, invite_url};
-use crate::app::AppState;
 use crate::auth::model::StaffUser;
 use crate::auth::routes::{see_other, ApiStaff, CsrfForm, Staff};
 use crate::auth::store::{audit, find_staff_by_email};
 use crate::db::DbConnection;
 use crate::error::{ApiResult, AppError, FieldError, PageResult};
 use crate::secret::Keys;
+use crate::state::AppState;
 
 fn page(status: StatusCode, markup: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)

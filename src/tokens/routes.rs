@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use super::crypto::{self, Token, TokenJson};
 use super::store;
-use crate::app::AppState;
 use crate::db::blocking;
 use crate::error::{ApiResult, AppError};
 use crate::secret::{b64, unb64};
+use crate::state::AppState;
 use crate::teams::store::member_by_invite;
 
 /// Longest invite secret we bother to hash; real ones are 22 characters.

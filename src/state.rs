@@ -1,0 +1,17 @@
+//! The state every handler shares: the database, the instance's keys and settings, the
+//! login-hashing pool and the caches. No feature module is imported back from here except for
+//! the cache types the state holds, so handlers can depend on it without a cycle.
+
+use crate::auth::password::Hasher;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::secret::Keys;
+
+pub struct AppState {
+    pub db: Db,
+    pub keys: Keys,
+    pub settings: Settings,
+    pub hasher: Hasher,
+    pub key_cache: std::sync::Arc<crate::tokens::KeyCache>,
+    pub metrics: std::sync::Arc<crate::metrics::Cache>,
+}
