@@ -2,6 +2,7 @@
 mod support;
 
 mod attacks;
+mod attacks_g7;
 mod browser;
 mod foundation;
 mod metrics;
