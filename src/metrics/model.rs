@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use time::{Date, PrimitiveDateTime};
 
-use crate::disclosure::{protect, Cell};
+use crate::disclosure::{may_show, protect_with, Cell};
 use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments};
 
 /// One team's closed round: the smallest set of answers any metric is built from.
@@ -218,12 +218,27 @@ impl Snapshot {
         s
     }
 
-    /// Runs complementary suppression for one family of figures, then hides a group's figure
-    /// in a quarter when the group's roster changed from the quarter before by fewer people
-    /// than the threshold: the change of a group figure would otherwise track those people.
+    /// Decides one family of figures (psychological safety or eNPS) for every cell at once.
+    ///
+    /// First the roster rule: for any two views of a group that would both be shown (the
+    /// latest and every quarter, every pair, not only neighbours), if the people on the two
+    /// rosters differ by at least one but fewer than the threshold, the later one is
+    /// withheld (quarters in order, the latest last): the change between two figures of a
+    /// group would otherwise track those few people. Then `disclosure::protect_with` hides
+    /// whatever else is needed so that no combination of shown cells isolates fewer answers
+    /// than the threshold. It only hides, so the roster rule still holds after it.
     fn decide(&self, n_of: impl Fn(&Atom) -> i64) -> HashMap<CellKey, bool> {
-        let atom_n: Vec<i64> = self.atoms.iter().map(&n_of).collect();
+        let (keys, cells, atom_n) = self.cells(n_of);
         let atom_k: Vec<i64> = self.atoms.iter().map(|a| a.threshold).collect();
+        let withheld = self.roster_rule(&keys, &cells);
+        let shown = protect_with(&atom_n, &atom_k, &cells, &withheld);
+        keys.into_iter().zip(shown).collect()
+    }
+
+    /// Every cell of one family: each atom on its own (a team's round), then each group in
+    /// each view; with the atoms' answer counts.
+    fn cells(&self, n_of: impl Fn(&Atom) -> i64) -> (Vec<CellKey>, Vec<Cell>, Vec<i64>) {
+        let atom_n: Vec<i64> = self.atoms.iter().map(&n_of).collect();
         let mut keys = Vec::new();
         let mut cells = Vec::new();
         for (i, a) in self.atoms.iter().enumerate() {
@@ -242,39 +257,55 @@ impl Snapshot {
             cells.push(Cell {
                 atoms: set.clone(),
                 n: set.iter().map(|i| atom_n[*i]).sum(),
-                k: set.iter().map(|i| atom_k[*i]).max().unwrap_or(0),
-            });
-        }
-        let shown = protect(&atom_n, &atom_k, &cells);
-        let mut out: HashMap<CellKey, bool> = keys.into_iter().zip(shown).collect();
-        for g in &self.groups {
-            let quarters: Vec<&View> = self
-                .views
-                .iter()
-                .filter(|v| {
-                    **v != View::Latest && self.group_atoms.contains_key(&(**v, g.id.clone()))
-                })
-                .collect();
-            for pair in quarters.windows(2) {
-                let roster = |v: &View| -> BTreeSet<&str> {
-                    self.group_atoms[&(*v, g.id.clone())]
-                        .iter()
-                        .flat_map(|i| self.atoms[*i].roster.iter().map(String::as_str))
-                        .collect()
-                };
-                let (before, after) = (roster(pair[0]), roster(pair[1]));
-                let changed = before.symmetric_difference(&after).count() as i64;
-                let k = self.group_atoms[&(*pair[1], g.id.clone())]
+                k: set
                     .iter()
                     .map(|i| self.atoms[*i].threshold)
                     .max()
-                    .unwrap_or(0);
-                if changed > 0 && changed < k {
-                    out.insert(CellKey::Group(*pair[1], g.id.clone()), false);
+                    .unwrap_or(0),
+            });
+        }
+        (keys, cells, atom_n)
+    }
+
+    /// The roster rule: which group cells over the threshold are withheld because another
+    /// view of the same group that would be shown has a roster fewer than k people away.
+    fn roster_rule(&self, keys: &[CellKey], cells: &[Cell]) -> Vec<bool> {
+        let index: HashMap<&CellKey, usize> =
+            keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
+        let mut withheld = vec![false; cells.len()];
+        for g in &self.groups {
+            // Quarters in order, then the latest: the later of a clashing pair is withheld.
+            let order = self
+                .views
+                .iter()
+                .filter(|v| **v != View::Latest)
+                .chain(self.views.iter().filter(|v| **v == View::Latest));
+            let mut kept: Vec<(BTreeSet<&str>, i64)> = Vec::new();
+            for v in order {
+                let Some(&c) = index.get(&CellKey::Group(*v, g.id.clone())) else {
+                    continue;
+                };
+                if !may_show(cells[c].n, cells[c].k) {
+                    continue;
+                }
+                let roster: BTreeSet<&str> = cells[c]
+                    .atoms
+                    .iter()
+                    .flat_map(|i| self.atoms[*i].roster.iter().map(String::as_str))
+                    .collect();
+                let k = cells[c].k;
+                let clash = kept.iter().any(|(other, k2)| {
+                    let changed = roster.symmetric_difference(other).count() as i64;
+                    changed > 0 && changed < k.max(*k2)
+                });
+                if clash {
+                    withheld[c] = true;
+                } else {
+                    kept.push((roster, k));
                 }
             }
         }
-        out
+        withheld
     }
 
     /// The figures of a cell as they may be shown.
@@ -359,4 +390,195 @@ pub fn change(before: &Figures, after: &Figures) -> Option<Change> {
         standard_error: se,
         within_noise: se.is_none_or(|se| delta.abs() < 2.0 * se),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn atom(team: &str, round: &str, day: Date, n: i64, roster: &[&str]) -> Atom {
+        Atom {
+            team_id: team.into(),
+            round_id: round.into(),
+            opens_at: PrimitiveDateTime::new(day, time::Time::MIDNIGHT),
+            closed_on: day,
+            threshold: 3,
+            invited: roster.len() as i64,
+            answered: n,
+            person_means: Moments {
+                n,
+                sum: 4.0 * n as f64,
+                sumsq: 16.0 * n as f64,
+            },
+            items: BTreeMap::new(),
+            item_ids: BTreeMap::new(),
+            enps: Enps {
+                n,
+                ..Enps::default()
+            },
+            comments: 0,
+            roster: roster.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn group(id: &str, teams: &[&str]) -> GroupDef {
+        GroupDef {
+            id: id.into(),
+            name: id.into(),
+            members: teams
+                .iter()
+                .map(|t| Membership {
+                    team_id: (*t).into(),
+                    added_at: datetime!(2020-01-01 0:00),
+                    removed_at: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn shown(s: &Snapshot, v: View, g: &str) -> bool {
+        s.ps_shown[&CellKey::Group(v, g.into())]
+    }
+
+    #[test]
+    fn the_roster_rule_compares_every_pair_of_views_not_only_neighbours() {
+        let q = |y, n| View::Quarter(y, n);
+        // T1 every quarter; T2 in Q1, then again in Q3 with one more person: Q1 and Q3 are
+        // one person apart although each differs from Q2 by three or more.
+        let atoms = vec![
+            atom("t1", "a", date!(2026 - 02 - 01), 3, &["a", "b", "c"]),
+            atom("t2", "b", date!(2026 - 02 - 02), 3, &["d", "e", "f"]),
+            atom("t1", "c", date!(2026 - 05 - 01), 3, &["a", "b", "c"]),
+            atom("t1", "d", date!(2026 - 08 - 01), 3, &["a", "b", "c"]),
+            atom("t2", "e", date!(2026 - 08 - 02), 4, &["d", "e", "f", "g"]),
+        ];
+        let s = Snapshot::build(atoms, vec![group("G", &["t1", "t2"])]);
+        assert!(shown(&s, q(2026, 1), "G"));
+        assert!(shown(&s, q(2026, 2), "G"));
+        assert!(!shown(&s, q(2026, 3), "G"));
+        assert!(!shown(&s, View::Latest, "G"), "the latest is Q3's figure");
+        assert_eq!(s.ps_shown, s.enps_shown);
+        // Nothing changes who answered: every team figure shows.
+        assert!((0..5).all(|i| s.ps_shown[&CellKey::Team(i)]));
+    }
+
+    #[test]
+    fn the_latest_view_is_held_to_the_roster_rule_too() {
+        let q = |y, n| View::Quarter(y, n);
+        // V1 and V2 in Q1; V1 again in Q2 with one more person. The latest view (V1's Q2
+        // round beside V2's Q1 round) is one person away from Q1.
+        let atoms = vec![
+            atom("v1", "a", date!(2026 - 02 - 01), 3, &["a", "b", "c"]),
+            atom("v2", "b", date!(2026 - 02 - 02), 3, &["d", "e", "f"]),
+            atom("v1", "c", date!(2026 - 05 - 01), 4, &["a", "b", "c", "x"]),
+        ];
+        let s = Snapshot::build(atoms, vec![group("H", &["v1", "v2"])]);
+        assert!(shown(&s, q(2026, 1), "H"));
+        assert!(shown(&s, q(2026, 2), "H"));
+        assert!(!shown(&s, View::Latest, "H"));
+        // A roster that changes by the threshold or more is no reason to hide.
+        let atoms = vec![
+            atom("v1", "a", date!(2026 - 02 - 01), 3, &["a", "b", "c"]),
+            atom("v2", "b", date!(2026 - 02 - 02), 3, &["d", "e", "f"]),
+            atom(
+                "v1",
+                "c",
+                date!(2026 - 05 - 01),
+                6,
+                &["a", "b", "c", "x", "y", "z"],
+            ),
+        ];
+        let s = Snapshot::build(atoms, vec![group("H", &["v1", "v2"])]);
+        assert!(shown(&s, View::Latest, "H"));
+    }
+
+    /// A realistic large instance through `Snapshot::build` (both families, the roster rule
+    /// and `protect`): 60 teams of 4 to 14 people over 12 quarters, 20 groups and one of
+    /// everyone, rosters changing now and then. Run with
+    /// `cargo test --release --lib snapshot_build_time -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn snapshot_build_time_on_a_large_instance() {
+        use rand::{rngs::StdRng, RngExt, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(60);
+        let mut atoms = Vec::new();
+        for t in 0..60 {
+            let mut roster: Vec<String> = (0..rng.random_range(4..=14))
+                .map(|i| format!("p{t}-{i}"))
+                .collect();
+            let last = if t % 7 == 0 { 10 } else { 12 };
+            for q in 0..last {
+                if rng.random_bool(0.1) {
+                    roster.push(format!("p{t}-new{q}"));
+                }
+                let day = Date::from_calendar_date(2024 + q / 4, time::Month::February, 1)
+                    .unwrap()
+                    .replace_month(time::Month::try_from(2 + 3 * (q % 4) as u8).unwrap())
+                    .unwrap();
+                let refs: Vec<&str> = roster.iter().map(String::as_str).collect();
+                let n = rng.random_range(1..=roster.len() as i64);
+                let mut a = atom(&format!("t{t}"), &format!("r{t}-{q}"), day, n, &refs);
+                a.threshold = 5;
+                atoms.push(a);
+            }
+        }
+        let mut groups: Vec<GroupDef> = (0..20)
+            .map(|g| {
+                let teams: Vec<String> = (0..rng.random_range(2..=8))
+                    .map(|_| format!("t{}", rng.random_range(0..60)))
+                    .collect();
+                let refs: Vec<&str> = teams.iter().map(String::as_str).collect();
+                group(&format!("g{g}"), &refs)
+            })
+            .collect();
+        let everyone: Vec<String> = (0..60).map(|t| format!("t{t}")).collect();
+        let refs: Vec<&str> = everyone.iter().map(String::as_str).collect();
+        groups.push(group("all", &refs));
+        let t = std::time::Instant::now();
+        let s = Snapshot::build(atoms, groups);
+        let took = t.elapsed();
+        let (keys, cells, _) = s.cells(|a| a.person_means.n);
+        let withheld = s.roster_rule(&keys, &cells);
+        let (mut total, mut over_k, mut by_roster, mut shown) = (0, 0, 0, 0);
+        for (i, key) in keys.iter().enumerate() {
+            if matches!(key, CellKey::Group(..)) {
+                total += 1;
+                over_k += usize::from(may_show(cells[i].n, cells[i].k));
+                by_roster += usize::from(withheld[i]);
+                shown += usize::from(s.ps_shown[key]);
+            }
+        }
+        // For comparison, the rule before: each quarter against the quarter before only.
+        let mut before = 0;
+        for g in &s.groups {
+            let quarters: Vec<&Vec<usize>> = s
+                .views
+                .iter()
+                .filter(|v| **v != View::Latest)
+                .filter_map(|v| s.group_atoms.get(&(*v, g.id.clone())))
+                .collect();
+            for pair in quarters.windows(2) {
+                let roster = |set: &Vec<usize>| -> BTreeSet<String> {
+                    set.iter()
+                        .flat_map(|i| s.atoms[*i].roster.clone())
+                        .collect()
+                };
+                let changed = roster(pair[0])
+                    .symmetric_difference(&roster(pair[1]))
+                    .count();
+                let n: i64 = pair[1].iter().map(|i| s.atoms[*i].person_means.n).sum();
+                if changed > 0 && changed < 5 && n >= 5 {
+                    before += 1;
+                }
+            }
+        }
+        println!(
+            "{} atoms, {} views, {total} group cells: {over_k} over k, {by_roster} withheld by \
+             the roster rule (the neighbours-only rule withheld {before}), {shown} shown (ps); \
+             Snapshot::build took {took:?}",
+            s.atoms.len(),
+            s.views.len()
+        );
+    }
 }

@@ -2,6 +2,7 @@
 mod support;
 
 mod attacks;
+mod attacks_g7;
 mod attacks_keys;
 mod attacks_purpose;
 mod attacks_scrub;

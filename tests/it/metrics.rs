@@ -296,7 +296,8 @@ fn trends_span_quarters_with_gaps_and_say_whether_a_change_is_noise() {
 
 /// THREAT-MODEL G7, attack 5: everything a leader can see (heat maps for every period,
 /// trends, exports, per-team results) as linear equations over per-round answer sums; no
-/// suppressed team's sum, nor any pair of them under the threshold, lies in their span.
+/// set of suppressed teams under the threshold together lies in their span. (The exact
+/// attacker over random instances is `attacks_g7`.)
 #[test]
 fn g7_the_differencing_attacker_solves_for_no_suppressed_team() {
     let app = TestApp::spawn();
@@ -437,14 +438,16 @@ fn g7_the_differencing_attacker_solves_for_no_suppressed_team() {
     let rows: Vec<Vec<f64>> = equations.iter().map(|(v, _)| v.clone()).collect();
     let suppressed: Vec<usize> = (0..atoms.len()).filter(|i| n_of[atoms[*i]] < 5).collect();
     assert!(!suppressed.is_empty());
-    let mut targets: Vec<Vec<usize>> = suppressed.iter().map(|i| vec![*i]).collect();
-    for (x, a) in suppressed.iter().enumerate() {
-        for b in &suppressed[x + 1..] {
-            if n_of[atoms[*a]] + n_of[atoms[*b]] < 5 {
-                targets.push(vec![*a, *b]);
-            }
-        }
-    }
+    // Every set of suppressed teams with fewer than five answers together, not only pairs.
+    let targets: Vec<Vec<usize>> = (1u32..1 << suppressed.len())
+        .map(|mask| {
+            (0..suppressed.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| suppressed[i])
+                .collect::<Vec<usize>>()
+        })
+        .filter(|set| set.iter().map(|i| n_of[atoms[*i]]).sum::<i64>() < 5)
+        .collect();
     for t in targets {
         let e: Vec<f64> = (0..atoms.len())
             .map(|i| if t.contains(&i) { 1.0 } else { 0.0 })
