@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod disclosure;
 pub mod error;
+pub mod field;
 pub mod html;
 pub mod instance;
 pub mod members;

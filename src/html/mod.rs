@@ -5,7 +5,7 @@ pub mod chart;
 use actix_web::http::StatusCode;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::error::FieldError;
+use crate::field::FieldError;
 
 /// Who is looking at a staff page, for the navigation bar and the logout form.
 #[derive(Clone, Debug, Default)]
