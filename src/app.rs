@@ -66,12 +66,38 @@ fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> a
     InternalError::from_response(err, res).into()
 }
 
+/// Methods Candor routes at all. Anything else (TRACE, CONNECT, made-up methods) is a 405 on
+/// every path, so a scanner learns nothing and TRACE can never echo a request back.
+const ROUTED_METHODS: &str = "GET, HEAD, POST, PATCH, DELETE";
+
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    if req.path().starts_with("/api/") {
-        problem_response(&AppError::NotFound)
+    use actix_web::http::Method;
+    let known = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PATCH,
+        Method::DELETE,
+        Method::PUT,
+        Method::OPTIONS,
+    ];
+    let err = if known.contains(req.method()) {
+        AppError::NotFound
     } else {
-        actix_web::ResponseError::error_response(&AppError::NotFound)
+        AppError::MethodNotAllowed
+    };
+    let mut res = if req.path().starts_with("/api/") {
+        problem_response(&err)
+    } else {
+        actix_web::ResponseError::error_response(&err)
+    };
+    if matches!(err, AppError::MethodNotAllowed) {
+        res.headers_mut().insert(
+            header::ALLOW,
+            header::HeaderValue::from_static(ROUTED_METHODS),
+        );
     }
+    res
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {

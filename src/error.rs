@@ -28,7 +28,9 @@ pub enum AppError {
     TooManyAttempts { retry_after: u64 },
     #[error("the request body is too large")]
     TooLarge,
-    #[error("the service is unavailable")]
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    #[error("the database is unavailable right now, so nothing was saved; try again in a moment")]
     Unavailable,
     #[error("internal error: {0}")]
     Internal(String),
@@ -59,6 +61,7 @@ impl AppError {
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +89,7 @@ impl AppError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             Self::TooManyAttempts { retry_after } => Some(*retry_after),
+            Self::Unavailable => Some(RETRY_AFTER_UNAVAILABLE),
             _ => None,
         }
     }
@@ -95,10 +99,55 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Self::NotFound,
+            other if database_unavailable(&other) => {
+                tracing::error!(cause = %other, "database unavailable");
+                Self::Unavailable
+            }
             other => Self::Internal(format!("database: {other}")),
         }
     }
 }
+
+/// Whether a database error means the database itself is out of reach or cannot take writes
+/// (a restart, a lost connection, a full disk, a read-only failover), rather than a fault in
+/// this request: the client is told to come back (503), not that something broke (500).
+fn database_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        E::DatabaseError(K::ClosedConnection | K::ReadOnlyTransaction, _) => true,
+        E::DatabaseError(_, info) => {
+            let m = info.message().to_ascii_lowercase();
+            [
+                "database or disk is full",
+                "disk i/o error",
+                "unable to open database",
+                "readonly database",
+                "read-only transaction",
+                "terminating connection",
+                "server closed the connection",
+                "no connection to the server",
+                "could not connect",
+                "the database system is shutting down",
+                "the database system is starting up",
+                "no space left on device",
+                // SQLite rolls a transaction back by itself on a full disk or an I/O error,
+                // and diesel then reports its own rollback failing instead of the cause.
+                "cannot rollback - no transaction is active",
+            ]
+            .iter()
+            .any(|p| m.contains(p))
+        }
+        E::BrokenTransactionManager => true,
+        E::RollbackErrorOnCommit {
+            commit_error,
+            rollback_error,
+        } => database_unavailable(commit_error) || database_unavailable(rollback_error),
+        _ => false,
+    }
+}
+
+/// How long a client should wait before trying again after a 503.
+const RETRY_AFTER_UNAVAILABLE: u64 = 5;
 
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {

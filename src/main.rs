@@ -15,9 +15,17 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("candor: {e}");
+            say_err(&format!("candor: {e}"));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A line on standard error that never panics: if the stream is gone there is nobody to tell.
+fn say_err(line: &str) {
+    let mut err = std::io::stderr().lock();
+    if writeln!(err, "{line}").is_err() {
+        // Nothing else can be done: the operator's own output stream is broken.
     }
 }
 
@@ -53,8 +61,10 @@ fn serve(settings: Settings) -> Result<(), String> {
     let base = settings.base_url.clone();
     let state = candor::build_state(settings)?;
     if let Some(code) = candor::auth::routes::prepare_setup(&state).map_err(|e| e.to_string())? {
-        // Printed, never logged: whoever reads the server's output owns the instance.
-        eprintln!("\nCandor has no administrator yet. Open {base}/setup and enter this setup code: {code}\n(or run `candor admin create --email you@example.com`)\n");
+        // Printed, never logged: whoever reads the server's output owns the instance. Written
+        // without `eprintln!`, which panics when standard error cannot be written: the server
+        // must start even with its output going nowhere.
+        say_err(&format!("\nCandor has no administrator yet. Open {base}/setup and enter this setup code: {code}\n(or run `candor admin create --email you@example.com`)\n"));
     }
     let listener = TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!(target: "candor", %bind, backend = ?state.db.backend(), "serving");

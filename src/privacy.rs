@@ -122,6 +122,10 @@ pub fn init_logging() {
         .with_target(true)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (a full disk, `2>/dev/full`, a closed pipe) is
+        // dropped: by default the subscriber reports its own write errors with `eprintln!`,
+        // which panics when standard error itself is what failed, and took the server down.
+        .log_internal_errors(false)
         .try_init();
 }
 

@@ -8,6 +8,7 @@ mod attacks_purpose;
 mod attacks_scrub;
 mod attacks_staff;
 mod browser;
+mod edges;
 mod foundation;
 mod metrics;
 mod migrations;

@@ -1,0 +1,183 @@
+//! Text the database cannot hold the same way on both backends is refused at the door.
+//!
+//! PostgreSQL refuses a NUL character in any text value (a 500 from deep inside a write, on
+//! anonymous routes too) while SQLite stores it as-is; other control characters are invisible
+//! on a page and can hide what a name or answer really says, and bidirectional overrides can
+//! make a name read as another. So before any handler runs: a path, JSON string or form value
+//! holding a control character (other than tab, line feed and carriage return) is refused with
+//! the same 422 on both backends, and names (team, group, title, label, roster, email) holding
+//! a bidirectional override or isolate are refused too. Free text may still hold bidi marks:
+//! people write right-to-left languages.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::Error;
+
+use crate::error::{problem_response, AppError, FieldError};
+
+/// Largest body this guard reads; larger ones are left to the extractors, which refuse them.
+const MAX_INSPECTED: usize = crate::app::MAX_BODY;
+
+/// Field names that hold a name someone reads as a name.
+const NAME_FIELDS: [&str; 8] = [
+    "name",
+    "title",
+    "label",
+    "roster",
+    "invitees",
+    "email",
+    "team_name",
+    "group",
+];
+
+fn is_forbidden_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{feff}'
+}
+
+fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first problem with one text value, if any.
+fn check_text(field: &str, text: &str) -> Option<FieldError> {
+    if let Some(c) = text.chars().find(|c| is_forbidden_control(*c)) {
+        return Some(FieldError::new(
+            field,
+            format!(
+                "this text holds an invisible control character (U+{:04X}); remove it and try again",
+                c as u32
+            ),
+        ));
+    }
+    let base = field.rsplit(['.', '[']).next().unwrap_or(field);
+    let base = base.trim_end_matches(']');
+    if NAME_FIELDS.contains(&base) && text.chars().any(is_bidi_override) {
+        return Some(FieldError::new(
+            field,
+            "a name may not hold a right-to-left override; type it without one",
+        ));
+    }
+    None
+}
+
+fn check_json(path: &str, v: &serde_json::Value, out: &mut Vec<FieldError>) {
+    match v {
+        serde_json::Value::String(s) => out.extend(check_text(path, s)),
+        serde_json::Value::Array(items) => {
+            for item in items {
+                check_json(path, item, out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, item) in map {
+                out.extend(check_text("key", k));
+                check_json(k, item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every problem in a body, by its content type. Bodies that do not parse are left to the
+/// extractors, which say what is wrong with them.
+fn check_body(content_type: &str, body: &[u8]) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    if content_type.starts_with("application/json") {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+            check_json("body", &v, &mut out);
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        for (k, v) in form_urlencoded::parse(body) {
+            out.extend(check_text("field", &k));
+            out.extend(check_text(&k, &v));
+        }
+    }
+    out.truncate(1);
+    out
+}
+
+fn refuse(req: ServiceRequest, errors: Vec<FieldError>) -> ServiceResponse<BoxBody> {
+    let err = AppError::Invalid(errors);
+    let res = if req.path().starts_with("/api/") {
+        problem_response(&err)
+    } else {
+        actix_web::ResponseError::error_response(&err)
+    };
+    req.into_response(res)
+}
+
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // The path as routed (percent-decoded): `/rounds/a%00b/answers` must not reach a query.
+    let decoded = percent_decode(req.path());
+    if let Some(e) = check_text("path", &decoded) {
+        return Ok(refuse(req, vec![e]));
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let inspect = content_type.starts_with("application/json")
+        || content_type.starts_with("application/x-www-form-urlencoded");
+    let small = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_none_or(|n| n <= MAX_INSPECTED);
+    if inspect && small {
+        let body = req.extract::<Bytes>().await?;
+        let errors = check_body(&content_type, &body);
+        if !errors.is_empty() {
+            return Ok(refuse(req, errors));
+        }
+        req.set_payload(bytes_payload(body));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Puts a body read by the guard back for the handler's extractor.
+fn bytes_payload(body: Bytes) -> actix_web::dev::Payload {
+    let (_, mut payload) = actix_http::h1::Payload::create(true);
+    payload.unread_data(body);
+    actix_web::dev::Payload::from(payload)
+}
+
+fn percent_decode(path: &str) -> String {
+    form_urlencoded::parse(format!("p={}", path.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_and_controls_are_refused_tabs_and_newlines_are_not() {
+        assert!(check_text("comment", "hi\u{0}there").is_some());
+        assert!(check_text("comment", "bell\u{7}").is_some());
+        assert!(check_text("comment", "line one\nline two\tand\r\n").is_none());
+        assert!(check_text("path", &percent_decode("/rounds/a%00b/answers")).is_some());
+        assert!(check_text("path", &percent_decode("/rounds/a+b")).is_none());
+    }
+
+    #[test]
+    fn bidi_overrides_are_refused_in_names_only() {
+        assert!(check_text("name", "Ops\u{202e}spO").is_some());
+        assert!(check_text("roster", "ann\u{2066}").is_some());
+        assert!(check_text("comment", "שלום \u{202b}עולם").is_none());
+        let errors = check_body("application/json", br#"{"roster": ["ok", "bad\u202e"]}"#);
+        assert_eq!(errors.len(), 1);
+        let errors = check_body("application/x-www-form-urlencoded", b"comment=a%00b");
+        assert_eq!(errors.len(), 1);
+    }
+}
