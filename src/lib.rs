@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod privacy;
 pub mod pulse;
 pub mod reviews;
+pub mod schedule;
 pub mod secret;
 pub mod state;
 pub mod teams;
@@ -79,9 +80,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
         let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(30));
         loop {
             every.tick().await;
-            if let Err(e) = pulse::routes::periodic(&ticking).await {
-                tracing::warn!(target: "candor", error = %e, "periodic tick failed");
-            }
+            schedule::run(&ticking).await;
         }
     });
     let server = HttpServer::new(move || {
