@@ -6,6 +6,7 @@
 use rand::seq::SliceRandom;
 
 use super::model::{self, NewQuestion, Question, RoundInput, RoundStatus};
+// The trend's view struct is this use case's output as it stands: values only, no markup.
 use super::pages::TrendPoint;
 use super::store::{self, NewRound, RoundRow, TeamQuestionRow};
 use crate::auth::model::StaffUser;
