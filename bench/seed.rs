@@ -169,11 +169,11 @@ pub fn history(
                     created_by: leader.to_owned(),
                 };
                 let id = pulse::insert_round(c, &new, 5)?;
-                pulse::open_round(c, &id, key)?;
+                candor::pulse::actions::open_round_in(c, &id, key)?;
                 let qs = pulse::round_questions(c, &id)?;
                 let rows: Vec<_> = (0..k).map(|_| answers_for(&qs, &mut rng)).collect();
                 insert_responses(c, &id, &rows).map_err(AppError::internal)?;
-                pulse::close_round(c, &id)?;
+                candor::pulse::actions::close_round_in(c, &id)?;
                 // A monthly rhythm, oldest first, so trends read like a year of pulses.
                 let day =
                     candor::secret::now().date() - time::Duration::days(30 * (per_team - r) as i64);

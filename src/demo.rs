@@ -84,7 +84,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     created_by: owner.clone(),
                 };
                 let rid = pulse::insert_round(c, &new, 5)?;
-                pulse::open_round(c, &rid, &key_pair)?;
+                crate::pulse::actions::open_round_in(c, &rid, &key_pair)?;
                 let questions = pulse::round_questions(c, &rid)?;
                 let members = crate::tokens::store::eligible_members(c, &rid)?;
                 // Some months few people answer: those rounds show as gaps.
@@ -125,7 +125,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }
-                pulse::close_round(c, &rid)?;
+                crate::pulse::actions::close_round_in(c, &rid)?;
                 diesel::update(rounds::table.find(&rid))
                     .set((
                         rounds::opens_at.eq(when),

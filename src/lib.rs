@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod privacy;
 pub mod pulse;
 pub mod reviews;
+pub mod schedule;
 pub mod secret;
 pub mod state;
 pub mod teams;
@@ -74,15 +75,13 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
     let workers = state.settings.workers;
     let state = actix_web::web::Data::new(state);
-    // Opens scheduled rounds and closes rounds past their time, whether or not anyone visits.
+    // Every periodic job (`schedule.rs`): rounds open and close whether or not anyone visits.
     let ticking = state.clone();
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(30));
         loop {
             every.tick().await;
-            if let Err(e) = pulse::routes::periodic(&ticking).await {
-                tracing::warn!(target: "candor", error = %e, "periodic tick failed");
-            }
+            schedule::run(&ticking).await;
         }
     });
     let server = HttpServer::new(move || {

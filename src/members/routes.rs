@@ -85,7 +85,7 @@ async fn open_page(
     state: web::Data<AppState>,
     form: web::Form<InviteBody>,
 ) -> PageResult<HttpResponse> {
-    let _ = crate::pulse::routes::tick(&state).await;
+    crate::schedule::catch_up_rounds(&state).await;
     let (keys, invite) = (state.keys.clone(), form.invite.clone());
     let (items, staff_seen) = state.db.read(move |c| open_for(c, &keys, &invite)).await?;
     let items: Vec<OpenItem> = items.into_iter().map(|(i, _, _)| i).collect();
@@ -99,7 +99,7 @@ async fn api_participate(
     state: web::Data<AppState>,
     body: web::Json<InviteBody>,
 ) -> ApiResult<HttpResponse> {
-    let _ = crate::pulse::routes::tick(&state).await;
+    crate::schedule::catch_up_rounds(&state).await;
     let (keys, invite) = (state.keys.clone(), body.invite.clone());
     let (items, staff_seen) = state.db.read(move |c| open_for(c, &keys, &invite)).await?;
     let open: Vec<serde_json::Value> = items

@@ -9,6 +9,13 @@ use std::sync::{Arc, Mutex};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
+/// Marks every computed snapshot stale. Called by a feature whose change the metrics read (a
+/// round closing), so it need not reach into the metrics store.
+pub fn invalidate(conn: &mut DbConnection) -> Result<(), AppError> {
+    store::bump_version(conn)?;
+    Ok(())
+}
+
 /// The last computed snapshot and the version stamp it was computed at. Building one reads
 /// every closed round's aggregate and runs the suppression; views then only read it, so a
 /// page costs the same at ten thousand answers as at ten million.

@@ -1,9 +1,10 @@
 //! Pulse pages: the member's answer form and receipt of what was stored, a team's rounds and
-//! trends, a round's results, the questionnaire editor, and how the score is computed.
+//! trends, a round's results, the questionnaire editor, the trend export, and how the score
+//! is computed.
 
 use maud::{html, Markup};
 
-use super::model::{Kind, Question, SOURCE_CITATION};
+use super::model::{Kind, Question, RoundStatus, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
@@ -160,6 +161,21 @@ pub fn describe_value(q: &Question, v: &serde_json::Value) -> String {
     }
 }
 
+/// What a member sees when their invite has already been used for this round.
+pub fn already_page(title: &str) -> Markup {
+    layout(
+        "Already answered",
+        None,
+        html! {
+            h1 { "You have already taken part" }
+            p { "Each person answers " (title) " once. Candor keeps no record of what you answered, so it cannot show it again." }
+            h2 { "You have not taken part?" }
+            p { "Then someone else used your link: whoever holds it can answer in your place (they can never read what you answer). "
+                "Ask the person who runs Candor for a new link sent only to you; a new link stops this one from working, for this round and every later one." }
+        },
+    )
+}
+
 /// One row of a team's trend: a round and what may be shown of it.
 pub struct TrendPoint {
     pub round: RoundRow,
@@ -173,11 +189,7 @@ fn round_label(r: &RoundRow) -> String {
 }
 
 pub fn status_text(r: &RoundRow) -> &'static str {
-    match r.status.as_str() {
-        "scheduled" => "scheduled",
-        "open" => "open",
-        _ => "closed",
-    }
+    r.status().as_str()
 }
 
 /// The score chart and the item chart with their tables.
@@ -379,7 +391,7 @@ pub fn round_page(
             @match results {
                 RoundResults::Open { invited, answered } => {
                     (notice("info", html! { p { (answered) " of " (invited) " have answered. Answers stay sealed until the round closes." } }))
-                    @if r.status == "scheduled" { p { "Opens " (r.opens_at.date()) " " (format!("{:02}:{:02}", r.opens_at.hour(), r.opens_at.minute())) " UTC." } }
+                    @if r.status() == RoundStatus::Scheduled { p { "Opens " (r.opens_at.date()) " " (format!("{:02}:{:02}", r.opens_at.hour(), r.opens_at.minute())) " UTC." } }
                     form method="post" action=(format!("/rounds/{}/close", r.id)) {
                         (csrf_field(&viewer.csrf))
                         button.danger type="submit" { "Close the round now" }
@@ -434,7 +446,7 @@ pub fn questions_page(
                     (csrf_field(&viewer.csrf))
                     label for=(format!("q-{}", q.id)) { (q.kind) @if q.reverse { " · reverse-scored" } @if let Some(b) = &q.builtin { " · built-in " (b) } }
                     textarea id=(format!("q-{}", q.id)) name="text" maxlength="300" { (q.text) }
-                    @if q.kind == "choice" { p.muted { "Options: " (q.options.replace('\n', " · ")) } }
+                    @if Kind::parse(&q.kind) == Some(Kind::Choice) { p.muted { "Options: " (q.options.replace('\n', " · ")) } }
                     button.small type="submit" name="action" value="save" { "Save wording" }
                     " "
                     @if q.builtin.as_deref().is_none_or(|b| b == "enps") { button.small.danger type="submit" name="action" value="remove" { "Remove" } }
@@ -476,4 +488,44 @@ pub fn about_score(viewer: Option<&Viewer>) -> Markup {
             p { "The seven items are written in our own words, each faithful to one item of the team psychological-safety scale in " cite { (SOURCE_CITATION) } " Agreement follows James, Demaree and Wolf (1984), Journal of Applied Psychology 69(1)." }
         },
     )
+}
+
+/// The trend's aggregates as CSV: exactly the figures the page shows, never raw answers.
+pub fn trend_csv(points: &[TrendPoint]) -> String {
+    use crate::teams::model::csv_cell;
+    let mut out = String::from(
+        "round_id,title,closed_on,status,invited,answered,score,spread,agreement,enps\n",
+    );
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+    for p in points.iter().filter(|p| p.round.is_closed()) {
+        let r = &p.round;
+        let (invited, answered, score, spread, agreement, enps) = match &p.results {
+            RoundResults::Shown(s) => (
+                s.invited,
+                s.answered,
+                s.score,
+                s.spread,
+                s.agreement,
+                s.enps.as_ref().map(|e| e.score),
+            ),
+            RoundResults::Suppressed {
+                invited, answered, ..
+            } => (*invited, *answered, None, None, None, None),
+            RoundResults::Open { invited, answered } => {
+                (*invited, *answered, None, None, None, None)
+            }
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{invited},{answered},{},{},{},{}\n",
+            r.id,
+            csv_cell(&r.title),
+            r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+            p.results.status(),
+            f(score),
+            f(spread),
+            f(agreement),
+            f(enps)
+        ));
+    }
+    out
 }

@@ -1,15 +1,15 @@
-//! Queries for questionnaires, rounds, anonymous responses and stored aggregates.
+//! Queries for questionnaires, rounds, anonymous responses and stored aggregates. Queries
+//! only: what a use case does with them, and with other features' data, is in `actions`.
 
 use diesel::prelude::*;
-use rand::seq::SliceRandom;
 use time::{Date, PrimitiveDateTime};
 
-use super::model::{self, Aggregate, Answer, Kind, Question};
+pub use super::model::NewQuestion;
+use super::model::{self, Aggregate, Answer, Kind, Question, RoundStatus};
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::secret::{new_id, now};
-use crate::tokens::crypto::NewKey;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
@@ -44,21 +44,15 @@ pub struct RoundRow {
 }
 
 impl RoundRow {
+    pub fn status(&self) -> RoundStatus {
+        RoundStatus::parse(&self.status)
+    }
     pub fn is_open(&self) -> bool {
-        self.status == "open"
+        self.status() == RoundStatus::Open
     }
     pub fn is_closed(&self) -> bool {
-        self.status == "closed"
+        self.status() == RoundStatus::Closed
     }
-}
-
-/// A new custom question as a leader wrote it, already checked.
-pub struct NewQuestion {
-    pub kind: Kind,
-    pub text: String,
-    pub scale_points: i32,
-    pub options: Vec<String>,
-    pub required: bool,
 }
 
 fn insert_team_question(
@@ -191,19 +185,16 @@ pub struct NewRound {
     pub created_by: String,
 }
 
-/// Creates a round as scheduled; `open_round` opens it (now, or when its time comes).
-pub fn insert_round(
-    conn: &mut DbConnection,
-    r: &NewRound,
-    threshold: i32,
-) -> Result<String, AppError> {
+/// Creates a round as scheduled; `actions::open_round_in` opens it (now, or when its time
+/// comes).
+pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> QueryResult<String> {
     let id = new_id();
     diesel::insert_into(rounds::table)
         .values((
             rounds::id.eq(&id),
             rounds::team_id.eq(&r.team_id),
             rounds::title.eq(&r.title),
-            rounds::status.eq("scheduled"),
+            rounds::status.eq(RoundStatus::Scheduled.as_str()),
             rounds::opens_at.eq(r.opens_at),
             rounds::closes_at.eq(r.closes_at),
             rounds::threshold.eq(threshold),
@@ -215,26 +206,12 @@ pub fn insert_round(
     Ok(id)
 }
 
-/// Opens a scheduled round, freezing what protects people (G9): the roster, the questions,
-/// the threshold (the team's at this moment) and a fresh round key.
-pub fn open_round(
+/// Freezes the team's questions onto the round: later edits never reach an open round.
+pub fn freeze_questions(
     conn: &mut DbConnection,
     round_id: &str,
-    key: &NewKey,
-) -> Result<RoundRow, AppError> {
-    lock_round(conn, round_id, true)?;
-    let round = find_round(conn, round_id)?;
-    if round.status != "scheduled" {
-        return Ok(round);
-    }
-    ensure_questions(conn, &round.team_id)?;
-    let questions = list_questions(conn, &round.team_id)?;
-    if questions.is_empty() {
-        return Err(AppError::invalid(
-            "questions",
-            "This team has no questions: add at least one before opening a round.",
-        ));
-    }
+    questions: &[TeamQuestionRow],
+) -> QueryResult<()> {
     for (i, q) in questions.iter().enumerate() {
         let f = frozen(q);
         diesel::insert_into(round_questions::table)
@@ -253,23 +230,33 @@ pub fn open_round(
             ))
             .execute(conn)?;
     }
-    let roster: Vec<String> = members::table
-        .filter(members::team_id.eq(&round.team_id))
+    Ok(())
+}
+
+/// The ids of the team's active members: the roster a round freezes when it opens.
+pub fn roster_ids(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<String>> {
+    members::table
+        .filter(members::team_id.eq(team_id))
         .filter(members::active.eq(true))
         .select(members::id)
-        .load(conn)?;
-    let threshold = crate::teams::store::find_team(conn, &round.team_id)?.threshold;
-    crate::tokens::store::insert_key(conn, round_id, key)?;
-    crate::tokens::store::freeze_roster(conn, round_id, &roster)?;
+        .load(conn)
+}
+
+/// Marks a round open now, with the size of its frozen roster and the threshold it keeps.
+pub fn mark_open(
+    conn: &mut DbConnection,
+    round_id: &str,
+    invited: i32,
+    threshold: i32,
+) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id))
         .set((
-            rounds::status.eq("open"),
-            rounds::invited.eq(roster.len() as i32),
+            rounds::status.eq(RoundStatus::Open.as_str()),
+            rounds::invited.eq(invited),
             rounds::threshold.eq(threshold),
             rounds::opens_at.eq(now()),
         ))
-        .execute(conn)?;
-    Ok(find_round(conn, round_id)?)
+        .execute(conn)
 }
 
 pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<RoundRow> {
@@ -347,7 +334,7 @@ pub fn open_rounds_for(
 ) -> QueryResult<Vec<RoundRow>> {
     rounds::table
         .filter(rounds::id.eq_any(scope_ids))
-        .filter(rounds::status.eq("open"))
+        .filter(rounds::status.eq(RoundStatus::Open.as_str()))
         .order(rounds::opens_at)
         .load(conn)
 }
@@ -399,61 +386,46 @@ pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i
         .get_result(conn)
 }
 
-/// Closes a round in one transaction: aggregates computed once and stored, responses
-/// rewritten in random order with fresh ids (G1), the key destroyed and who was issued a
-/// token forgotten (G3). The caller scrubs old row images after commit.
-/// Closes a round in the caller's transaction. Returns the round and whether this call closed
-/// it, decided under the round's lock, so two closes racing (two replicas' timers, a member's
-/// visit and a leader's click) record one close, not two.
-pub fn close_round(conn: &mut DbConnection, round_id: &str) -> Result<(RoundRow, bool), AppError> {
+/// A round's responses as stored. A response that no longer parses is an error, never an
+/// empty answer: closing must not silently drop what someone said.
+pub fn load_responses(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> Result<Vec<model::Response>, AppError> {
     use crate::db::schema::responses;
-    lock_round(conn, round_id, true)?;
-    let round = find_round(conn, round_id)?;
-    if round.is_closed() {
-        return Ok((round, false));
-    }
-    if round.status == "scheduled" {
-        // Never opened: nothing to protect; it closes empty.
-        diesel::update(rounds::table.find(round_id))
-            .set((
-                rounds::status.eq("closed"),
-                rounds::closed_on.eq(Some(now().date())),
-                rounds::answered.eq(Some(0)),
-                rounds::issued.eq(Some(0)),
-            ))
-            .execute(conn)?;
-        return Ok((find_round(conn, round_id)?, true));
-    }
-    let questions = round_questions(conn, round_id)?;
     let rows: Vec<(String, Option<String>)> = responses::table
         .filter(responses::round_id.eq(round_id))
         .select((responses::answers, responses::comment))
         .load(conn)?;
-    let mut parsed: Vec<(Vec<Answer>, Option<String>)> = rows
-        .iter()
-        .map(|(a, c)| (serde_json::from_str(a).unwrap_or_default(), c.clone()))
-        .collect();
-    let agg: Aggregate = model::aggregate(&questions, i64::from(round.invited), &parsed);
-    put_aggregate(conn, round_id, agg)?;
-    diesel::delete(responses::table.filter(responses::round_id.eq(round_id))).execute(conn)?;
-    parsed.shuffle(&mut rand::rng());
-    for (answers, comment) in &parsed {
-        insert_response(conn, round_id, answers, comment.as_deref())?;
-    }
-    let issued = crate::tokens::store::close_scope(conn, round_id)?;
+    rows.into_iter()
+        .map(|(a, c)| {
+            serde_json::from_str(&a)
+                .map(|a| (a, c))
+                .map_err(|e| AppError::internal(format!("stored response: {e}")))
+        })
+        .collect()
+}
+
+pub fn delete_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<usize> {
+    use crate::db::schema::responses;
+    diesel::delete(responses::table.filter(responses::round_id.eq(round_id))).execute(conn)
+}
+
+/// Marks a round closed today with the counts it keeps: answers stored and tokens issued.
+pub fn mark_closed(
+    conn: &mut DbConnection,
+    round_id: &str,
+    answered: i32,
+    issued: i32,
+) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id))
         .set((
-            rounds::status.eq("closed"),
+            rounds::status.eq(RoundStatus::Closed.as_str()),
             rounds::closed_on.eq(Some(now().date())),
-            rounds::answered.eq(Some(parsed.len() as i32)),
-            rounds::issued.eq(Some(issued as i32)),
+            rounds::answered.eq(Some(answered)),
+            rounds::issued.eq(Some(issued)),
         ))
-        .execute(conn)?;
-    crate::metrics::store::bump_version(conn)?;
-    // The old row images (pre-shuffle responses, issuances, the key) are scrubbed after
-    // commit; owing it is recorded here so a crash in between still leaves it owed (G15).
-    crate::db::scrub::request(conn, now())?;
-    Ok((find_round(conn, round_id)?, true))
+        .execute(conn)
 }
 
 /// Stores (or replaces) a closed round's aggregate: the figures in one column, the words in
@@ -535,12 +507,12 @@ pub fn find_aggregates(
 pub fn due_rounds(conn: &mut DbConnection) -> QueryResult<(Vec<String>, Vec<String>)> {
     let t = now();
     let to_open = rounds::table
-        .filter(rounds::status.eq("scheduled"))
+        .filter(rounds::status.eq(RoundStatus::Scheduled.as_str()))
         .filter(rounds::opens_at.le(t))
         .select(rounds::id)
         .load(conn)?;
     let to_close = rounds::table
-        .filter(rounds::status.eq("open"))
+        .filter(rounds::status.eq(RoundStatus::Open.as_str()))
         .filter(rounds::closes_at.le(t))
         .select(rounds::id)
         .load(conn)?;

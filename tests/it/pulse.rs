@@ -767,3 +767,40 @@ fn the_demo_command_fills_a_fresh_instance_with_rounds_to_chart() {
         .json();
     assert_eq!(trend.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_scale_value_sent_as_a_string_is_refused_by_the_api() {
+    let app = TestApp::spawn();
+    let api = admin_api(&app);
+    let (team, people) = team_with(&api, "Strict", 3, &["a", "b", "c"]);
+    let r = open_round(&api, &team);
+    let token = member_token(&app, "rounds", &r.id, &people[0].1, &r.key).unwrap();
+    let anon = app.anon_api();
+    let mut sent = answers(&r, [4; 7], Some(8));
+    sent[0]["value"] = json!("4");
+    let refused = anon.post(
+        &format!("/rounds/{}/answers", r.id),
+        &json!({ "token": token, "answers": sent }),
+    );
+    assert_problem(&refused, 422);
+    let mut enps_text = answers(&r, [4; 7], Some(8));
+    enps_text[7]["value"] = json!("8");
+    assert_problem(
+        &anon.post(
+            &format!("/rounds/{}/answers", r.id),
+            &json!({ "token": token, "answers": enps_text }),
+        ),
+        422,
+    );
+    assert_eq!(
+        api.get(&format!("/rounds/{}/results", r.id)).json()["answered"],
+        0,
+        "nothing was stored"
+    );
+    // The token was not burnt: the same answers as numbers are taken.
+    let ok = anon.post(
+        &format!("/rounds/{}/answers", r.id),
+        &json!({ "token": token, "answers": answers(&r, [4; 7], Some(8)) }),
+    );
+    assert_eq!(ok.status, 201, "{}", ok.text);
+}

@@ -556,9 +556,12 @@ impl Replica {
     pub fn periodic(&self) {
         let mut state = candor::build_state(self.settings.clone()).expect("state");
         state.key_cache = self.key_cache.clone();
-        actix_web::rt::System::new()
-            .block_on(candor::pulse::routes::periodic(&state))
-            .expect("periodic job");
+        let outcome = actix_web::rt::System::new().block_on(candor::schedule::run(&state));
+        assert!(
+            outcome.is_ok(),
+            "periodic jobs failed: {:?}",
+            outcome.failed
+        );
     }
 }
 

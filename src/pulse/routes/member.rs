@@ -1,0 +1,266 @@
+//! The member's routes (anonymous: see `privacy::is_anonymous`): the answer form at
+//! `/p/rounds/{id}`, its no-JavaScript fallback, and `POST /api/v1/rounds/{id}/answers` for
+//! the blinded route. No cookie is read, no log line written.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::super::actions::member as actions;
+use super::super::model::{self, Answer, Kind, Question};
+use super::super::pages::{self, MemberRound};
+use crate::error::{ApiResult, PageResult};
+use crate::members::model::identifying_details;
+use crate::state::AppState;
+use crate::tokens::crypto::TokenJson;
+use crate::web::html_response;
+
+#[derive(Deserialize)]
+pub struct AnswersBody {
+    token: TokenJson,
+    #[serde(default)]
+    answers: Vec<Answer>,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct StoredAnswer {
+    question_id: String,
+    question: String,
+    value: serde_json::Value,
+    /// The value as the member's page shows it, e.g. "4 (from 1 to 7)".
+    shown: String,
+}
+
+fn stored_view(
+    questions: &[Question],
+    answers: &[Answer],
+    comment: Option<&str>,
+) -> serde_json::Value {
+    let answers: Vec<StoredAnswer> = answers
+        .iter()
+        .map(|a| StoredAnswer {
+            question_id: a.question_id.clone(),
+            question: questions
+                .iter()
+                .find(|q| q.id == a.question_id)
+                .map(|q| q.text.clone())
+                .unwrap_or_default(),
+            shown: questions
+                .iter()
+                .find(|q| q.id == a.question_id)
+                .map(|q| pages::describe_value(q, &a.value))
+                .unwrap_or_default(),
+            value: a.value.clone(),
+        })
+        .collect();
+    serde_json::json!({ "answers": answers, "comment": comment })
+}
+
+pub async fn api_answers(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<AnswersBody>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let stored =
+        actions::submit_answers(&state, id.into_inner(), b.answers, b.comment, b.token).await?;
+    let stored = stored_view(
+        &stored.questions,
+        &stored.answers,
+        stored.comment.as_deref(),
+    );
+    Ok(HttpResponse::Created().json(serde_json::json!({ "stored": stored })))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    invite: String,
+}
+
+/// Loads what the member's form needs, after opening and closing whatever rounds are due,
+/// so no member waits on the timer.
+async fn context(
+    state: &AppState,
+    invite: String,
+    round_id: String,
+) -> Result<actions::MemberContext, crate::error::AppError> {
+    crate::schedule::catch_up_rounds(state).await;
+    actions::member_context(state, invite, round_id).await
+}
+
+pub async fn member_form(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<InviteForm>,
+) -> PageResult<HttpResponse> {
+    let ctx = context(&state, form.invite.clone(), id.into_inner()).await?;
+    if ctx.already {
+        return Ok(html_response(
+            StatusCode::OK,
+            pages::already_page(&ctx.round.title),
+        ));
+    }
+    let m = MemberRound {
+        round: &ctx.round,
+        questions: &ctx.questions,
+        key: &ctx.key,
+        names: &ctx.names,
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        pages::member_form(&m, &form.invite, &[], &[], None),
+    ))
+}
+
+/// The form's answers as the API would send them. A form sends every value as text, so the
+/// numbers of scale and eNPS questions are parsed here, explicitly, rather than by leniency
+/// in the shared validation; what does not parse stays text and is refused there.
+fn form_answers(questions: &[Question], fields: &[(String, String)]) -> Vec<Answer> {
+    fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("q_")?;
+            let numeric = questions
+                .iter()
+                .any(|q| q.id == id && matches!(q.kind, Kind::Scale | Kind::Enps));
+            let value = match v.trim().parse::<i64>() {
+                Ok(n) if numeric => serde_json::Value::from(n),
+                _ => serde_json::Value::from(v.clone()),
+            };
+            Some(Answer {
+                question_id: id.to_owned(),
+                value,
+            })
+        })
+        .collect()
+}
+
+/// The no-JavaScript route: the server consumes the member's eligibility, then stores the
+/// answer in a second transaction. Confidential, not unlinkable; the form said so beforehand.
+pub async fn member_fallback(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> PageResult<HttpResponse> {
+    let fields = form.into_inner();
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let invite = get("invite").unwrap_or_default();
+    let ctx = context(&state, invite.clone(), id.into_inner()).await?;
+    if ctx.already {
+        return Ok(html_response(
+            StatusCode::CONFLICT,
+            pages::already_page(&ctx.round.title),
+        ));
+    }
+    let answers = form_answers(&ctx.questions, &fields);
+    let comment = get("comment");
+    let m = MemberRound {
+        round: &ctx.round,
+        questions: &ctx.questions,
+        key: &ctx.key,
+        names: &ctx.names,
+    };
+    let (answers, comment) = match model::validate(&ctx.questions, &answers, comment.as_deref()) {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(html_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::member_form(&m, &invite, &fields, &errors, None),
+            ))
+        }
+    };
+    let free_text: String = answers
+        .iter()
+        .filter(|a| {
+            ctx.questions
+                .iter()
+                .any(|q| q.id == a.question_id && q.kind == Kind::Text)
+        })
+        .filter_map(|a| a.value.as_str().map(str::to_owned))
+        .chain(comment.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let found = identifying_details(&free_text, &ctx.names);
+    if !found.is_empty() && get("confirm_identifying").is_none() {
+        return Ok(html_response(
+            StatusCode::OK,
+            pages::member_form(&m, &invite, &fields, &[], Some(&found)),
+        ));
+    }
+    actions::store_fallback_answer(
+        &state,
+        ctx.round.id.clone(),
+        ctx.member_id.clone(),
+        answers.clone(),
+        comment.clone(),
+    )
+    .await?;
+    let stored: Vec<(String, String)> = answers
+        .iter()
+        .filter_map(|a| {
+            ctx.questions
+                .iter()
+                .find(|q| q.id == a.question_id)
+                .map(|q| (q.text.clone(), pages::describe_value(q, &a.value)))
+        })
+        .collect();
+    Ok(html_response(
+        StatusCode::CREATED,
+        pages::member_stored(
+            &ctx.round.title,
+            &stored,
+            comment.as_deref(),
+            "confidential (no JavaScript)",
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fallback_form_parses_numbers_for_scale_questions_only() {
+        let q = |id: &str, kind| Question {
+            id: id.into(),
+            kind,
+            text: id.into(),
+            min: 1,
+            max: 7,
+            options: vec!["1".into(), "2".into()],
+            reverse: false,
+            required: false,
+            builtin: None,
+        };
+        let qs = [
+            q("s", Kind::Scale),
+            q("c", Kind::Choice),
+            q("t", Kind::Text),
+        ];
+        let f = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        let got = form_answers(
+            &qs,
+            &[
+                f("invite", "x"),
+                f("q_s", " 4 "),
+                f("q_c", "2"),
+                f("q_t", "7"),
+                f("q_x", "5"),
+            ],
+        );
+        let values: Vec<_> = got.iter().map(|a| a.value.clone()).collect();
+        assert_eq!(
+            values,
+            vec![
+                serde_json::json!(4),
+                serde_json::json!("2"),
+                serde_json::json!("7"),
+                serde_json::json!("5")
+            ]
+        );
+        assert!(model::validate(&qs[..1], &got[..1], None).is_ok());
+    }
+}

@@ -1,0 +1,46 @@
+//! Pulse handlers, by audience: `staff` (pages for leaders and admins), `api` (the staff
+//! JSON API and its DTOs) and `member` (anonymous: the answer form, the no-JavaScript
+//! fallback and the answers endpoint; see `privacy::is_anonymous`). Each extracts, calls one
+//! action and renders; none runs SQL.
+
+use actix_web::web;
+
+mod api;
+mod member;
+mod staff;
+
+pub use api::{results_json, QuestionJson};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/rounds", web::get().to(staff::rounds_index))
+        .route("/rounds/{id}", web::get().to(staff::round_page))
+        .route("/rounds/{id}/close", web::post().to(staff::close_page))
+        .route("/teams/{id}/rounds", web::get().to(staff::team_pulse))
+        .route("/teams/{id}/rounds", web::post().to(staff::open_form))
+        .route(
+            "/teams/{id}/questions",
+            web::get().to(staff::questions_page),
+        )
+        .route("/teams/{id}/questions", web::post().to(staff::add_question))
+        .route(
+            "/teams/{id}/questions/{qid}",
+            web::post().to(staff::edit_question),
+        )
+        .route("/teams/{id}/trend.csv", web::get().to(staff::trend_csv))
+        .route("/about/score", web::get().to(staff::about_score))
+        .route("/p/rounds/{id}", web::post().to(member::member_form))
+        .route(
+            "/p/rounds/{id}/fallback",
+            web::post().to(member::member_fallback),
+        );
+}
+
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    cfg.route("/teams/{id}/rounds", web::post().to(api::open))
+        .route("/teams/{id}/rounds", web::get().to(api::team_rounds))
+        .route("/teams/{id}/trend", web::get().to(api::trend))
+        .route("/rounds/{id}", web::get().to(api::round))
+        .route("/rounds/{id}/close", web::post().to(api::close))
+        .route("/rounds/{id}/results", web::get().to(api::results))
+        .route("/rounds/{id}/answers", web::post().to(member::api_answers));
+}

@@ -1,0 +1,235 @@
+//! Staff pages for pulse: the rounds list, a team's pulse and trend, a round's results, the
+//! questionnaire editor, the trend export and how the score works.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::super::actions::{self, QuestionEdit};
+use super::super::model;
+use super::super::pages::{self, TeamPulse};
+use crate::error::{AppError, FieldError, PageResult};
+use crate::state::AppState;
+use crate::web::session::Staff;
+use crate::web::{html_response, see_other};
+
+pub async fn rounds_index(state: web::Data<AppState>, staff: Staff) -> PageResult<maud::Markup> {
+    staff.require_leader()?;
+    let rows = actions::rounds_index(&state, &staff.user).await?;
+    Ok(pages::rounds_index(&staff.viewer(), &rows))
+}
+
+async fn render_team_pulse(
+    state: &AppState,
+    staff: &Staff,
+    team_id: String,
+    errors: Vec<FieldError>,
+    form: Vec<(String, String)>,
+) -> PageResult<HttpResponse> {
+    let o = actions::team_overview(state, &staff.user, team_id).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = TeamPulse {
+        team: &o.team,
+        points: &o.points,
+        questions: o.questions,
+        members: o.members,
+    };
+    Ok(html_response(
+        status,
+        pages::team_pulse(&staff.viewer(), &view, &errors, &form),
+    ))
+}
+
+pub async fn team_pulse(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> PageResult<HttpResponse> {
+    staff.require_leader()?;
+    render_team_pulse(&state, &staff, id.into_inner(), vec![], vec![]).await
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    opens_at: String,
+    #[serde(default)]
+    closes_at: String,
+}
+
+pub async fn open_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<OpenForm>,
+) -> PageResult<HttpResponse> {
+    staff.require_leader()?;
+    staff.check_csrf(&form.csrf)?;
+    let team_id = id.into_inner();
+    let echo = vec![
+        ("title".to_owned(), form.title.clone()),
+        ("opens_at".to_owned(), form.opens_at.clone()),
+        ("closes_at".to_owned(), form.closes_at.clone()),
+    ];
+    let checked = model::check_round_input(
+        &form.title,
+        &form.opens_at,
+        &form.closes_at,
+        crate::secret::now(),
+    );
+    let input = match checked {
+        Ok(i) => i,
+        Err(errors) => return render_team_pulse(&state, &staff, team_id, errors, echo).await,
+    };
+    match actions::start_round(&state, &staff.user, team_id.clone(), input).await {
+        Ok(r) => Ok(see_other(&format!("/rounds/{}", r.id))),
+        Err(AppError::Invalid(errors)) => {
+            render_team_pulse(&state, &staff, team_id, errors, echo).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn round_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> PageResult<maud::Markup> {
+    let o = actions::round_overview(&state, &staff.user, id.into_inner()).await?;
+    Ok(pages::round_page(
+        &staff.viewer(),
+        &o.team,
+        &o.round,
+        &o.results,
+        o.fingerprint.as_deref(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn close_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<CloseForm>,
+) -> PageResult<HttpResponse> {
+    staff.check_csrf(&form.csrf)?;
+    let round = actions::finish_round(&state, Some(&staff.user), id.into_inner()).await?;
+    Ok(see_other(&format!("/rounds/{}", round.id)))
+}
+
+fn questions_response(staff: &Staff, q: &actions::Questionnaire, ok: StatusCode) -> HttpResponse {
+    let status = if q.errors.is_empty() {
+        ok
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html_response(
+        status,
+        pages::questions_page(&staff.viewer(), &q.team, &q.questions, &q.errors),
+    )
+}
+
+pub async fn questions_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> PageResult<maud::Markup> {
+    staff.require_leader()?;
+    let q = actions::questionnaire(&state, &staff.user, id.into_inner()).await?;
+    Ok(pages::questions_page(
+        &staff.viewer(),
+        &q.team,
+        &q.questions,
+        &[],
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NewQuestionForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    options: String,
+    #[serde(default)]
+    required: Option<String>,
+}
+
+pub async fn add_question(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<NewQuestionForm>,
+) -> PageResult<HttpResponse> {
+    staff.require_leader()?;
+    staff.check_csrf(&form.csrf)?;
+    let checked = model::check_question(
+        &form.kind,
+        &form.text,
+        &form.options,
+        form.required.is_some(),
+    );
+    let q = actions::add_question(&state, &staff.user, id.into_inner(), checked).await?;
+    Ok(questions_response(&staff, &q, StatusCode::CREATED))
+}
+
+#[derive(Deserialize)]
+pub struct EditQuestionForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn edit_question(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    form: web::Form<EditQuestionForm>,
+) -> PageResult<HttpResponse> {
+    staff.require_leader()?;
+    staff.check_csrf(&form.csrf)?;
+    let (team_id, qid) = path.into_inner();
+    let edit = if form.action == "remove" {
+        QuestionEdit::Remove
+    } else {
+        QuestionEdit::Reword(model::check_question_text(&form.text))
+    };
+    let q = actions::edit_question(&state, &staff.user, team_id, qid, edit).await?;
+    Ok(questions_response(&staff, &q, StatusCode::OK))
+}
+
+/// The trend's aggregates as CSV: exactly the figures the page shows, never raw answers.
+pub async fn trend_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> PageResult<HttpResponse> {
+    let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"trend.csv\""))
+        .body(pages::trend_csv(&points)))
+}
+
+pub async fn about_score() -> maud::Markup {
+    pages::about_score(None)
+}

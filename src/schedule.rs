@@ -1,0 +1,102 @@
+//! Every periodic job in one place. `run` is called every 30 seconds in each app process
+//! (`lib.rs::server`) and by tests that play a replica's timer; `catch_up_rounds` runs the
+//! rounds job alone before member pages, so no round waits on the timer to open or close.
+//!
+//! Each job is idempotent (replicas run them concurrently) and fails on its own: a failure
+//! is logged with the job's name and the next job still runs, so one broken job never holds
+//! back the others, above all the close-time scrub (G15).
+
+use crate::db::blocking;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// What one run did not manage: the names of the jobs that failed (each already logged).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub failed: Vec<&'static str>,
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    fn record(&mut self, job: &'static str, result: Result<(), AppError>) {
+        if let Err(e) = result {
+            tracing::warn!(target: "candor", job, error = %e, "periodic job failed; retried on the next tick");
+            self.failed.push(job);
+        }
+    }
+}
+
+/// Runs every periodic job once: private keys of closed rounds forgotten, rounds opened and
+/// closed on time, review text deleted under retention, and any scrub still owed.
+pub async fn run(state: &AppState) -> Outcome {
+    let mut outcome = Outcome::default();
+    outcome.record(
+        "forget_closed_keys",
+        crate::tokens::forget_closed_keys(state).await.map(|_| ()),
+    );
+    for (job, result) in rounds(state).await {
+        outcome.record(job, result);
+    }
+    outcome.record("review_retention", review_retention(state).await);
+    // Any scrub still owed (a close whose scrub was kept from finishing, a retention run):
+    // retried on every tick until it completes (G15). Last, so it covers what the jobs above
+    // just closed or deleted.
+    outcome.record("scrub", scrub(state).await);
+    outcome
+}
+
+/// The rounds job alone, for member paths: failures are logged, never shown to the member,
+/// whose page then reads whatever state the rounds are in.
+pub async fn catch_up_rounds(state: &AppState) {
+    let mut outcome = Outcome::default();
+    for (job, result) in rounds(state).await {
+        outcome.record(job, result);
+    }
+}
+
+/// Opens scheduled rounds whose time has come and closes rounds past their closing time,
+/// each on its own, so one round that cannot open or close does not hold back the rest.
+async fn rounds(state: &AppState) -> Vec<(&'static str, Result<(), AppError>)> {
+    let (to_open, to_close) = match crate::pulse::actions::due_rounds(state).await {
+        Ok(due) => due,
+        Err(e) => return vec![("due_rounds", Err(e))],
+    };
+    let mut out = Vec::new();
+    for id in to_open {
+        out.push((
+            "open_round",
+            crate::pulse::actions::open_scheduled(state, id).await,
+        ));
+    }
+    for id in to_close {
+        let closed = crate::pulse::actions::finish_round(state, None, id).await;
+        out.push(("close_round", closed.map(|_| ())));
+    }
+    out
+}
+
+/// Deletes review text past its retention date.
+async fn review_retention(state: &AppState) -> Result<(), AppError> {
+    let purged = state
+        .db
+        .write(|c| {
+            Ok(crate::reviews::store::apply_retention(
+                c,
+                crate::secret::now().date(),
+            )?)
+        })
+        .await?;
+    if purged > 0 {
+        tracing::info!(target: "candor", reviews = purged, "review text deleted under retention");
+    }
+    Ok(())
+}
+
+async fn scrub(state: &AppState) -> Result<(), AppError> {
+    let db = state.db.clone();
+    blocking(move || crate::db::scrub::run(&db)).await?;
+    Ok(())
+}
