@@ -35,7 +35,9 @@ pub async fn run(state: &AppState) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.record(
         "forget_closed_keys",
-        crate::tokens::forget_closed_keys(state).await.map(|_| ()),
+        crate::tokens::forget_closed_keys(&state.db, &state.key_cache)
+            .await
+            .map(|_| ()),
     );
     for (job, result) in rounds(state).await {
         outcome.record(job, result);

@@ -125,9 +125,12 @@ impl KeyCache {
 
 /// The periodic sweep of one process: forgets private keys closed anywhere. Errors are the
 /// caller's to log; the next tick tries again.
-pub async fn forget_closed_keys(state: &crate::state::AppState) -> Result<usize, AppError> {
-    let cache = state.key_cache.clone();
-    state.db.read(move |c| cache.retain_open(c)).await
+pub async fn forget_closed_keys(
+    db: &crate::db::Db,
+    cache: &Arc<KeyCache>,
+) -> Result<usize, AppError> {
+    let cache = cache.clone();
+    db.read(move |c| cache.retain_open(c)).await
 }
 
 #[cfg(test)]
