@@ -1,4 +1,5 @@
 //! Staff accounts: setup, sign-in, sessions, CSRF, roles, API tokens, the audit log.
+pub mod actions;
 pub mod model;
 pub mod pages;
 pub mod password;

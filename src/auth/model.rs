@@ -1,6 +1,7 @@
 //! Staff identities, roles and the rules their inputs must meet.
 
 use serde::{Deserialize, Serialize};
+use time::PrimitiveDateTime;
 
 use crate::error::FieldError;
 
@@ -125,6 +126,57 @@ pub fn lockout_seconds(failures: i32) -> u64 {
         let exp = (failures - FREE_TRIES).min(16) as u32;
         (1u64 << exp).min(CAP_SECONDS)
     }
+}
+
+/// How long a staff session (and the sign-in form cookie) lasts.
+pub const SESSION_HOURS: i64 = 12;
+/// How long a one-time set-password link works.
+pub const PASSWORD_LINK_DAYS: i64 = 7;
+/// Longest label an API token may carry.
+pub const MAX_LABEL: usize = 100;
+
+/// An API token's label, trimmed: it must say what the token is for, briefly.
+pub fn parse_token_label(raw: &str) -> Result<String, FieldError> {
+    let label = raw.trim().to_owned();
+    if label.is_empty() {
+        Err(FieldError::new("label", "Say what the token is for."))
+    } else if label.chars().count() > MAX_LABEL {
+        Err(FieldError::new(
+            "label",
+            format!("Use at most {MAX_LABEL} characters."),
+        ))
+    } else {
+        Ok(label)
+    }
+}
+
+/// One staff account as the admin page and the API show it: never its password hash.
+#[derive(Clone, Debug)]
+pub struct StaffEntry {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub active: bool,
+    /// Invited but no password chosen yet.
+    pub invited: bool,
+}
+
+/// One of a user's API tokens: its label and age, never the token.
+#[derive(Clone, Debug)]
+pub struct TokenEntry {
+    pub id: String,
+    pub label: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// One line of the staff audit log.
+#[derive(Clone, Debug)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: PrimitiveDateTime,
+    pub actor: Option<String>,
+    pub action: String,
+    pub detail: String,
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 use maud::{html, Markup};
 use time::PrimitiveDateTime;
 
-use super::model::Role;
-use super::store::{AuditRow, StaffRow, TokenRow};
+use super::model::{AuditEntry, Role, StaffEntry, TokenEntry};
 use crate::error::FieldError;
 use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
 
@@ -70,7 +69,7 @@ pub fn set_password(csrf: &str, token: &str, email: &str, errors: &[FieldError])
 
 pub fn account(
     viewer: &Viewer,
-    tokens: &[TokenRow],
+    tokens: &[TokenEntry],
     new_token: Option<&str>,
     errors: &[FieldError],
 ) -> Markup {
@@ -108,7 +107,7 @@ pub fn account(
 
 pub fn staff_admin(
     viewer: &Viewer,
-    staff: &[StaffRow],
+    staff: &[StaffEntry],
     new_link: Option<(&str, &str)>,
     errors: &[FieldError],
     email: &str,
@@ -145,7 +144,7 @@ pub fn staff_admin(
                 tbody { @for s in staff { tr {
                     td { (s.email) }
                     td { (s.role) }
-                    td { @if !s.active { "deactivated" } @else if s.password_hash.is_none() { "invited" } @else { "active" } }
+                    td { @if !s.active { "deactivated" } @else if s.invited { "invited" } @else { "active" } }
                     td.actions {
                         form.inline method="post" action=(format!("/admin/staff/{}/role", s.id)) {
                             (csrf_field(&viewer.csrf))
@@ -164,7 +163,7 @@ pub fn staff_admin(
                                 (csrf_field(&viewer.csrf)) button.small type="submit" { "Reactivate" }
                             }
                         }
-                        @if s.active && s.password_hash.is_none() {
+                        @if s.active && s.invited {
                             form.inline method="post" action=(format!("/admin/staff/{}/link", s.id)) {
                                 (csrf_field(&viewer.csrf)) button.small type="submit" { "New link" }
                             }
@@ -176,7 +175,7 @@ pub fn staff_admin(
     )
 }
 
-pub fn audit(viewer: &Viewer, rows: &[AuditRow], page: i64, more: bool) -> Markup {
+pub fn audit(viewer: &Viewer, rows: &[AuditEntry], page: i64, more: bool) -> Markup {
     layout(
         "Audit log",
         Some(viewer),

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::model::{lockout_seconds, Role, StaffUser};
+use super::model::{lockout_seconds, AuditEntry, Role, StaffEntry, StaffUser, TokenEntry};
 use crate::db::schema::{
     api_tokens, audit_log, instance_settings, password_links, review_facilitators, staff_sessions,
     staff_users, team_leaders, throttles,
@@ -22,6 +22,17 @@ pub struct StaffRow {
 }
 
 impl StaffRow {
+    /// What the admin page and the API may show of this account.
+    pub fn entry(&self) -> StaffEntry {
+        StaffEntry {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            role: self.role.clone(),
+            active: self.active,
+            invited: self.password_hash.is_none(),
+        }
+    }
+
     pub fn user(&self) -> StaffUser {
         StaffUser {
             id: self.id.clone(),
@@ -223,19 +234,20 @@ pub fn find_token_user(
     active_user(conn, user_id)
 }
 
-#[derive(Queryable, Debug, Clone)]
-pub struct TokenRow {
-    pub id: String,
-    pub label: String,
-    pub created_at: PrimitiveDateTime,
-}
-
-pub fn list_api_tokens(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<TokenRow>> {
-    api_tokens::table
+pub fn list_api_tokens(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<TokenEntry>> {
+    let rows: Vec<(String, String, PrimitiveDateTime)> = api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
         .order(api_tokens::created_at.desc())
         .select((api_tokens::id, api_tokens::label, api_tokens::created_at))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, label, created_at)| TokenEntry {
+            id,
+            label,
+            created_at,
+        })
+        .collect())
 }
 
 pub fn delete_api_token(conn: &mut DbConnection, user_id: &str, id: &str) -> QueryResult<usize> {
@@ -441,19 +453,24 @@ pub fn audit(
         .execute(conn)
 }
 
-#[derive(Queryable, Debug, Clone)]
-pub struct AuditRow {
-    pub id: String,
-    pub at: PrimitiveDateTime,
-    pub actor: Option<String>,
-    pub action: String,
-    pub detail: String,
-}
-
-pub fn list_audit(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<Vec<AuditRow>> {
-    audit_log::table
+pub fn list_audit(
+    conn: &mut DbConnection,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let rows: Vec<(String, PrimitiveDateTime, Option<String>, String, String)> = audit_log::table
         .order((audit_log::at.desc(), audit_log::id))
         .limit(limit)
         .offset(offset)
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, actor, action, detail)| AuditEntry {
+            id,
+            at,
+            actor,
+            action,
+            detail,
+        })
+        .collect())
 }

@@ -1,4 +1,5 @@
-//! What members write: spotting details that could identify someone before it is stored.
+//! What members see and write: what is open to them, what the transparency page publishes,
+//! and spotting details that could identify someone before it is stored.
 
 /// The name parts a member's page may carry for the name warning (G14): from every label,
 /// its lowercase words of at least 3 letters; an email contributes only the words of its
@@ -100,6 +101,29 @@ pub fn identifying_details(text: &str, names: &[String]) -> Vec<String> {
     }
     found.dedup();
     found
+}
+
+/// Something open to a member: a pulse round or a review.
+pub struct OpenItem {
+    pub kind: &'static str,
+    pub id: String,
+    pub title: String,
+    pub fingerprint: String,
+}
+
+/// A round's or review's key as the transparency page publishes it to everyone: what it is
+/// and its fingerprint, never its title.
+pub struct PublishedKey {
+    pub id: String,
+    pub fingerprint: String,
+    pub kind: &'static str,
+}
+
+pub struct Transparency {
+    pub floor: u16,
+    pub open_rounds: usize,
+    pub open_reviews: usize,
+    pub keys: Vec<PublishedKey>,
 }
 
 #[cfg(test)]

@@ -2,15 +2,8 @@
 
 use maud::{html, Markup};
 
+use super::model::{OpenItem, Transparency};
 use crate::html::layout;
-
-/// Something open to a member: a pulse round or a review.
-pub struct OpenItem {
-    pub kind: &'static str,
-    pub id: String,
-    pub title: String,
-    pub fingerprint: String,
-}
 
 pub fn landing() -> Markup {
     layout(
@@ -65,21 +58,6 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
             p { a href="/p/followups" { "Come back with a receipt" } " to read and answer follow-up questions on an account you wrote." }
         },
     )
-}
-
-/// A round's or review's key as the transparency page publishes it to everyone: what it is
-/// and its fingerprint, never its title.
-pub struct PublishedKey {
-    pub id: String,
-    pub fingerprint: String,
-    pub kind: &'static str,
-}
-
-pub struct Transparency {
-    pub floor: u16,
-    pub open_rounds: usize,
-    pub open_reviews: usize,
-    pub keys: Vec<PublishedKey>,
 }
 
 pub fn transparency(t: &Transparency) -> Markup {

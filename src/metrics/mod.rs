@@ -1,6 +1,8 @@
 //! Culture metrics for leaders: heat maps, trends and rollups over stored aggregates.
+pub mod actions;
 pub mod model;
 pub mod pages;
+pub mod report;
 pub mod routes;
 pub mod store;
 

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use maud::{html, Markup};
 
-use super::model::{Change, Figures, View};
+use super::model::{Figures, View};
+use super::report::{BadNews, GroupView, HeatRow, TrendLine};
 use crate::html::chart::{line_chart, Series};
 use crate::html::{csrf_field, error_summary, layout, raw, Field, Viewer};
 use crate::pulse::pages::{fmt1, fmt2};
@@ -22,30 +23,6 @@ pub const ITEM_LABELS: [(&str, &str); 7] = [
 ];
 
 /// One row of the heat map: a team or a group in the chosen view.
-pub struct HeatRow {
-    pub kind: &'static str,
-    pub id: String,
-    pub name: String,
-    pub round_id: Option<String>,
-    pub figures: Option<Figures>,
-}
-
-pub struct TrendLine {
-    pub name: String,
-    pub kind: &'static str,
-    pub points: Vec<Option<Figures>>,
-    pub change: Option<Change>,
-}
-
-pub struct BadNews {
-    pub reviews_held: i64,
-    pub accounts: i64,
-    pub followups_asked: i64,
-    pub followups_answered: i64,
-    pub comments: i64,
-    pub answered: i64,
-}
-
 pub struct MetricsPage<'a> {
     pub view: View,
     pub views: &'a [View],
@@ -271,12 +248,6 @@ pub fn metrics(viewer: &Viewer, p: &MetricsPage<'_>) -> Markup {
             @if viewer.is_admin { p { a href="/metrics/groups" { "Define groups of teams" } } }
         },
     )
-}
-
-pub struct GroupView {
-    pub id: String,
-    pub name: String,
-    pub members: Vec<(String, String, String, Option<String>)>,
 }
 
 pub fn groups(

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{Atom, GroupDef, Membership};
 use crate::auth::model::StaffUser;
-use crate::db::schema::{eligibility, group_teams, rounds, team_groups};
+use crate::db::schema::{eligibility, group_teams, rounds, team_groups, teams};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::error::{AppError, FieldError};
 use crate::secret::{new_id, now};
@@ -154,6 +154,14 @@ pub fn remove_team(conn: &mut DbConnection, group_id: &str, team_id: &str) -> Qu
     )
     .set(group_teams::removed_at.eq(Some(now())))
     .execute(conn)
+}
+
+/// Every team's (id, name), by name: the group editor's team picker.
+pub fn list_team_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    teams::table
+        .order(teams::name_key)
+        .select((teams::id, teams::name))
+        .load(conn)
 }
 
 /// Teams a staff member may see metrics of; `None` means all (admins).

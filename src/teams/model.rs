@@ -27,23 +27,54 @@ pub fn parse_team_name(raw: &str) -> Result<(String, String), FieldError> {
     Ok((name, key))
 }
 
-/// A team threshold: default 5, never under the instance floor (itself never under 3).
-pub fn parse_threshold(raw: Option<i64>, floor: u16) -> Result<u16, FieldError> {
-    let floor = floor.max(crate::config::ABSOLUTE_THRESHOLD_FLOOR);
-    let value = raw.unwrap_or(i64::from(DEFAULT_TEAM_THRESHOLD.max(floor)));
-    if value < i64::from(floor) {
-        return Err(FieldError::new(
-            "threshold",
-            format!("The threshold must be at least {floor}, so no answer can be singled out."),
-        ));
+/// A team's anonymity threshold: no figure is shown for fewer answers than this. It cannot
+/// hold a value under the instance floor (itself never under 3) or over `MAX_THRESHOLD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Threshold(u16);
+
+impl Threshold {
+    /// Default 5, never under the instance floor (itself never under 3).
+    pub fn parse(raw: Option<i64>, floor: u16) -> Result<Self, FieldError> {
+        let floor = floor.max(crate::config::ABSOLUTE_THRESHOLD_FLOOR);
+        let value = raw.unwrap_or(i64::from(DEFAULT_TEAM_THRESHOLD.max(floor)));
+        if value < i64::from(floor) {
+            return Err(FieldError::new(
+                "threshold",
+                format!("The threshold must be at least {floor}, so no answer can be singled out."),
+            ));
+        }
+        if value > i64::from(MAX_THRESHOLD) {
+            return Err(FieldError::new(
+                "threshold",
+                format!("The threshold must be at most {MAX_THRESHOLD}."),
+            ));
+        }
+        Ok(Self(value as u16))
     }
-    if value > i64::from(MAX_THRESHOLD) {
-        return Err(FieldError::new(
-            "threshold",
-            format!("The threshold must be at most {MAX_THRESHOLD}."),
-        ));
+
+    /// From a form field: blank means the default, anything else must be a whole number.
+    pub fn parse_text(raw: &str, floor: u16) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        let number = if raw.is_empty() {
+            None
+        } else {
+            Some(
+                raw.parse()
+                    .map_err(|_| FieldError::new("threshold", "Enter a whole number."))?,
+            )
+        };
+        Self::parse(number, floor)
     }
-    Ok(value as u16)
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// The key that makes two roster entries the same person: case and spacing do not count.
@@ -144,16 +175,99 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
+/// The custody of a link staff have seen (G13).
+pub const CUSTODY_STAFF: &str = "staff";
+/// The custody of a link only the member has.
+pub const CUSTODY_MEMBER: &str = "member";
+
+/// Which invite links a team page shows. None by default: opening a team's page must not put
+/// every member's credential in front of staff (G13). Showing is an explicit, audited act
+/// that marks the links as seen by staff, which each member's page then says.
+#[derive(Clone, Debug)]
+pub enum Reveal {
+    None,
+    All,
+    One(String),
+}
+
+impl Reveal {
+    pub fn shows(&self, member_id: &str) -> bool {
+        match self {
+            Reveal::None => false,
+            Reveal::All => true,
+            Reveal::One(id) => id == member_id,
+        }
+    }
+}
+
+/// A team to create, checked; shared by the page and the API.
+pub struct NewTeam {
+    pub name: String,
+    pub key: String,
+    pub threshold: Threshold,
+    pub roster: Vec<String>,
+}
+
+/// A team's settings as its pages and the API show them.
+#[derive(Clone, Debug)]
+pub struct TeamSummary {
+    pub id: String,
+    pub name: String,
+    pub threshold: i32,
+    /// Whether facilitators may invite this team to reviews (G12).
+    pub reviews_allowed: bool,
+}
+
+/// A roster entry as the page shows it: the member's invite link only when staff asked to
+/// see it (G13), and whether staff have ever seen it.
+pub struct MemberView {
+    pub id: String,
+    pub label: String,
+    pub url: Option<String>,
+    pub staff_seen: bool,
+}
+
+/// A team's page: its settings, roster and leaders.
+pub struct TeamView {
+    pub team: TeamSummary,
+    pub members: Vec<MemberView>,
+    pub leaders: Vec<String>,
+}
+
+/// A team with its roster's ids and labels, as the API lists it.
+pub struct TeamWithRoster {
+    pub team: TeamSummary,
+    /// (member id, label)
+    pub members: Vec<(String, String)>,
+}
+
+/// One member's invite link, shown to staff (and so in staff custody, G13).
+pub struct InviteLink {
+    pub member_id: String,
+    pub label: String,
+    pub url: String,
+}
+
+/// What a settings change asks for; absent fields keep their value (the API's PATCH).
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub threshold: Option<i64>,
+    pub reviews_allowed: Option<bool>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn thresholds_respect_the_floor() {
-        assert_eq!(parse_threshold(None, 3).unwrap(), 5);
-        assert_eq!(parse_threshold(None, 7).unwrap(), 7);
-        assert!(parse_threshold(Some(2), 3).is_err());
-        assert!(parse_threshold(Some(4), 5).is_err());
+        assert_eq!(Threshold::parse(None, 3).unwrap().get(), 5);
+        assert_eq!(Threshold::parse(None, 7).unwrap().get(), 7);
+        assert!(Threshold::parse(Some(2), 3).is_err());
+        assert!(Threshold::parse(Some(4), 5).is_err());
+        assert!(Threshold::parse(Some(1_001), 3).is_err());
+        assert_eq!(Threshold::parse_text(" ", 3).unwrap().get(), 5);
+        assert!(Threshold::parse_text("five", 3).is_err());
     }
 
     #[test]

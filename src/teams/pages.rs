@@ -2,28 +2,13 @@
 
 use maud::{html, Markup};
 
-use super::store::TeamRow;
+use super::model::{TeamSummary, TeamView};
 use crate::error::FieldError;
 use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
 
-/// A roster entry as the page shows it: the member's invite link only when staff asked to
-/// see it (G13), and whether staff have ever seen it.
-pub struct MemberView {
-    pub id: String,
-    pub label: String,
-    pub url: Option<String>,
-    pub staff_seen: bool,
-}
-
-pub struct TeamView {
-    pub team: TeamRow,
-    pub members: Vec<MemberView>,
-    pub leaders: Vec<String>,
-}
-
 pub fn list(
     viewer: &Viewer,
-    teams: &[(TeamRow, i64)],
+    teams: &[(TeamSummary, i64)],
     form: &NewTeamForm,
     errors: &[FieldError],
     floor: u16,

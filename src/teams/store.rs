@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use super::model::TeamSummary;
 use crate::auth::model::StaffUser;
 use crate::db::schema::{members, staff_users, team_leaders, teams};
 use crate::db::{is_unique_violation, DbConnection};
@@ -18,6 +19,18 @@ pub struct TeamRow {
     pub created_at: PrimitiveDateTime,
     /// Whether facilitators may invite this team to reviews (G12): set by a leader or admin.
     pub reviews_allowed: bool,
+}
+
+impl TeamRow {
+    /// What pages and the API show of a team.
+    pub fn summary(&self) -> TeamSummary {
+        TeamSummary {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            threshold: self.threshold,
+            reviews_allowed: self.reviews_allowed,
+        }
+    }
 }
 
 #[derive(Queryable, Clone, Debug)]

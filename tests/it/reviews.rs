@@ -1208,7 +1208,11 @@ fn a_close_racing_submissions_keeps_exactly_the_accounts_it_accepted() {
     let state = accounts(&api, &r);
     assert_eq!(state["received"].as_u64().unwrap() as usize, accepted.len());
     // Fewer than the threshold stay held even after the close (issue 11, hole 6).
-    let shown = if accepted.len() >= 3 { accepted.len() } else { 0 };
+    let shown = if accepted.len() >= 3 {
+        accepted.len()
+    } else {
+        0
+    };
     assert_eq!(state["accounts"].as_array().map_or(0, Vec::len), shown);
     // Every accepted account survived the rewrite with its receipt.
     for receipt in accepted {

@@ -1,0 +1,150 @@
+//! Metric pages and exports for leaders, and the group editor for admins.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::export::{csv_response, rows_csv, rows_json};
+use super::{parse_view, PeriodQuery};
+use crate::auth::routes::CsrfForm;
+use crate::error::{AppError, FieldError, PageResult};
+use crate::metrics::actions;
+use crate::metrics::pages::{self, MetricsPage};
+use crate::state::AppState;
+use crate::web::session::Staff;
+use crate::web::{html_response, see_other};
+
+pub(super) async fn page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PeriodQuery>,
+) -> PageResult<maud::Markup> {
+    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let p = MetricsPage {
+        view: r.view,
+        views: &r.views,
+        rows: &r.rows,
+        quarters: &r.quarters,
+        trends: &r.trends,
+        bad_news: &r.bad_news,
+    };
+    Ok(pages::metrics(&staff.viewer(), &p))
+}
+
+pub(super) async fn export_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PeriodQuery>,
+) -> PageResult<HttpResponse> {
+    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    Ok(csv_response(rows_csv(&r)))
+}
+
+pub(super) async fn export_json(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PeriodQuery>,
+) -> PageResult<HttpResponse> {
+    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    Ok(HttpResponse::Ok().json(rows_json(&r)))
+}
+
+// ---------------------------------------------------------------- groups (admin)
+
+pub(super) async fn groups_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> PageResult<maud::Markup> {
+    staff.require_admin()?;
+    let (groups, teams) = actions::groups(&state).await?;
+    Ok(pages::groups(&staff.viewer(), &groups, &teams, &[]))
+}
+
+/// The group editor again with what was refused, or back to it after a change.
+async fn after_change(
+    state: &AppState,
+    staff: &Staff,
+    result: Result<(), AppError>,
+) -> PageResult<HttpResponse> {
+    match result {
+        Ok(()) => Ok(see_other("/metrics/groups")),
+        Err(AppError::Invalid(errors)) => refused(state, staff, &errors).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn refused(
+    state: &AppState,
+    staff: &Staff,
+    errors: &[FieldError],
+) -> PageResult<HttpResponse> {
+    let (groups, teams) = actions::groups(state).await?;
+    Ok(html_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        pages::groups(&staff.viewer(), &groups, &teams, errors),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct GroupForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub(super) async fn create_group_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<GroupForm>,
+) -> PageResult<HttpResponse> {
+    staff.require_admin()?;
+    staff.check_csrf(&form.csrf)?;
+    let result = match crate::teams::model::parse_team_name(&form.name) {
+        Ok(name) => actions::create_group(&state, &staff.user, name, vec![])
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Invalid(vec![e])),
+    };
+    after_change(&state, &staff, result).await
+}
+
+#[derive(Deserialize)]
+pub struct AddTeamForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    team_id: String,
+}
+
+pub(super) async fn add_team_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<AddTeamForm>,
+) -> PageResult<HttpResponse> {
+    staff.require_admin()?;
+    staff.check_csrf(&form.csrf)?;
+    let result = actions::change_membership(
+        &state,
+        &staff.user,
+        id.into_inner(),
+        form.team_id.clone(),
+        true,
+    )
+    .await;
+    after_change(&state, &staff, result).await
+}
+
+pub(super) async fn remove_team_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> PageResult<HttpResponse> {
+    staff.require_admin()?;
+    staff.check_csrf(&form.csrf)?;
+    let (g, t) = path.into_inner();
+    actions::change_membership(&state, &staff.user, g, t, false).await?;
+    Ok(see_other("/metrics/groups"))
+}
