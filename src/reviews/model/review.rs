@@ -1,0 +1,107 @@
+//! A review as stored, and the read models built from it for pages and the API: what a
+//! review's accounts look like to its facilitators, the list, the teams one may invite. The
+//! diesel derive only says how a row reads; no query lives here.
+
+use diesel::Queryable;
+use time::{Date, PrimitiveDateTime};
+
+use super::{Account, OPEN};
+use crate::error::AppError;
+
+#[derive(Queryable, Clone, Debug)]
+pub struct ReviewRow {
+    pub id: String,
+    pub title: String,
+    pub incident_date: Date,
+    pub summary: String,
+    pub status: String,
+    pub threshold: i32,
+    pub deadline: Option<PrimitiveDateTime>,
+    pub retention_days: i32,
+    pub invited: i32,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+    pub closed_on: Option<Date>,
+    pub purged_on: Option<Date>,
+    pub issued: Option<i32>,
+    pub accounts_total: Option<i32>,
+    pub followups_asked: Option<i32>,
+    pub followups_answered: Option<i32>,
+}
+
+impl ReviewRow {
+    pub fn is_open(&self) -> bool {
+        self.status == OPEN
+    }
+
+    pub fn deadline_passed(&self, at: PrimitiveDateTime) -> bool {
+        self.deadline.is_some_and(|d| d <= at)
+    }
+
+    /// The day the free text is deleted, for a closed review.
+    pub fn purge_day(&self) -> Option<Date> {
+        self.closed_on
+            .map(|d| d + time::Duration::days(i64::from(self.retention_days)))
+    }
+}
+
+#[derive(Queryable, Clone, Debug)]
+pub struct AccountRow {
+    pub id: String,
+    pub review_id: String,
+    pub body: String,
+    pub receipt_hash: String,
+    pub released: bool,
+}
+
+impl AccountRow {
+    pub fn account(&self) -> Result<Account, AppError> {
+        serde_json::from_str(&self.body)
+            .map_err(|e| AppError::internal(format!("stored account is not valid: {e}")))
+    }
+}
+
+#[derive(Queryable, Clone, Debug)]
+pub struct FollowupRow {
+    pub id: String,
+    pub account_id: String,
+    pub position: i32,
+    pub question: String,
+    pub reply: Option<String>,
+}
+
+// ---------------------------------------------------------------- read models
+
+/// A review on the staff list, with the accounts received so far.
+pub struct ListItem {
+    pub review: ReviewRow,
+    pub received: i64,
+}
+
+/// A released account with its follow-up thread.
+pub struct AccountView {
+    pub id: String,
+    pub account: Account,
+    pub thread: Vec<FollowupRow>,
+}
+
+/// A review as its facilitators see it; released accounts in a fresh random order.
+pub struct ReviewView {
+    pub review: ReviewRow,
+    pub fingerprint: String,
+    pub received: i64,
+    pub released: i64,
+    pub accounts: Vec<AccountView>,
+    pub invites: Vec<(String, String, String)>,
+    pub facilitators: Vec<String>,
+    /// Accounts a close now would leave held: fewer than the threshold arrived (since the
+    /// last release) and the deadline the writers were shown has not passed.
+    pub held_at_close: i64,
+}
+
+/// A team the new-review form offers, with how many people it would invite.
+pub struct TeamChoice {
+    pub id: String,
+    pub name: String,
+    pub people: i64,
+}
