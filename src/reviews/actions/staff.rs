@@ -4,6 +4,8 @@
 
 use super::{public_key, review_closed, review_for, today};
 use crate::auth::model::StaffUser;
+// The audit log and staff accounts belong to `auth`; its store is called directly until that
+// feature has actions of its own to call instead.
 use crate::auth::store::{audit, find_staff_by_email};
 use crate::db::{blocking, DbConnection};
 use crate::error::{AppError, FieldError};
@@ -233,8 +235,8 @@ pub async fn review_with_key(
     Ok((review, key))
 }
 
-/// The public key of a review the caller was already allowed to see (after a close, say).
-pub async fn review_key(state: &AppState, review_id: String) -> Result<KeyJson, AppError> {
+/// The public key of a review the caller was already allowed to see.
+async fn review_key(state: &AppState, review_id: String) -> Result<KeyJson, AppError> {
     let id = review_id.clone();
     let key = state
         .db
@@ -380,6 +382,18 @@ pub async fn close(
     state.key_cache.forget(&review_id);
     crate::db::scrub::after_close(&state.db).await;
     Ok(review)
+}
+
+/// Closes a review as `close` does, then reads its public key (the public half outlives the
+/// close; only the private key is destroyed), for the API's answer.
+pub async fn close_with_key(
+    state: &AppState,
+    user: StaffUser,
+    review_id: String,
+) -> Result<(ReviewRow, KeyJson), AppError> {
+    let review = close(state, user, review_id).await?;
+    let key = review_key(state, review.id.clone()).await?;
+    Ok((review, key))
 }
 
 /// The review as the pre-read shows it; exporting is audited.

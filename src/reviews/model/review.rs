@@ -8,6 +8,8 @@ use time::{Date, PrimitiveDateTime};
 use super::{Account, OPEN};
 use crate::error::AppError;
 
+/// A review as stored. The counts at the end are filled in at close, so they outlive the
+/// text that retention deletes.
 #[derive(Queryable, Clone, Debug)]
 pub struct ReviewRow {
     pub id: String,
@@ -45,6 +47,8 @@ impl ReviewRow {
     }
 }
 
+/// An account as stored: its body is the checked `Account` as JSON, its receipt only a
+/// keyed hash, and `released` whether facilitators may read it yet.
 #[derive(Queryable, Clone, Debug)]
 pub struct AccountRow {
     pub id: String,
@@ -61,6 +65,7 @@ impl AccountRow {
     }
 }
 
+/// A facilitator's question on an account and the writer's reply, in thread order.
 #[derive(Queryable, Clone, Debug)]
 pub struct FollowupRow {
     pub id: String,

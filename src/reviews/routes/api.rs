@@ -252,8 +252,8 @@ pub(super) async fn close(
     staff: ApiStaff,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let review = actions::close(&state, staff.user.clone(), id.into_inner()).await?;
-    let key = actions::review_key(&state, review.id.clone()).await?;
+    let (review, key) =
+        actions::close_with_key(&state, staff.user.clone(), id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(review_json(review, key, vec![])))
 }
 
