@@ -8,8 +8,8 @@ use super::{not_invited, public_key, receipt_hash, review_closed, wrong_receipt}
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::reviews::model::{
-    after_wrong_receipt, check_text, new_receipt, receipt_wait, Account, AccountRow, FollowupRow,
-    ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
+    after_wrong_receipt, check_text, new_receipt, receipt_wait, Account, AccountRow, FollowupId,
+    FollowupRow, ReviewId, ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
 };
 use crate::reviews::store::{self, Lock};
 use crate::secret::{now, Keys};
@@ -35,9 +35,10 @@ pub struct MemberContext {
 /// its frozen roster.
 pub async fn member_context(
     state: &AppState,
-    review_id: String,
+    review_id: ReviewId,
     invite: String,
 ) -> Result<MemberContext, AppError> {
+    let review_id = review_id.into_string();
     if invite.is_empty() || invite.len() > MAX_INVITE {
         return Err(bad_invite());
     }
@@ -80,10 +81,11 @@ pub struct Stored {
 /// id until the review closes and rewrites them).
 pub async fn submit_fallback(
     state: &AppState,
-    review_id: String,
+    review_id: ReviewId,
     invite: String,
     account: Account,
 ) -> Result<Stored, AppError> {
+    let review_id = review_id.into_string();
     if invite.is_empty() || invite.len() > MAX_INVITE {
         return Err(bad_invite());
     }
@@ -116,10 +118,11 @@ pub async fn submit_fallback(
 /// the account. Returns the receipt.
 pub async fn submit_account(
     state: &AppState,
-    review_id: String,
+    review_id: ReviewId,
     token: &TokenJson,
     account: Account,
 ) -> Result<String, AppError> {
+    let review_id = review_id.into_string();
     let token = check_token(state, review_id.clone(), token).await?;
     let receipt = new_receipt();
     let hash = receipt_hash(&state.keys, &receipt);
@@ -217,9 +220,10 @@ pub async fn my_account(state: &AppState, receipt: &str) -> Result<Mine, AppErro
 pub async fn reply(
     state: &AppState,
     receipt: &str,
-    followup_id: String,
+    followup_id: FollowupId,
     text: String,
 ) -> Result<(Mine, Result<FollowupRow, Vec<FieldError>>), AppError> {
+    let followup_id = followup_id.into_string();
     with_receipt(state, receipt, move |c, acc| {
         let text = match check_text("text", &text, MAX_REPLY_CHARS) {
             Ok(t) => t,

@@ -3,6 +3,10 @@
 //! in `store`, decide who may do what, and answer with domain results or an `AppError`.
 //! Nothing here knows a request or a page.
 //!
+//! Ids are typed (`ReviewId`, `AccountId`, `FollowupId`) in every action's signature, so
+//! handlers cannot swap them; inside, they become the plain strings the store's queries
+//! still take.
+//!
 //! `staff` holds what facilitators do (open, read, ask, close, export, invite), `member` what
 //! writers do (the account form's context, submitting, the receipt-gated reads and writes);
 //! both are re-exported here.

@@ -10,8 +10,8 @@ use crate::auth::store::{audit, find_staff_by_email};
 use crate::db::{blocking, DbConnection};
 use crate::error::{AppError, FieldError};
 use crate::reviews::model::{
-    check_text, may_invite_team, AccountView, FollowupRow, ListItem, NewReview, ReviewRow,
-    ReviewView, TeamChoice, MAX_QUESTION_CHARS,
+    check_text, may_invite_team, AccountId, AccountView, FollowupRow, ListItem, NewReview,
+    ReviewId, ReviewRow, ReviewView, TeamChoice, MAX_QUESTION_CHARS,
 };
 use crate::reviews::store::{self, Lock};
 use crate::secret::{new_id, now, Keys};
@@ -220,8 +220,9 @@ pub async fn list_with_keys(
 pub async fn review_with_key(
     state: &AppState,
     user: &StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<(ReviewRow, KeyJson), AppError> {
+    let review_id = review_id.into_string();
     let user = user.clone();
     let (review, key) = state
         .db
@@ -313,8 +314,9 @@ fn shown_invites(
 pub async fn load_view(
     state: &AppState,
     user: &StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<ReviewView, AppError> {
+    let review_id = review_id.into_string();
     let (keys, base, user) = (
         state.keys.clone(),
         state.settings.base_url.clone(),
@@ -330,10 +332,12 @@ pub async fn load_view(
 pub async fn ask(
     state: &AppState,
     user: StaffUser,
-    review_id: String,
-    account_id: String,
+    review_id: ReviewId,
+    account_id: AccountId,
     text: &str,
 ) -> Result<FollowupRow, AppError> {
+    let review_id = review_id.into_string();
+    let account_id = account_id.into_string();
     let text =
         check_text("text", text, MAX_QUESTION_CHARS).map_err(|e| AppError::Invalid(vec![e]))?;
     state
@@ -362,8 +366,9 @@ pub async fn ask(
 pub async fn close(
     state: &AppState,
     user: StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<ReviewRow, AppError> {
+    let review_id = review_id.into_string();
     let id = review_id.clone();
     let review = state
         .db
@@ -389,7 +394,7 @@ pub async fn close(
 pub async fn close_with_key(
     state: &AppState,
     user: StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<(ReviewRow, KeyJson), AppError> {
     let review = close(state, user, review_id).await?;
     let key = review_key(state, review.id.clone()).await?;
@@ -400,8 +405,9 @@ pub async fn close_with_key(
 pub async fn preread(
     state: &AppState,
     user: StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<ReviewView, AppError> {
+    let review_id = review_id.into_string();
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
     state
         .db
@@ -422,9 +428,10 @@ pub async fn preread(
 pub async fn add_facilitator(
     state: &AppState,
     user: StaffUser,
-    review_id: String,
+    review_id: ReviewId,
     email: String,
 ) -> Result<(), AppError> {
+    let review_id = review_id.into_string();
     let email = email.trim().to_lowercase();
     state
         .db
@@ -451,8 +458,9 @@ pub async fn add_facilitator(
 pub async fn invites_of(
     state: &AppState,
     user: StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<Vec<(String, String, String)>, AppError> {
+    let review_id = review_id.into_string();
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
     state
         .db

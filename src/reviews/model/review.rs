@@ -3,10 +3,76 @@
 //! diesel derive only says how a row reads; no query lives here.
 
 use diesel::Queryable;
+use serde::{Deserialize, Serialize};
 use time::{Date, PrimitiveDateTime};
 
 use super::{Account, OPEN};
 use crate::error::AppError;
+
+// ---------------------------------------------------------------- typed ids
+
+/// A review's id, typed so it cannot be passed where an account's or a follow-up's is meant.
+/// Serialised as the plain string, so URLs and JSON keep their shape.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReviewId(String);
+
+/// An account's id (see `ReviewId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(String);
+
+/// A follow-up's id (see `ReviewId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FollowupId(String);
+
+impl ReviewId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl AccountId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl FollowupId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl From<String> for ReviewId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<String> for AccountId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<String> for FollowupId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+// ---------------------------------------------------------------- rows
 
 /// A review as stored. The counts at the end are filled in at close, so they outlive the
 /// text that retention deletes.

@@ -9,8 +9,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::{ApiResult, AppError};
 use crate::reviews::actions::{self, Mine};
 use crate::reviews::model::{
-    check_account, check_review, needed_for_release, Account, AccountInput, FollowupRow,
-    ReviewRequest, ReviewRow,
+    check_account, check_review, needed_for_release, Account, AccountId, AccountInput, FollowupId,
+    FollowupRow, ReviewId, ReviewRequest, ReviewRow,
 };
 use crate::reviews::pages;
 use crate::secret::now;
@@ -114,7 +114,7 @@ pub(super) async fn list(state: web::Data<AppState>, staff: ApiStaff) -> ApiResu
 pub(super) async fn get(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let (review, key) = actions::review_with_key(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(review_json(review, key, vec![])))
@@ -130,7 +130,7 @@ struct InviteJson {
 pub(super) async fn invites(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
     let out: Vec<InviteJson> = rows
@@ -155,7 +155,7 @@ pub struct AccountSubmit {
 /// then one transaction spends it (409 on reuse) and stores the account.
 pub(super) async fn submit(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     body: web::Json<AccountSubmit>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -193,7 +193,7 @@ struct AccountJson {
 pub(super) async fn accounts(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let v = actions::load_view(&state, &staff.user, id.into_inner()).await?;
     let threshold = i64::from(v.review.threshold);
@@ -232,7 +232,7 @@ pub struct QuestionBody {
 pub(super) async fn ask(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReviewId, AccountId)>,
     body: web::Json<QuestionBody>,
 ) -> ApiResult<HttpResponse> {
     let (review_id, account_id) = path.into_inner();
@@ -250,7 +250,7 @@ pub(super) async fn ask(
 pub(super) async fn close(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let (review, key) =
         actions::close_with_key(&state, staff.user.clone(), id.into_inner()).await?;
@@ -260,7 +260,7 @@ pub(super) async fn close(
 pub(super) async fn preread(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let v = actions::preread(&state, staff.user.clone(), id.into_inner()).await?;
     Ok(HttpResponse::Ok()
@@ -276,7 +276,7 @@ pub struct FacilitatorBody {
 pub(super) async fn add_facilitator(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     body: web::Json<FacilitatorBody>,
 ) -> ApiResult<HttpResponse> {
     actions::add_facilitator(
@@ -313,7 +313,7 @@ pub(super) async fn followups(
 #[derive(Deserialize)]
 pub struct ReplyBody {
     receipt: String,
-    followup_id: String,
+    followup_id: FollowupId,
     text: String,
 }
 

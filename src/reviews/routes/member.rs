@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{all, first};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::reviews::actions::{self, Mine};
-use crate::reviews::model::{check_account, AccountInput, TimelineEntry};
+use crate::reviews::model::{check_account, AccountInput, FollowupId, ReviewId, TimelineEntry};
 use crate::reviews::pages::{self, AccountDraft, AccountFormView};
 use crate::state::AppState;
 use crate::web::html_response;
@@ -59,7 +59,7 @@ fn input_from(d: &AccountDraft) -> AccountInput {
 /// The account form for this invite, with what was typed and what was wrong with it.
 async fn account_form(
     state: &AppState,
-    review_id: String,
+    review_id: ReviewId,
     invite: &str,
     status: StatusCode,
     draft: &AccountDraft,
@@ -90,7 +90,7 @@ pub struct InviteForm {
 /// `POST /p/reviews/{id}`: the account form. The invite arrives in the body, never the URL.
 pub(super) async fn account_page(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
     let invite = form.invite.trim().to_owned();
@@ -111,7 +111,7 @@ pub(super) async fn account_page(
 /// this path is confidential rather than unlinkable.
 pub(super) async fn fallback(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> PageResult<HttpResponse> {
     let review_id = id.into_inner();
@@ -136,7 +136,7 @@ pub(super) async fn fallback(
         actions::submit_fallback(&state, review_id.clone(), invite, account.clone()).await?;
     Ok(html_response(
         StatusCode::CREATED,
-        pages::receipt_page(&review_id, &stored.title, &stored.receipt, &account),
+        pages::receipt_page(review_id.as_str(), &stored.title, &stored.receipt, &account),
     ))
 }
 
@@ -239,9 +239,14 @@ pub(super) async fn followups_reply(
     form: web::Form<ReceiptForm>,
 ) -> PageResult<HttpResponse> {
     let form = form.into_inner();
-    let outcome = actions::reply(&state, &form.receipt, form.followup_id, form.text)
-        .await
-        .map(|(m, stored)| (m, stored.map(|_| ())));
+    let outcome = actions::reply(
+        &state,
+        &form.receipt,
+        FollowupId::from(form.followup_id),
+        form.text,
+    )
+    .await
+    .map(|(m, stored)| (m, stored.map(|_| ())));
     after_write(outcome, &form.receipt, "Your reply is stored.")
 }
 

@@ -9,7 +9,8 @@ use super::{all, first, parse_number};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::reviews::actions;
 use crate::reviews::model::{
-    check_review, ReviewRequest, DEFAULT_RETENTION_DAYS, DEFAULT_REVIEW_THRESHOLD,
+    check_review, AccountId, ReviewId, ReviewRequest, DEFAULT_RETENTION_DAYS,
+    DEFAULT_REVIEW_THRESHOLD,
 };
 use crate::reviews::pages::{self, NewReviewForm};
 use crate::secret::now;
@@ -103,7 +104,7 @@ pub(super) async fn create_page(
 async fn render_detail(
     state: &AppState,
     staff: &Staff,
-    review_id: String,
+    review_id: ReviewId,
     status: StatusCode,
     errors: Vec<FieldError>,
     message: Option<&str>,
@@ -120,7 +121,7 @@ async fn render_detail(
 async fn after_form(
     state: &AppState,
     staff: &Staff,
-    review_id: String,
+    review_id: ReviewId,
     outcome: Result<(), AppError>,
     message: &str,
 ) -> PageResult<HttpResponse> {
@@ -154,7 +155,7 @@ async fn after_form(
 pub(super) async fn detail_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
     render_detail(
         &state,
@@ -178,7 +179,7 @@ pub struct TextForm {
 pub(super) async fn ask_page(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReviewId, AccountId)>,
     form: web::Form<TextForm>,
 ) -> PageResult<HttpResponse> {
     staff.check_csrf(&form.csrf)?;
@@ -214,7 +215,7 @@ pub struct CloseForm {
 pub(super) async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     form: web::Form<CloseForm>,
 ) -> PageResult<HttpResponse> {
     staff.check_csrf(&form.csrf)?;
@@ -249,7 +250,7 @@ pub struct EmailForm {
 pub(super) async fn facilitator_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     form: web::Form<EmailForm>,
 ) -> PageResult<HttpResponse> {
     staff.check_csrf(&form.csrf)?;
@@ -262,7 +263,7 @@ pub(super) async fn facilitator_page(
 pub(super) async fn preread_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
     let v = actions::preread(&state, staff.user.clone(), id.into_inner()).await?;
     Ok(HttpResponse::Ok()
@@ -277,7 +278,7 @@ pub(super) async fn preread_page(
 pub(super) async fn invites_csv(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
     let mut csv = String::from("label,url\n");
