@@ -1,0 +1,178 @@
+//! A review as stored, and the read models built from it for pages and the API: what a
+//! review's accounts look like to its facilitators, the list, the teams one may invite. The
+//! diesel derive only says how a row reads; no query lives here.
+
+use diesel::Queryable;
+use serde::{Deserialize, Serialize};
+use time::{Date, PrimitiveDateTime};
+
+use super::{Account, OPEN};
+use crate::error::AppError;
+
+// ---------------------------------------------------------------- typed ids
+
+/// A review's id, typed so it cannot be passed where an account's or a follow-up's is meant.
+/// Serialised as the plain string, so URLs and JSON keep their shape.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReviewId(String);
+
+/// An account's id (see `ReviewId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(String);
+
+/// A follow-up's id (see `ReviewId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FollowupId(String);
+
+impl ReviewId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl AccountId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl FollowupId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl From<String> for ReviewId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<String> for AccountId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<String> for FollowupId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+// ---------------------------------------------------------------- rows
+
+/// A review as stored. The counts at the end are filled in at close, so they outlive the
+/// text that retention deletes.
+#[derive(Queryable, Clone, Debug)]
+pub struct ReviewRow {
+    pub id: String,
+    pub title: String,
+    pub incident_date: Date,
+    pub summary: String,
+    pub status: String,
+    pub threshold: i32,
+    pub deadline: Option<PrimitiveDateTime>,
+    pub retention_days: i32,
+    pub invited: i32,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+    pub closed_on: Option<Date>,
+    pub purged_on: Option<Date>,
+    pub issued: Option<i32>,
+    pub accounts_total: Option<i32>,
+    pub followups_asked: Option<i32>,
+    pub followups_answered: Option<i32>,
+}
+
+impl ReviewRow {
+    pub fn is_open(&self) -> bool {
+        self.status == OPEN
+    }
+
+    pub fn deadline_passed(&self, at: PrimitiveDateTime) -> bool {
+        self.deadline.is_some_and(|d| d <= at)
+    }
+
+    /// The day the free text is deleted, for a closed review.
+    pub fn purge_day(&self) -> Option<Date> {
+        self.closed_on
+            .map(|d| d + time::Duration::days(i64::from(self.retention_days)))
+    }
+}
+
+/// An account as stored: its body is the checked `Account` as JSON, its receipt only a
+/// keyed hash, and `released` whether facilitators may read it yet.
+#[derive(Queryable, Clone, Debug)]
+pub struct AccountRow {
+    pub id: String,
+    pub review_id: String,
+    pub body: String,
+    pub receipt_hash: String,
+    pub released: bool,
+}
+
+impl AccountRow {
+    pub fn account(&self) -> Result<Account, AppError> {
+        serde_json::from_str(&self.body)
+            .map_err(|e| AppError::internal(format!("stored account is not valid: {e}")))
+    }
+}
+
+/// A facilitator's question on an account and the writer's reply, in thread order.
+#[derive(Queryable, Clone, Debug)]
+pub struct FollowupRow {
+    pub id: String,
+    pub account_id: String,
+    pub position: i32,
+    pub question: String,
+    pub reply: Option<String>,
+}
+
+// ---------------------------------------------------------------- read models
+
+/// A review on the staff list, with the accounts received so far.
+pub struct ListItem {
+    pub review: ReviewRow,
+    pub received: i64,
+}
+
+/// A released account with its follow-up thread.
+pub struct AccountView {
+    pub id: String,
+    pub account: Account,
+    pub thread: Vec<FollowupRow>,
+}
+
+/// A review as its facilitators see it; released accounts in a fresh random order.
+pub struct ReviewView {
+    pub review: ReviewRow,
+    pub fingerprint: String,
+    pub received: i64,
+    pub released: i64,
+    pub accounts: Vec<AccountView>,
+    pub invites: Vec<(String, String, String)>,
+    pub facilitators: Vec<String>,
+    /// Accounts a close now would leave held: fewer than the threshold arrived (since the
+    /// last release) and the deadline the writers were shown has not passed.
+    pub held_at_close: i64,
+}
+
+/// A team the new-review form offers, with how many people it would invite.
+pub struct TeamChoice {
+    pub id: String,
+    pub name: String,
+    pub people: i64,
+}

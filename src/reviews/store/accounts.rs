@@ -1,0 +1,236 @@
+//! Anonymous accounts, their follow-up threads, the release of held accounts, and the row
+//! the receipt throttle keeps.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use rand::seq::SliceRandom;
+use time::PrimitiveDateTime;
+
+use super::{AccountRow, FollowupRow, ReviewRow};
+use crate::db::schema::{accounts, followups};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::reviews::model::{release_due, Account, ReceiptWindow};
+use crate::secret::{new_id, Keys};
+
+// ---------------------------------------------------------------- accounts
+
+pub fn insert_account(
+    conn: &mut DbConnection,
+    review_id: &str,
+    account: &Account,
+    receipt_hash: &str,
+) -> Result<String, AppError> {
+    let id = new_id();
+    let body = serde_json::to_string(account).map_err(|e| AppError::internal(e.to_string()))?;
+    diesel::insert_into(accounts::table)
+        .values((
+            accounts::id.eq(&id),
+            accounts::review_id.eq(review_id),
+            accounts::body.eq(&body),
+            accounts::receipt_hash.eq(receipt_hash),
+            accounts::released.eq(false),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// `(received, released)` for a review.
+pub fn count_accounts(conn: &mut DbConnection, review_id: &str) -> QueryResult<(i64, i64)> {
+    let received = accounts::table
+        .filter(accounts::review_id.eq(review_id))
+        .count()
+        .get_result(conn)?;
+    let released = accounts::table
+        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::released.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok((received, released))
+}
+
+/// Releases the pending accounts, all together, when the release rule says so. Returns
+/// `(received, released)` afterwards.
+pub fn release_if_due(
+    conn: &mut DbConnection,
+    review: &ReviewRow,
+    at: PrimitiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let (received, released) = count_accounts(conn, &review.id)?;
+    let due = release_due(
+        received - released,
+        released,
+        i64::from(review.threshold),
+        review.deadline_passed(at),
+    );
+    if !due {
+        return Ok((received, released));
+    }
+    diesel::update(
+        accounts::table
+            .filter(accounts::review_id.eq(&review.id))
+            .filter(accounts::released.eq(false)),
+    )
+    .set(accounts::released.eq(true))
+    .execute(conn)?;
+    Ok((received, received))
+}
+
+/// Released accounts with their threads, freshly shuffled on every call.
+pub fn released_accounts(
+    conn: &mut DbConnection,
+    review_id: &str,
+) -> Result<Vec<(AccountRow, Vec<FollowupRow>)>, AppError> {
+    let rows: Vec<AccountRow> = accounts::table
+        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::released.eq(true))
+        .load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|a| a.id.as_str()).collect();
+    let threads: Vec<FollowupRow> = followups::table
+        .filter(followups::account_id.eq_any(&ids))
+        .order((followups::account_id, followups::position))
+        .load(conn)?;
+    let mut out: Vec<(AccountRow, Vec<FollowupRow>)> = rows
+        .into_iter()
+        .map(|a| {
+            let t = threads
+                .iter()
+                .filter(|f| f.account_id == a.id)
+                .cloned()
+                .collect();
+            (a, t)
+        })
+        .collect();
+    out.shuffle(&mut rand::rng());
+    Ok(out)
+}
+
+pub fn find_account(
+    conn: &mut DbConnection,
+    review_id: &str,
+    account_id: &str,
+) -> QueryResult<AccountRow> {
+    accounts::table
+        .find(account_id)
+        .filter(accounts::review_id.eq(review_id))
+        .first(conn)
+}
+
+pub fn account_by_receipt(
+    conn: &mut DbConnection,
+    receipt_hash: &str,
+) -> QueryResult<Option<AccountRow>> {
+    accounts::table
+        .filter(accounts::receipt_hash.eq(receipt_hash))
+        .first(conn)
+        .optional()
+}
+
+pub fn set_account_body(
+    conn: &mut DbConnection,
+    account_id: &str,
+    account: &Account,
+) -> Result<(), AppError> {
+    let body = serde_json::to_string(account).map_err(|e| AppError::internal(e.to_string()))?;
+    diesel::update(accounts::table.find(account_id))
+        .set(accounts::body.eq(body))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn thread_of(conn: &mut DbConnection, account_id: &str) -> QueryResult<Vec<FollowupRow>> {
+    followups::table
+        .filter(followups::account_id.eq(account_id))
+        .order(followups::position)
+        .load(conn)
+}
+
+/// Adds a facilitator's question to the end of an account's thread.
+pub fn insert_question(
+    conn: &mut DbConnection,
+    account_id: &str,
+    question: &str,
+) -> QueryResult<FollowupRow> {
+    let last: Option<i32> = followups::table
+        .filter(followups::account_id.eq(account_id))
+        .select(diesel::dsl::max(followups::position))
+        .first(conn)?;
+    let row = FollowupRow {
+        id: new_id(),
+        account_id: account_id.to_owned(),
+        position: last.unwrap_or(0) + 1,
+        question: question.to_owned(),
+        reply: None,
+    };
+    diesel::insert_into(followups::table)
+        .values((
+            followups::id.eq(&row.id),
+            followups::account_id.eq(&row.account_id),
+            followups::position.eq(row.position),
+            followups::question.eq(&row.question),
+            followups::reply.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn set_reply(conn: &mut DbConnection, followup_id: &str, reply: &str) -> QueryResult<usize> {
+    diesel::update(followups::table.find(followup_id))
+        .set(followups::reply.eq(Some(reply)))
+        .execute(conn)
+}
+
+/// The review an account belongs to, whatever its state.
+pub fn review_of_account(conn: &mut DbConnection, account_id: &str) -> QueryResult<String> {
+    accounts::table
+        .find(account_id)
+        .select(accounts::review_id)
+        .first(conn)
+}
+
+// ---------------------------------------------------------------- receipt throttle
+//
+// The throttle's row lives in the shared `throttles` table that `auth` owns; its store is
+// called directly until throttling has a home of its own.
+
+fn throttle_key(keys: &Keys) -> String {
+    keys.keyed_hash("throttle", b"receipt:global")
+}
+
+/// The instance's window of wrong receipts, if one was ever started.
+pub fn receipt_window(conn: &mut DbConnection, keys: &Keys) -> QueryResult<Option<ReceiptWindow>> {
+    Ok(crate::auth::store::get_throttle(conn, &throttle_key(keys))?
+        .and_then(|(failures, ends)| ends.map(|ends| ReceiptWindow { failures, ends })))
+}
+
+/// Stores the window after a wrong receipt.
+pub fn put_receipt_window(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    w: ReceiptWindow,
+) -> QueryResult<usize> {
+    crate::auth::store::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
+}
+
+/// Holds the budget's row for the rest of the transaction on PostgreSQL, so concurrent wrong
+/// receipts are all counted (no lost update) and none can slip past a spent budget. The row
+/// is created first if missing, without a unique-violation error. SQLite's single writer
+/// already serialises lookups.
+pub fn lock_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> QueryResult<()> {
+    let key = throttle_key(keys);
+    match conn {
+        DbConnection::Pg(c) => {
+            diesel::sql_query(
+                "INSERT INTO throttles (key_hash, failures, locked_until) VALUES ($1, 0, NULL) \
+                 ON CONFLICT (key_hash) DO NOTHING",
+            )
+            .bind::<Text, _>(&key)
+            .execute(c)?;
+            diesel::sql_query("SELECT key_hash FROM throttles WHERE key_hash = $1 FOR UPDATE")
+                .bind::<Text, _>(&key)
+                .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
