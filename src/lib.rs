@@ -55,6 +55,10 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         let lifted = teams::store::lift_thresholds(&mut conn, settings.threshold_floor)
             .map_err(|e| e.to_string())?;
         if lifted > 0 {
+            // Cached culture metrics were computed under the old thresholds.
+            metrics::invalidate(&mut conn).map_err(|e| e.to_string())?;
+        }
+        if lifted > 0 {
             tracing::info!(target: "candor", floor = settings.threshold_floor, rows = lifted, "raised thresholds below CANDOR_THRESHOLD_FLOOR");
         }
         keys

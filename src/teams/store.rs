@@ -251,7 +251,8 @@ pub fn add_members(
 /// Raises every threshold below the instance's floor to the floor: teams (future rounds),
 /// rounds of every status and reviews. An operator who raises `CANDOR_THRESHOLD_FLOOR`
 /// means it for what exists too; raising a threshold only ever hides more, so frozen rounds
-/// may be lifted (G9 forbids weakening, not strengthening). One transaction, at start.
+/// may be lifted (G9 forbids weakening, not strengthening). One transaction, at start; the
+/// caller invalidates cached metrics when anything moved.
 pub fn lift_thresholds(conn: &mut DbConnection, floor: u16) -> QueryResult<usize> {
     use crate::db::schema::{reviews, rounds};
     let floor = i32::from(floor);
@@ -265,10 +266,6 @@ pub fn lift_thresholds(conn: &mut DbConnection, floor: u16) -> QueryResult<usize
         n += diesel::update(reviews::table.filter(reviews::threshold.lt(floor)))
             .set(reviews::threshold.eq(floor))
             .execute(c)?;
-        if n > 0 {
-            // Cached culture metrics were computed under the old thresholds.
-            crate::metrics::store::bump_version(c)?;
-        }
         Ok(n)
     })
 }

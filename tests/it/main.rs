@@ -1,4 +1,5 @@
 //! One integration binary: support code, one file per feature, and the attacker suite.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod support;
 
 mod attacks;
