@@ -150,6 +150,17 @@ pub async fn login(
     email: String,
     password: String,
 ) -> Result<LoginOutcome, AppError> {
+    // No password Candor accepts is longer than MAX_PASSWORD: refuse a longer one before any
+    // work (a 200 KB guess would otherwise be hashed, and argon2 is the expensive part).
+    if password.chars().count() > super::model::MAX_PASSWORD {
+        return Err(AppError::invalid(
+            "password",
+            format!(
+                "Passwords are at most {} characters.",
+                super::model::MAX_PASSWORD
+            ),
+        ));
+    }
     let key = state.keys.keyed_hash("login", email.as_bytes());
     let current = now();
     let (attempt, user) = {

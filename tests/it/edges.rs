@@ -259,3 +259,27 @@ fn a_log_that_cannot_be_written_does_not_take_the_server_down() {
     child.kill().ok();
     child.wait().ok();
 }
+
+/// A 200 KB password is refused before it reaches the hasher or the throttle: no password
+/// Candor accepts is that long, and hashing it is the expensive part of a login.
+#[test]
+fn an_oversized_password_is_refused_before_any_work() {
+    let app = TestApp::spawn();
+    app.admin();
+    let huge = "x".repeat(200 * 1024);
+    let api = app.anon_api();
+    for _ in 0..10 {
+        let r = api.post(
+            "/login",
+            &json!({ "email": ADMIN_EMAIL, "password": huge }),
+        );
+        assert_problem(&r, 422);
+        assert!(r.text.contains("at most"), "{}", r.text);
+    }
+    // Ten refused attempts counted nothing: the right password still signs in at once.
+    let ok = api.post(
+        "/login",
+        &json!({ "email": ADMIN_EMAIL, "password": PASSWORD }),
+    );
+    assert!(ok.status < 300, "{}", ok.text);
+}
