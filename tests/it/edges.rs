@@ -269,10 +269,7 @@ fn an_oversized_password_is_refused_before_any_work() {
     let huge = "x".repeat(200 * 1024);
     let api = app.anon_api();
     for _ in 0..10 {
-        let r = api.post(
-            "/login",
-            &json!({ "email": ADMIN_EMAIL, "password": huge }),
-        );
+        let r = api.post("/login", &json!({ "email": ADMIN_EMAIL, "password": huge }));
         assert_problem(&r, 422);
         assert!(r.text.contains("at most"), "{}", r.text);
     }

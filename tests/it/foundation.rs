@@ -109,9 +109,19 @@ fn login_and_logout_work_and_cookies_are_http_only_and_strict() {
 
 #[test]
 fn an_https_base_url_makes_cookies_secure() {
+    use clap::Parser;
+    // The flag is derived from the base URL the operator gives, never set by hand.
+    let derive = |base: &str| {
+        let cli =
+            candor::config::Cli::try_parse_from(["candor", "serve", "--base-url", base]).unwrap();
+        candor::config::Settings::from_args(&cli.settings).unwrap()
+    };
+    assert!(!derive("http://candor.example").secure_cookies);
+    let derived = derive("https://candor.example/");
+    assert!(derived.secure_cookies);
     let app = TestApp::spawn_with(|s| {
-        s.base_url = "https://candor.example".into();
-        s.secure_cookies = true;
+        s.base_url = derived.base_url.clone();
+        s.secure_cookies = derived.secure_cookies;
     });
     let b = app.browser();
     let res = b.get("/setup");
