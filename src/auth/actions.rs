@@ -150,16 +150,8 @@ pub async fn login(
     email: String,
     password: String,
 ) -> Result<LoginOutcome, AppError> {
-    // No password Candor accepts is longer than MAX_PASSWORD: refuse a longer one before any
-    // work (a 200 KB guess would otherwise be hashed, and argon2 is the expensive part).
-    if password.chars().count() > super::model::MAX_PASSWORD {
-        return Err(AppError::invalid(
-            "password",
-            format!(
-                "Passwords are at most {} characters.",
-                super::model::MAX_PASSWORD
-            ),
-        ));
+    if let Some(e) = super::model::oversized_password(&password) {
+        return Err(AppError::Invalid(vec![e]));
     }
     let key = state.keys.keyed_hash("login", email.as_bytes());
     let current = now();

@@ -92,6 +92,18 @@ pub fn parse_email(raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// No password Candor accepts is longer than [`MAX_PASSWORD`]: a sign-in refuses a longer one
+/// before any work, since a 200 KB guess would otherwise be hashed (argon2 is the expensive
+/// part) and counted against the real user's throttle.
+pub fn oversized_password(password: &str) -> Option<FieldError> {
+    (password.chars().count() > MAX_PASSWORD).then(|| {
+        FieldError::new(
+            "password",
+            format!("Passwords are at most {MAX_PASSWORD} characters."),
+        )
+    })
+}
+
 pub fn check_password(password: &str, confirm: Option<&str>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let len = password.chars().count();

@@ -86,7 +86,11 @@ impl Hasher {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {
-                let _ = tx.send(f());
+                // The request that asked may have gone away (the client hung up): then there
+                // is nobody to hand the result to, and nothing to undo.
+                if tx.send(f()).is_err() {
+                    tracing::debug!(target: "candor", "a hashing result had no one waiting");
+                }
             }))
             .map_err(|_| AppError::internal("the hashing threads stopped"))?;
         rx.await
