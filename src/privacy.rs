@@ -111,6 +111,10 @@ pub fn init_logging() {
         "mio=warn",
         "diesel=warn",
         "r2d2=warn",
+        // A request the HTTP parser refuses (a malformed header) is the client's error and is
+        // already answered with 400; actix logs each at ERROR, which would page an operator
+        // for every scanner. Nothing else is logged under this target.
+        "actix_http::h1::dispatcher=off",
     ] {
         if let Ok(d) = quiet.parse() {
             filter = filter.add_directive(d);

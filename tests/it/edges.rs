@@ -280,3 +280,57 @@ fn an_oversized_password_is_refused_before_any_work() {
     );
     assert!(ok.status < 300, "{}", ok.text);
 }
+
+/// A malformed header is the client's error: it gets a 400, and the operator's log gets no
+/// ERROR line for it (actix logged every one at ERROR, paging someone for each scanner).
+#[test]
+fn a_malformed_header_is_a_400_and_no_error_in_the_log() {
+    use std::io::{Read, Write};
+    let (url, _dir, _pg) = fresh_database();
+    let db_url = match &url {
+        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
+        candor::db::DbUrl::Postgres(u) => u.clone(),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .arg("serve")
+        .env("DATABASE_URL", &db_url)
+        .env("CANDOR_BIND", format!("127.0.0.1:{port}"))
+        .env("CANDOR_LOG", "debug")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "the server never listened");
+    for raw in [
+        &b"GET /teams HTTP/1.1\r\nHost: x\r\nCookie: \x01\x02\r\n\r\n"[..],
+        &b"GET /p HTTP/1.1\r\nHost: x\r\nBad Header Name: y\r\n\r\n"[..],
+    ] {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        s.write_all(raw).unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).ok();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
+    // One ordinary request so the log has flushed past the bad ones.
+    reqwest::blocking::get(format!("http://{addr}/healthz")).unwrap();
+    child.kill().ok();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("ERROR"), "{log}");
+}
