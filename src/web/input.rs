@@ -151,7 +151,10 @@ fn bytes_payload(body: Bytes) -> actix_web::dev::Payload {
 }
 
 fn percent_decode(path: &str) -> String {
-    form_urlencoded::parse(format!("p={}", path.replace('+', "%2B")).as_bytes())
+    // Decoded as one form value: `+` and `&` are escaped first so they stay themselves and a
+    // `&` cannot end the value early (hiding what follows from the check).
+    let escaped = path.replace('+', "%2B").replace('&', "%26");
+    form_urlencoded::parse(format!("p={escaped}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
@@ -168,6 +171,8 @@ mod tests {
         assert!(check_text("comment", "line one\nline two\tand\r\n").is_none());
         assert!(check_text("path", &percent_decode("/rounds/a%00b/answers")).is_some());
         assert!(check_text("path", &percent_decode("/rounds/a+b")).is_none());
+        assert!(check_text("path", &percent_decode("/rounds/a&b%00c")).is_some());
+        assert_eq!(percent_decode("/a+b&c=d"), "/a+b&c=d");
     }
 
     #[test]
