@@ -513,9 +513,11 @@ mod tests {
                     roster.push(format!("p{t}-new{q}"));
                 }
                 let day = Date::from_calendar_date(2024 + q / 4, time::Month::February, 1)
-                    .unwrap()
-                    .replace_month(time::Month::try_from(2 + 3 * (q % 4) as u8).unwrap())
-                    .unwrap();
+                    .expect("a valid date")
+                    .replace_month(
+                        time::Month::try_from(2 + 3 * (q % 4) as u8).expect("a valid date"),
+                    )
+                    .expect("a valid date");
                 let refs: Vec<&str> = roster.iter().map(String::as_str).collect();
                 let n = rng.random_range(1..=roster.len() as i64);
                 let mut a = atom(&format!("t{t}"), &format!("r{t}-{q}"), day, n, &refs);

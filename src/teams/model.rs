@@ -261,19 +261,19 @@ mod tests {
 
     #[test]
     fn thresholds_respect_the_floor() {
-        assert_eq!(Threshold::parse(None, 3).unwrap().get(), 5);
-        assert_eq!(Threshold::parse(None, 7).unwrap().get(), 7);
+        assert_eq!(Threshold::parse(None, 3).expect("valid").get(), 5);
+        assert_eq!(Threshold::parse(None, 7).expect("valid").get(), 7);
         assert!(Threshold::parse(Some(2), 3).is_err());
         assert!(Threshold::parse(Some(4), 5).is_err());
         assert!(Threshold::parse(Some(1_001), 3).is_err());
-        assert_eq!(Threshold::parse_text(" ", 3).unwrap().get(), 5);
+        assert_eq!(Threshold::parse_text(" ", 3).expect("valid").get(), 5);
         assert!(Threshold::parse_text("five", 3).is_err());
     }
 
     #[test]
     fn rosters_refuse_duplicates_and_skip_blank_lines() {
         assert_eq!(
-            parse_roster_text("Ann\n\n bob \n").unwrap(),
+            parse_roster_text("Ann\n\n bob \n").expect("valid"),
             vec!["Ann", "bob"]
         );
         assert!(parse_roster_text("Ann\nann").is_err());
