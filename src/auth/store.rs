@@ -5,10 +5,10 @@ use time::PrimitiveDateTime;
 
 use super::model::{lockout_seconds, AuditEntry, Role, StaffEntry, StaffUser, TokenEntry};
 use crate::db::schema::{
-    api_tokens, audit_log, instance_settings, password_links, review_facilitators, staff_sessions,
-    staff_users, team_leaders, throttles,
+    api_tokens, audit_log, password_links, review_facilitators, staff_sessions, staff_users,
+    team_leaders, throttles,
 };
-use crate::db::DbConnection;
+use crate::db::{on_backend, DbConnection};
 use crate::secret::{new_id, now};
 
 #[derive(Queryable, Clone, Debug)]
@@ -329,30 +329,17 @@ pub fn count_login_attempt(
     );
     let bump = throttles::failures.eq(throttles::failures + 1);
     // `ON CONFLICT` and `RETURNING` exist on each backend's connection, not on the enum.
-    let counted: Option<i32> = match conn {
-        DbConnection::Pg(c) => {
-            diesel::insert_into(throttles::table)
-                .values(fresh)
-                .on_conflict_do_nothing()
-                .execute(c)?;
-            diesel::update(unlocked)
-                .set(bump)
-                .returning(throttles::failures)
-                .get_result(c)
-                .optional()?
-        }
-        DbConnection::Sqlite(c) => {
-            diesel::insert_into(throttles::table)
-                .values(fresh)
-                .on_conflict_do_nothing()
-                .execute(c)?;
-            diesel::update(unlocked)
-                .set(bump)
-                .returning(throttles::failures)
-                .get_result(c)
-                .optional()?
-        }
-    };
+    let counted: Option<i32> = on_backend!(conn, c => {
+        diesel::insert_into(throttles::table)
+            .values(fresh)
+            .on_conflict_do_nothing()
+            .execute(c)?;
+        diesel::update(unlocked)
+            .set(bump)
+            .returning(throttles::failures)
+            .get_result(c)
+            .optional()?
+    });
     let Some(failures) = counted else {
         let until: Option<PrimitiveDateTime> = throttles::table
             .find(key_hash)
@@ -408,32 +395,7 @@ pub fn delete_password_link(conn: &mut DbConnection, token_hash: &str) -> QueryR
     diesel::delete(password_links::table.find(token_hash)).execute(conn)
 }
 
-pub fn get_setting(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
-    instance_settings::table
-        .find(name)
-        .select(instance_settings::value)
-        .first(conn)
-        .optional()
-}
-
-pub fn put_setting(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<usize> {
-    let updated = diesel::update(instance_settings::table.find(name))
-        .set(instance_settings::value.eq(value))
-        .execute(conn)?;
-    if updated > 0 {
-        return Ok(updated);
-    }
-    diesel::insert_into(instance_settings::table)
-        .values((
-            instance_settings::name.eq(name),
-            instance_settings::value.eq(value),
-        ))
-        .execute(conn)
-}
-
-pub fn delete_setting(conn: &mut DbConnection, name: &str) -> QueryResult<usize> {
-    diesel::delete(instance_settings::table.find(name)).execute(conn)
-}
+pub use crate::db::settings::{delete_setting, get_setting, put_setting};
 
 /// Records a staff action. Staff actions are not anonymous, so they carry a time.
 pub fn audit(

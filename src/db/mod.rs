@@ -8,6 +8,7 @@
 
 pub mod schema;
 pub mod scrub;
+pub mod settings;
 
 use std::time::Duration;
 
@@ -221,6 +222,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
     };
     done.map_err(|e| format!("migration failed: {e}"))
 }
+
+/// Runs the same typed statement on whichever backend the connection holds: `ON CONFLICT`
+/// exists on each backend's connection but not on the combined enum. Typed (not raw SQL) so
+/// diesel keeps the prepared statement between calls.
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 /// Whether a diesel error is a unique-constraint violation (a duplicate the user can fix).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {

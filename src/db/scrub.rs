@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use time::PrimitiveDateTime;
 
-use super::schema::instance_settings;
+use super::settings::{delete_setting, get_setting as get, put_setting as put};
 use super::{Db, DbConnection};
 use crate::error::AppError;
 
@@ -58,29 +58,6 @@ pub struct Status {
     pub failed_attempts: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-}
-
-fn get(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
-    instance_settings::table
-        .find(name)
-        .select(instance_settings::value)
-        .first(conn)
-        .optional()
-}
-
-fn put(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<()> {
-    let updated = diesel::update(instance_settings::table.find(name))
-        .set(instance_settings::value.eq(value))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(instance_settings::table)
-            .values((
-                instance_settings::name.eq(name),
-                instance_settings::value.eq(value),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 fn number(conn: &mut DbConnection, name: &str) -> QueryResult<i64> {
@@ -177,10 +154,10 @@ pub fn run(db: &Db) -> Result<Status, AppError> {
             conn.transaction(|c| -> QueryResult<()> {
                 put(c, DONE, &wanted.to_string())?;
                 if number(c, WANTED)? <= wanted {
-                    diesel::delete(instance_settings::table.find(SINCE)).execute(c)?;
+                    delete_setting(c, SINCE)?;
                 }
                 put(c, ATTEMPTS, "0")?;
-                diesel::delete(instance_settings::table.find(LAST_ERROR)).execute(c)?;
+                delete_setting(c, LAST_ERROR)?;
                 Ok(())
             })?;
             tracing::info!(target: "candor", "close-time scrub completed");
@@ -191,7 +168,8 @@ pub fn run(db: &Db) -> Result<Status, AppError> {
             conn.transaction(|c| -> QueryResult<()> {
                 let n = number(c, ATTEMPTS)? + 1;
                 put(c, ATTEMPTS, &n.to_string())?;
-                put(c, LAST_ERROR, &cause)
+                put(c, LAST_ERROR, &cause)?;
+                Ok(())
             })?;
         }
     }

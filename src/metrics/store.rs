@@ -183,9 +183,9 @@ pub fn visible_teams(
 /// A stamp that changes whenever a figure could change (a round closes, a group changes),
 /// so every app process can keep its computed snapshot until then.
 pub fn version(conn: &mut DbConnection) -> QueryResult<String> {
-    Ok(crate::auth::store::get_setting(conn, "metrics_version")?.unwrap_or_default())
+    Ok(crate::db::settings::get_setting(conn, "metrics_version")?.unwrap_or_default())
 }
 
 pub fn bump_version(conn: &mut DbConnection) -> QueryResult<usize> {
-    crate::auth::store::put_setting(conn, "metrics_version", &new_id())
+    crate::db::settings::put_setting(conn, "metrics_version", &new_id())
 }

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::crypto::NewKey;
 use crate::db::schema::{eligibility, issuances, signing_keys, spent_tokens};
-use crate::db::DbConnection;
+use crate::db::{on_backend, DbConnection};
 use crate::error::AppError;
 use crate::secret::Keys;
 
@@ -95,18 +95,6 @@ pub fn is_issued(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> Qu
         issuances::table.find((scope_id, member_id)),
     ))
     .get_result(conn)
-}
-
-/// Runs the same typed statement on whichever backend the connection holds: `ON CONFLICT`
-/// exists on each backend's connection but not on the combined enum. Typed (not raw SQL) so
-/// diesel keeps the prepared statement between calls.
-macro_rules! on_backend {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            DbConnection::Pg($c) => $body,
-            DbConnection::Sqlite($c) => $body,
-        }
-    };
 }
 
 /// Records that a member was issued their one token; a second time is a conflict.

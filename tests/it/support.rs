@@ -38,6 +38,22 @@ fn random_name() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Runs the real server for `state` on its own thread and runtime, as `candor serve` does.
+fn serve(
+    state: candor::state::AppState,
+    listener: TcpListener,
+) -> (actix_web::dev::ServerHandle, std::thread::JoinHandle<()>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = candor::server(state, listener).expect("server");
+            tx.send(server.handle()).expect("handle");
+            server.await.ok();
+        })
+    });
+    (rx.recv().expect("server started"), thread)
+}
+
 /// A fresh database: a temporary SQLite file, or a new database on TEST_DATABASE_URL's server.
 pub fn fresh_database() -> (DbUrl, PathBuf, Option<(String, String)>) {
     let dir = std::env::temp_dir().join(format!("candor-test-{}", random_name()));
@@ -84,15 +100,7 @@ impl TestApp {
         let state = candor::build_state(settings).expect("state");
         let setup_code = candor::auth::routes::prepare_setup(&state).expect("setup");
         let (db, keys) = (state.db.clone(), state.keys.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = candor::server(state, listener).expect("server");
-                tx.send(server.handle()).expect("handle");
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().expect("server started");
+        let (handle, thread) = serve(state, listener);
         Self {
             base: format!("http://127.0.0.1:{port}"),
             db,
@@ -523,15 +531,7 @@ impl TestApp {
         settings.base_url = self.base.clone();
         let state = candor::build_state(settings.clone()).expect("replica state");
         let key_cache = state.key_cache.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = candor::server(state, listener).expect("server");
-                tx.send(server.handle()).expect("handle");
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().expect("replica started");
+        let (handle, thread) = serve(state, listener);
         Replica {
             base: format!("http://127.0.0.1:{port}"),
             key_cache,
