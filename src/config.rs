@@ -47,6 +47,27 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Copy this SQLite instance into an empty PostgreSQL database, then check every table.
+    Copy {
+        /// The target, postgres://... (or CANDOR_COPY_TO, which keeps a password out of the
+        /// process list).
+        #[arg(long, env = "CANDOR_COPY_TO", hide_env_values = true)]
+        to: String,
+    },
+    /// Back up this SQLite instance into a new file while it runs (online backup).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+        /// Back up even while a round or review is open: the file then holds who has taken a
+        /// token so far.
+        #[arg(long)]
+        during_open_rounds: bool,
+    },
+    /// Restore a backup into an empty data directory.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

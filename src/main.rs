@@ -44,6 +44,31 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Token {
             command: TokenCommand::Create { email, label },
         } => token_create(settings, &email, &label),
+        Command::Copy { to } => {
+            use std::io::IsTerminal;
+            let progress = std::io::stderr().is_terminal();
+            let report = candor::grow::copy::copy(
+                &settings.database,
+                &to,
+                settings.secret.is_some(),
+                progress,
+            )?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Backup {
+            to,
+            during_open_rounds,
+        } => {
+            let done = candor::grow::backup::backup(&settings.database, &to, during_open_rounds)?;
+            print_outcome("backup", &done);
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let done = candor::grow::backup::restore(&settings.database, &from)?;
+            print_outcome("restored", &done);
+            Ok(())
+        }
         Command::Demo { months } => {
             let state = candor::build_state(settings)?;
             let made = candor::demo::fill(&state, months).map_err(|e| e.to_string())?;
@@ -53,6 +78,26 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+    }
+}
+
+fn print_outcome(what: &str, done: &candor::grow::backup::Outcome) {
+    use candor::grow::backup::Outcome;
+    match done {
+        Outcome::Written {
+            path,
+            bytes,
+            open_rounds,
+            open_reviews,
+        } => {
+            println!("{what}: {} ({bytes} bytes)", path.display());
+            if open_rounds + open_reviews > 0 {
+                println!(
+                    "It holds {open_rounds} open round(s) and {open_reviews} open review(s), with who has taken a token so far: replace it with a backup taken after they close."
+                );
+            }
+        }
+        Outcome::Postgres(steps) => println!("{steps}"),
     }
 }
 
