@@ -76,9 +76,22 @@ pub fn online_backup(from: &Connection, to: &Path) -> Result<(), String> {
     let mut dst = Connection::open(to).map_err(err("cannot open the backup file"))?;
     let backup = rusqlite::backup::Backup::new(from, &mut dst)
         .map_err(err("cannot start the online backup"))?;
-    backup
-        .run_to_completion(-1, Duration::ZERO, None)
-        .map_err(err("the online backup failed"))?;
+    // One step of every page (-1): a single read transaction, so the copy is of one moment
+    // and a write meanwhile never restarts it. Busy only while a writer holds the lock the
+    // step needs to start; it is retried for as long as Candor's own busy timeout.
+    let mut waited = Duration::ZERO;
+    loop {
+        use rusqlite::backup::StepResult;
+        match backup.step(-1).map_err(err("the online backup failed"))? {
+            StepResult::Done => break,
+            StepResult::More => {}
+            _ if waited < Duration::from_secs(5) => {
+                std::thread::sleep(Duration::from_millis(20));
+                waited += Duration::from_millis(20);
+            }
+            _ => return Err("the online backup stayed locked out for 5 seconds".into()),
+        }
+    }
     drop(backup);
     dst.close()
         .map_err(|(_, e)| format!("cannot close the backup file: {e}"))

@@ -92,6 +92,17 @@ impl TestApp {
 
     pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
         let (url, dir, pg_drop) = fresh_database();
+        Self::start_on(url, dir, pg_drop, tweak)
+    }
+
+    /// The app on a database that already exists (a copied or restored instance); `pg_drop`
+    /// names a PostgreSQL database to drop, and `dir` is removed, when the app is dropped.
+    pub fn start_on(
+        url: DbUrl,
+        dir: PathBuf,
+        pg_drop: Option<(String, String)>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = Settings::for_database(url.clone(), dir.clone());
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -112,6 +123,23 @@ impl TestApp {
             thread: Some(thread),
             pg_drop,
         }
+    }
+
+    /// The app on a fresh SQLite file whatever TEST_DATABASE_URL says (the source of a copy).
+    pub fn spawn_sqlite() -> Self {
+        let dir = std::env::temp_dir().join(format!("candor-test-{}", random_name()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("candor.db").to_string_lossy().into_owned();
+        Self::start_on(DbUrl::Sqlite(file), dir, None, |_| {})
+    }
+
+    /// Stops the server and closes every connection, keeping the database and its
+    /// directory, which the caller now owns.
+    pub fn stop(mut self) -> (DbUrl, PathBuf) {
+        self.pg_drop = None;
+        // Drop removes `self.dir`; an empty path removes nothing.
+        let dir = std::mem::take(&mut self.dir);
+        (self.url.clone(), dir)
     }
 
     pub fn is_postgres(&self) -> bool {
