@@ -38,7 +38,11 @@ fn main() -> std::process::ExitCode {
         Some("pg-drop") => pg_admin(&args[1..], false),
         Some("client-cost") => client_cost(),
         Some("run") => Opts::parse(&args[1..]).and_then(run),
-        _ => Err("usage: candor-bench run|free-port|pg-create URL NAME|pg-drop URL NAME".into()),
+        Some("seed") => seed_only(&args[1..]),
+        _ => Err(
+            "usage: candor-bench run|free-port|pg-create URL NAME|pg-drop URL NAME|seed --database URL --answers N"
+                .into(),
+        ),
     };
     match out {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -47,6 +51,34 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Seeds a database with the benchmark's history (100 teams, 12 closed rounds each) grown
+/// to `--answers` answers, then exits: the instance `bench/copy` measures `candor copy` on.
+fn seed_only(args: &[String]) -> Res<()> {
+    let (url, answers) = match args {
+        [d, url, a, n] if d == "--database" && a == "--answers" => (
+            url,
+            n.replace('_', "")
+                .parse::<u64>()
+                .map_err(|_| "--answers takes a number")?,
+        ),
+        _ => return Err("seed --database URL --answers N".into()),
+    };
+    candor::db::Db::connect(&candor::db::DbUrl::parse(url)?, 2)?.migrate()?;
+    let ctx = seed::connect(url)?;
+    seed::staff(&ctx, "bench-admin@example.com", Role::Admin)?;
+    let (leader_id, _) = seed::staff(&ctx, "bench-leader@example.com", Role::Leader)?;
+    let key = candor::tokens::crypto::generate().map_err(|e| e.to_string())?;
+    let mut hist = seed::history(&ctx, &leader_id, 100, 12, answers.min(10_000), &key)?;
+    seed::grow(&ctx, &mut hist, answers, true)?;
+    println!(
+        "{} teams, {} closed rounds, {} answers",
+        hist.teams.len(),
+        hist.rounds.len(),
+        hist.answers
+    );
+    Ok(())
 }
 
 fn free_port() -> Res<()> {
