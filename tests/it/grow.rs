@@ -661,3 +661,60 @@ fn a_backup_taken_while_answers_arrive_restores_to_an_instance_that_goes_on() {
 fn api_of(app: &TestApp, token: &str) -> Api {
     app.api(token)
 }
+
+/// The server's own log is a log too: a role that cannot turn statement logging off for its
+/// transaction is refused before anything is written, and told which setting to change.
+#[test]
+fn a_copy_refuses_a_server_that_would_log_every_copied_value() {
+    let Some(admin) = postgres_or_skip("copy log refusal") else {
+        return;
+    };
+    let app = TestApp::spawn_sqlite();
+    app.admin();
+    let target = PgDatabase::new(&admin);
+    let role = format!("{}_r", target.name);
+    let mut su = PgConnection::establish(&admin).unwrap();
+    su.batch_execute(&format!(
+        "CREATE ROLE {role} LOGIN; ALTER DATABASE {db} OWNER TO {role}; \
+         ALTER ROLE {role} SET log_statement = 'all';",
+        db = target.name
+    ))
+    .unwrap();
+    /// The role owns the database: both go, the database first, whatever the test did.
+    struct DropRole(String, String, String);
+    impl Drop for DropRole {
+        fn drop(&mut self) {
+            if let Ok(mut c) = PgConnection::establish(&self.0) {
+                let _ = c.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE); DROP ROLE IF EXISTS {}",
+                    self.2, self.1
+                ));
+            }
+        }
+    }
+    let _role = DropRole(admin.clone(), role.clone(), target.name.clone());
+    let (prefix, _) = target.url.rsplit_once('@').unwrap();
+    let (scheme, _) = prefix.split_once("//").unwrap();
+    let as_role = format!(
+        "{scheme}//{role}@{}",
+        target.url.rsplit_once('@').unwrap().1
+    );
+    let out = copy_cli(&app.url, &as_role);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("log_statement = all") && err.contains("Nothing was written"),
+        "{err}"
+    );
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let tables: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .get_result(&mut target.conn())
+    .unwrap();
+    assert_eq!(tables.n, 0, "no table was created");
+}
