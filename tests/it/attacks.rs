@@ -239,7 +239,7 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
         "group_teams",
         "__diesel_schema_migrations",
     ];
-    for t in tables(&app) {
+    for t in tables(app) {
         assert!(
             anonymous.contains(&t.as_str())
                 || identifying.contains(&t.as_str())
@@ -251,7 +251,7 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
     // member side of the roster tables. (Round and review ids are shared on purpose: an
     // answer says which round it belongs to, not whose it is.)
     let mut person_values: BTreeSet<String> = BTreeSet::new();
-    for row in dump_table(&app, "members") {
+    for row in dump_table(app, "members") {
         person_values.extend(
             row.into_iter()
                 .enumerate()
@@ -259,11 +259,11 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
                 .map(|(_, v)| v),
         );
     }
-    for row in dump_table(&app, "staff_users") {
+    for row in dump_table(app, "staff_users") {
         person_values.extend(row.into_iter().filter(|v| v.len() >= 8));
     }
     for t in ["eligibility", "issuances"] {
-        for row in dump_table(&app, t) {
+        for row in dump_table(app, t) {
             person_values.insert(row[1].clone());
         }
     }
@@ -273,7 +273,7 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
         person_values.insert(invite.clone());
     }
     for t in anonymous {
-        for row in dump_table(&app, t) {
+        for row in dump_table(app, t) {
             for v in row {
                 for p in &person_values {
                     assert!(
@@ -285,7 +285,7 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
         }
     }
     // No participation record survives the close.
-    assert!(dump_table(&app, "issuances").is_empty(), "G3");
+    assert!(dump_table(app, "issuances").is_empty(), "G3");
     // Anonymous tables have no column that could order or time them.
     let mut conn = app.db.get_write().unwrap();
     for t in ["responses", "spent_tokens", "accounts", "followups"] {
@@ -317,7 +317,7 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
     // compared within each round, accounts within the one review.
     let round_of = |i: usize| i / MEMBERS;
     for t in ["responses", "accounts"] {
-        let physical = marker_order(&dump_table(&app, t), &s.order);
+        let physical = marker_order(&dump_table(app, t), &s.order);
         assert_eq!(physical.len(), s.order.len(), "every {t} row found");
         let rho = if t == "responses" {
             spearman(&physical, round_of)
