@@ -185,7 +185,6 @@ impl ClosedEntry {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

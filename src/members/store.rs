@@ -46,7 +46,12 @@ pub type ScopeCounts = (String, i32, Option<i32>, Option<i32>);
 pub fn find_round_counts(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ScopeCounts>> {
     rounds::table
         .find(id)
-        .select((rounds::status, rounds::invited, rounds::issued, rounds::answered))
+        .select((
+            rounds::status,
+            rounds::invited,
+            rounds::issued,
+            rounds::answered,
+        ))
         .first(conn)
         .optional()
 }
@@ -74,7 +79,12 @@ pub fn list_closed_rounds(conn: &mut DbConnection) -> QueryResult<Vec<ClosedScop
     rounds::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(rounds::id)))
         .filter(rounds::status.eq("closed"))
-        .select((rounds::id, rounds::closed_on, rounds::issued, rounds::answered))
+        .select((
+            rounds::id,
+            rounds::closed_on,
+            rounds::issued,
+            rounds::answered,
+        ))
         .order((rounds::closed_on.desc(), rounds::id))
         .load(conn)
 }

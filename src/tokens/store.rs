@@ -194,7 +194,10 @@ pub fn answer_locator(keys: &Keys, scope_id: &str, message: &[u8]) -> String {
 /// The bulletin's entries for a closed scope: the hex SHA-256 of every counted token message,
 /// sorted, so their order says nothing of when each was spent. `None` entries are tokens
 /// spent before bulletins existed (see the migration `2026-12-06-000010_verify`).
-pub fn bulletin_hashes(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Vec<Option<String>>> {
+pub fn bulletin_hashes(
+    conn: &mut DbConnection,
+    scope_id: &str,
+) -> QueryResult<Vec<Option<String>>> {
     let mut all: Vec<Option<String>> = spent_tokens::table
         .filter(spent_tokens::scope_id.eq(scope_id))
         .select(spent_tokens::message_sha256)

@@ -18,7 +18,7 @@ struct Cell {
 }
 
 /// Every value of every column of a table, as text (the dump).
-fn dump_table(app: &TestApp, table: &str) -> Vec<Vec<String>> {
+pub(crate) fn dump_table(app: &TestApp, table: &str) -> Vec<Vec<String>> {
     let mut conn = app.db.get_write().unwrap();
     let cols: Vec<String> = if app.is_postgres() {
         diesel::sql_query(format!("SELECT column_name::text AS v FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"))
@@ -58,7 +58,7 @@ fn dump_table(app: &TestApp, table: &str) -> Vec<Vec<String>> {
     rows
 }
 
-fn tables(app: &TestApp) -> Vec<String> {
+pub(crate) fn tables(app: &TestApp) -> Vec<String> {
     let mut conn = app.db.get_write().unwrap();
     let sql = if app.is_postgres() {
         "SELECT table_name::text AS v FROM information_schema.tables WHERE table_schema = 'public'"

@@ -34,7 +34,7 @@ struct Cell {
 
 /// Every byte the database keeps for this instance, as an operator with the files (SQLite)
 /// or superuser access (PostgreSQL `pageinspect`) reads them.
-fn raw_bytes(app: &TestApp) -> Vec<u8> {
+pub(crate) fn raw_bytes(app: &TestApp) -> Vec<u8> {
     match &app.url {
         candor::db::DbUrl::Sqlite(path) => {
             let mut all = std::fs::read(path).expect("database file");
@@ -74,11 +74,11 @@ fn raw_bytes(app: &TestApp) -> Vec<u8> {
     }
 }
 
-fn count(hay: &[u8], needle: &[u8]) -> usize {
+pub(crate) fn count(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
-fn text(app: &TestApp, sql: &str) -> Vec<String> {
+pub(crate) fn text(app: &TestApp, sql: &str) -> Vec<String> {
     let mut conn = app.db.get_write().unwrap();
     diesel::sql_query(sql)
         .load::<Cell>(&mut *conn)

@@ -8,6 +8,7 @@ mod attacks_keys;
 mod attacks_purpose;
 mod attacks_scrub;
 mod attacks_staff;
+mod attacks_verify;
 mod browser;
 mod edges;
 mod foundation;

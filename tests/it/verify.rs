@@ -15,15 +15,27 @@ pub(crate) fn admin_api(app: &TestApp) -> Api {
 /// The bulletin entry of a token: lowercase hex SHA-256 of its message bytes.
 pub(crate) fn entry_of(token: &Value) -> String {
     let m = candor::secret::unb64(token["message"].as_str().unwrap()).unwrap();
-    Sha256::digest(&m).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(&m)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-pub(crate) fn answer_with(app: &TestApp, r: &Round, token: &Value, v: i64, comment: &str, replace: Option<bool>) -> Reply {
-    let mut body = json!({ "token": token, "answers": answers(r, [v; 7], Some(v)), "comment": comment });
+pub(crate) fn answer_with(
+    app: &TestApp,
+    r: &Round,
+    token: &Value,
+    v: i64,
+    comment: &str,
+    replace: Option<bool>,
+) -> Reply {
+    let mut body =
+        json!({ "token": token, "answers": answers(r, [v; 7], Some(v)), "comment": comment });
     if let Some(replace) = replace {
         body["replace"] = json!(replace);
     }
-    app.anon_api().post(&format!("/rounds/{}/answers", r.id), &body)
+    app.anon_api()
+        .post(&format!("/rounds/{}/answers", r.id), &body)
 }
 
 /// GET with a staff-looking cookie attached, as a browser signed in elsewhere would send.
@@ -44,7 +56,10 @@ fn the_bulletin_holds_exactly_the_counted_tokens_sorted_only_after_close_and_no_
     let mut counted = vec![];
     for (i, (_, invite)) in people.iter().take(4).enumerate() {
         let t = member_token(&app, "rounds", &r.id, invite, &r.key).unwrap();
-        assert_eq!(answer_with(&app, &r, &t, 3 + i as i64, "", None).status, 201);
+        assert_eq!(
+            answer_with(&app, &r, &t, 3 + i as i64, "", None).status,
+            201
+        );
         counted.push(entry_of(&t));
     }
     // One member takes a token and never answers: issued, not counted.
@@ -63,12 +78,21 @@ fn the_bulletin_holds_exactly_the_counted_tokens_sorted_only_after_close_and_no_
     assert!(res.headers().get("set-cookie").is_none());
     assert_problem(&app.anon_api().get("/rounds/no-such-round/bulletin"), 404);
 
-    assert_eq!(api.post(&format!("/rounds/{}/close", r.id), &json!({})).status, 200);
+    assert_eq!(
+        api.post(&format!("/rounds/{}/close", r.id), &json!({}))
+            .status,
+        200
+    );
     let res = get_with_cookie(&app, &format!("/api/v1/rounds/{}/bulletin", r.id));
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("set-cookie").is_none());
     let b: Value = res.json().unwrap();
-    let tokens: Vec<String> = b["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+    let tokens: Vec<String> = b["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
     let mut expected = counted.clone();
     expected.sort();
     assert_eq!(tokens, expected, "exactly the counted tokens, sorted");
@@ -82,13 +106,29 @@ fn the_bulletin_holds_exactly_the_counted_tokens_sorted_only_after_close_and_no_
     // Nothing about answers or order: only these fields.
     let mut keys: Vec<&str> = b.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["answered", "counted", "id", "invited", "issued", "key_fingerprint", "tokens"]);
+    assert_eq!(
+        keys,
+        [
+            "answered",
+            "counted",
+            "id",
+            "invited",
+            "issued",
+            "key_fingerprint",
+            "tokens"
+        ]
+    );
     // Each entry is a hex SHA-256, and none of them is the keyed hash the spent set uses.
-    assert!(tokens.iter().all(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
+    assert!(tokens.iter().all(|t| t.len() == 64
+        && t.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
 
     // The transparency page links the bulletin and shows the unused token.
     let page = app.browser().get("/transparency").text().unwrap();
-    assert!(page.contains(&format!("/api/v1/rounds/{}/bulletin", r.id)), "{page}");
+    assert!(
+        page.contains(&format!("/api/v1/rounds/{}/bulletin", r.id)),
+        "{page}"
+    );
     assert!(page.contains("Tokens issued but not used"));
     let t = app.anon_api().get("/transparency").json();
     let closed = t["closed"].as_array().unwrap();
@@ -104,12 +144,18 @@ fn a_review_publishes_its_bulletin_at_close_and_not_before() {
     app.staff("fac@example.com", Role::Facilitator);
     let api = app.api(&app.token_for("fac@example.com"));
     let today = time::OffsetDateTime::now_utc().date();
-    let r = api.post("/reviews", &json!({
-        "title": "Checkout outage", "incident_date": format!("{today}"),
-        "summary": "Checkout failed.", "invitees": ["p1", "p2", "p3", "p4"], "threshold": 3,
-    }));
+    let r = api.post(
+        "/reviews",
+        &json!({
+            "title": "Checkout outage", "incident_date": format!("{today}"),
+            "summary": "Checkout failed.", "invitees": ["p1", "p2", "p3", "p4"], "threshold": 3,
+        }),
+    );
     assert_eq!(r.status, 201, "{}", r.text);
-    let (id, key) = (r.json()["id"].as_str().unwrap().to_owned(), r.json()["key"].clone());
+    let (id, key) = (
+        r.json()["id"].as_str().unwrap().to_owned(),
+        r.json()["key"].clone(),
+    );
     let people = review_invites(&api, &id);
     let mut counted = vec![];
     for (_, invite) in people.iter().take(3) {
@@ -149,25 +195,43 @@ fn a_replaced_answer_is_the_one_in_the_results_and_replacing_after_close_is_gone
     assert_problem(&answer_with(&app, &r, &tokens[2], 1, "", None), 409);
     assert_problem(&answer_with(&app, &r, &tokens[2], 1, "", Some(false)), 409);
     // An invalid replacement is refused before anything changes.
-    let bad = app.anon_api().post(&format!("/rounds/{}/answers", r.id),
-        &json!({ "token": tokens[2], "answers": answers(&r, [9; 7], None), "replace": true }));
+    let bad = app.anon_api().post(
+        &format!("/rounds/{}/answers", r.id),
+        &json!({ "token": tokens[2], "answers": answers(&r, [9; 7], None), "replace": true }),
+    );
     assert_problem(&bad, 422);
     // Replaced twice: only the last counts.
     let res = answer_with(&app, &r, &tokens[2], 1, "", Some(true));
     assert_eq!(res.status, 200, "{}", res.text);
     let res = answer_with(&app, &r, &tokens[2], 7, "", Some(true));
     assert_eq!(res.status, 200, "{}", res.text);
-    assert_eq!(res.json()["stored"]["answers"][1]["value"], 7, "the reply says what is stored now");
+    assert_eq!(
+        res.json()["stored"]["answers"][1]["value"],
+        7,
+        "the reply says what is stored now"
+    );
     // A token never spent with `replace` just answers.
     let fresh = member_token(&app, "rounds", &r.id, &people[3].1, &r.key).unwrap();
     assert_eq!(answer_with(&app, &r, &fresh, 4, "", Some(true)).status, 201);
 
-    assert_eq!(api.post(&format!("/rounds/{}/close", r.id), &json!({})).status, 200);
+    assert_eq!(
+        api.post(&format!("/rounds/{}/close", r.id), &json!({}))
+            .status,
+        200
+    );
     let results = api.get(&format!("/rounds/{}/results", r.id)).json();
     assert_eq!(results["answered"], 4, "{results}");
     // Item 2 is not reverse-scored: (4 + 4 + 7 + 4) / 4.
-    let item = results["items"].as_array().unwrap().iter().find(|i| i["question_id"] == r.questions[1]["id"]).unwrap();
-    assert!((item["mean"].as_f64().unwrap() - 4.75).abs() < 1e-9, "{item}");
+    let item = results["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["question_id"] == r.questions[1]["id"])
+        .unwrap();
+    assert!(
+        (item["mean"].as_f64().unwrap() - 4.75).abs() < 1e-9,
+        "{item}"
+    );
     // After close a replacement is 410, with or without `replace`.
     assert_problem(&answer_with(&app, &r, &tokens[2], 2, "", Some(true)), 410);
     assert_problem(&answer_with(&app, &r, &tokens[0], 2, "", None), 410);

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use crate::error::{ApiResult, PageResult};
 use crate::members::model::{OpenItem, ScopeKind};
-use crate::members::{actions, bulletin};
 use crate::members::pages;
+use crate::members::{actions, bulletin};
 use crate::state::AppState;
 use crate::teams::model::{CUSTODY_MEMBER, CUSTODY_STAFF};
 use crate::web::html_response;
