@@ -10,6 +10,7 @@ mod attacks_scrub;
 mod attacks_staff;
 mod attacks_verify;
 mod browser;
+mod crash;
 mod edges;
 mod foundation;
 mod metrics;
