@@ -43,12 +43,12 @@ async function check() {
   for (const e of closed) {
     const b = bulletins.get(`${e.kind}/${e.id}`);
     if (!b || !Array.isArray(b.tokens)) continue;
-    const what = e.kind === 'round' ? 'round' : 'review';
+    const [what, yours] = e.kind === 'round' ? ['round', 'answer'] : ['review', 'account'];
     const name = e.title ? `“${e.title}”` : 'that has closed';
     if (b.tokens.includes(await messageHash(e.token))) {
-      say('good', `Your answer was counted in ${what} ${name}: its token is in the bulletin published at close (${b.counted} counted). This browser has now deleted it.`);
+      say('good', `Your ${yours} was counted in ${what} ${name}: its token is in the bulletin published at close (${b.counted} counted). This browser has now deleted it.`);
     } else {
-      say('bad', `Your token is not in the bulletin of ${what} ${name}: your answer was not counted. Tell someone you trust; this browser has now deleted the token.`);
+      say('bad', `Your token is not in the bulletin of ${what} ${name}: your ${yours} was not counted. Tell someone you trust; this browser has now deleted the token.`);
     }
     forget(e.kind, e.id);
   }

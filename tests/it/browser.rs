@@ -1194,6 +1194,8 @@ fn a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up() {
         "The queue alarm fired; browser-marker-7 saw it first.",
     );
     c.type_into(&c.find("#f-expected"), "The autoscaler to add workers.");
+    // The writer lets this browser keep the token for the bulletin check (G16).
+    c.click(&c.find("#keep-token"));
     c.click(&c.find("#submit-account"));
     let receipt = c.wait("the receipt", || {
         let el = c.try_find("css selector", "#receipt")?;
@@ -1244,6 +1246,11 @@ fn a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up() {
         thread["followups"][0]["reply"],
         "It said the backlog passed ten thousand jobs."
     );
+    // After the review closes (its links are gone), the follow-ups page checks the kept token.
+    let closed = api.post(&format!("/reviews/{id}/close"), &json!({}));
+    assert!(closed.status < 300, "{}", closed.text);
+    c.goto(&format!("{}/p/followups", app.base));
+    c.wait_text("Your account was counted in review “Queue backlog”");
     assert_layout(
         "a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up",
         &layout,
