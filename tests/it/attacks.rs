@@ -544,6 +544,14 @@ fn g4_the_logs_hold_no_address_agent_referrer_query_secret_or_answer() {
             again.status, 409,
             "errors on anonymous routes are not logged either"
         );
+        let replaced = anon.post(
+            &format!("/rounds/{}/answers?q=querysecret", r.id),
+            &json!({ "token": tok, "answers": answers(&r, [4; 7], None), "comment": "answer-text-marker", "replace": true }),
+        );
+        assert_eq!(
+            replaced.status, 200,
+            "a replacement is not logged either (G17)"
+        );
         let page = client
             .post(format!("{base}/p?from=querysecret"))
             .form(&[("invite", invite.as_str())])
@@ -560,6 +568,11 @@ fn g4_the_logs_hold_no_address_agent_referrer_query_secret_or_answer() {
         ])
         .send();
     api.post(&format!("/rounds/{}/close", r.id), &json!({}));
+    let bulletin = anon.get(&format!("/rounds/{}/bulletin?q=querysecret", r.id));
+    assert_eq!(
+        bulletin.status, 200,
+        "reading the bulletin is not logged (G16)"
+    );
     let _ = child.kill();
     let mut err = String::new();
     child
@@ -604,6 +617,7 @@ fn g4_the_logs_hold_no_address_agent_referrer_query_secret_or_answer() {
         "/p",
         "/rounds/{id}/tokens",
         "/rounds/{id}/answers",
+        "/rounds/{id}/bulletin",
         "participate",
     ] {
         assert!(

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::attacks::{dump_table, tables};
-use crate::attacks_scrub::{count, raw_bytes, text};
+use crate::attacks_scrub::{count, raw_bytes, scrub_until_done, text};
 use crate::support::*;
 use crate::verify::{admin_api, answer_with, entry_of};
 
@@ -191,8 +191,8 @@ fn g17_after_close_no_trace_of_a_replaced_answer_or_of_the_locators_survives() {
             .status,
         200
     );
-    let status = api.get("/instance").json();
-    assert_eq!(status["scrub"]["pending"], false, "{status}");
+    let done = scrub_until_done(&api);
+    assert_eq!(done.json()["scrub"]["pending"], false, "{}", done.text);
     let raw = raw_bytes(&app);
     assert!(
         count(&raw, new.as_bytes()) > 0,
@@ -213,4 +213,82 @@ fn g17_after_close_no_trace_of_a_replaced_answer_or_of_the_locators_survives() {
     );
     assert_eq!(after.len(), 4);
     assert!(after.iter().all(|id| !locators.contains(id)));
+}
+
+/// A snapshot taken before the close, on a table the scrub never locks, still sees the rows
+/// the close deleted: PostgreSQL's `VACUUM FULL` would copy them into the new file as
+/// "recently dead" and SQLite could not checkpoint past it. The scrub must say it is pending
+/// until that snapshot ends, and then leave no locator and no replaced answer behind.
+#[test]
+fn g17_a_snapshot_older_than_the_close_keeps_the_scrub_pending_until_it_ends() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let app = TestApp::spawn();
+    let api = admin_api(&app);
+    let (team, people) = team_with(&api, "Pier", 3, &["a", "b", "c"]);
+    let r = open_round(&api, &team);
+    let mut tokens = vec![];
+    for (_, invite) in &people {
+        let t = member_token(&app, "rounds", &r.id, invite, &r.key).unwrap();
+        assert_eq!(answer_with(&app, &r, &t, 3, "", None).status, 201);
+        tokens.push(t);
+    }
+    let old = "OLD-ANSWER-hq2mz5-replaced";
+    assert_eq!(
+        answer_with(&app, &r, &tokens[0], 2, old, Some(true)).status,
+        200
+    );
+    assert_eq!(
+        answer_with(&app, &r, &tokens[0], 6, "", Some(true)).status,
+        200
+    );
+    let locators = text(
+        &app,
+        &format!("SELECT id AS v FROM responses WHERE round_id = '{}'", r.id),
+    );
+    // The reader looks only at teams: nothing the scrub rewrites is locked by it. On
+    // PostgreSQL it holds one snapshot for the whole transaction, as `pg_dump` does.
+    const SQL: &str = "BEGIN; SELECT count(*) FROM teams;";
+    const PG_SQL: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM teams;";
+    enum Reader {
+        Sqlite(diesel::SqliteConnection),
+        Pg(diesel::PgConnection),
+    }
+    let mut reader = match &app.url {
+        candor::db::DbUrl::Sqlite(path) => {
+            let mut c = diesel::SqliteConnection::establish(path).unwrap();
+            c.batch_execute(SQL).unwrap();
+            Reader::Sqlite(c)
+        }
+        candor::db::DbUrl::Postgres(url) => {
+            let mut c = diesel::PgConnection::establish(url).unwrap();
+            c.batch_execute(PG_SQL).unwrap();
+            Reader::Pg(c)
+        }
+    };
+    assert_eq!(
+        api.post(&format!("/rounds/{}/close", r.id), &json!({}))
+            .status,
+        200
+    );
+    let scrub = api.get("/instance").json()["scrub"].clone();
+    assert_eq!(
+        scrub["pending"], true,
+        "a scrub that cannot remove the closed rows says so: {scrub}"
+    );
+    assert!(
+        count(&raw_bytes(&app), locators[0].as_bytes()) > 0,
+        "the attack sees the closed rows while pending"
+    );
+    match &mut reader {
+        Reader::Sqlite(c) => c.batch_execute("COMMIT").unwrap(),
+        Reader::Pg(c) => c.batch_execute("COMMIT").unwrap(),
+    }
+    let done = scrub_until_done(&api);
+    assert_eq!(done.json()["scrub"]["pending"], false, "{}", done.text);
+    let raw = raw_bytes(&app);
+    assert_eq!(count(&raw, old.as_bytes()), 0);
+    for l in &locators {
+        assert_eq!(count(&raw, l.as_bytes()), 0, "a locator survived the scrub");
+    }
 }
