@@ -190,7 +190,11 @@ fn sigkill_under_concurrent_answers_and_replacements_loses_no_acknowledged_write
         }));
     }
     // Kill once the load is well under way: every member answered and some replaced.
-    while acks.load(Ordering::SeqCst) < MEMBERS * 3 {
+    // (A client that failed stops the wait: joining it below reports why.)
+    while (acks.load(Ordering::SeqCst) < MEMBERS * 3
+        || seen.lock().unwrap().iter().any(|s| s.acked.is_empty()))
+        && !threads.iter().any(|t| t.is_finished())
+    {
         std::thread::yield_now();
     }
     child.kill().unwrap(); // SIGKILL on Unix: no shutdown, no flush
