@@ -37,6 +37,9 @@ pub fn is_anonymous(method: &Method, path: &str) -> bool {
         ["transparency"] | ["keys"] => true,
         ["rounds", _, "tokens"] | ["rounds", _, "answers"] | ["reviews", _, "tokens"] => true,
         ["reviews", _, "accounts"] => method == Method::POST,
+        // The counted-token bulletin (G16): a member's browser reads it to find its own token,
+        // so the read must not be logged or tied to a cookie any more than the answer was.
+        ["rounds", _, "bulletin"] | ["reviews", _, "bulletin"] => true,
         _ => false,
     }
 }
@@ -145,6 +148,8 @@ mod tests {
         assert!(is_anonymous(&Method::POST, "/api/v1/followups/add"));
         assert!(is_anonymous(&Method::GET, "/api/v1/keys"));
         assert!(is_anonymous(&Method::GET, "/api/v1/transparency"));
+        assert!(is_anonymous(&Method::GET, "/api/v1/rounds/abc/bulletin"));
+        assert!(is_anonymous(&Method::GET, "/api/v1/reviews/abc/bulletin"));
         assert!(!is_anonymous(&Method::GET, "/api/v1/reviews/abc/accounts"));
         assert!(!is_anonymous(&Method::GET, "/teams"));
         assert!(!is_anonymous(&Method::GET, "/participate-not"));

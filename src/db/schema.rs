@@ -142,6 +142,7 @@ diesel::table! {
     spent_tokens (scope_id, token_hash) {
         scope_id -> Text,
         token_hash -> Text,
+        message_sha256 -> Nullable<Text>,
     }
 }
 

@@ -47,6 +47,8 @@ const DONE: &str = "scrub.done";
 const SINCE: &str = "scrub.pending_since";
 const ATTEMPTS: &str = "scrub.failed_attempts";
 const LAST_ERROR: &str = "scrub.last_error";
+/// PostgreSQL: the transaction id (xid8) of the latest close that asked for a scrub.
+const CLOSE_XID: &str = "scrub.close_xid";
 
 /// What admins see about the scrub.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -75,7 +77,48 @@ pub fn request(conn: &mut DbConnection, at: PrimitiveDateTime) -> QueryResult<()
             .unwrap_or_default();
         put(conn, SINCE, &at)?;
     }
+    if let DbConnection::Pg(c) = conn {
+        // VACUUM FULL keeps a deleted row that a transaction older than its deletion could
+        // still see ("recently dead"), copying it into the new file; the scrub must wait for
+        // every such transaction to end, so it needs to know which transaction closed.
+        let xid: Xid =
+            diesel::sql_query("SELECT pg_current_xact_id()::text AS xid").get_result(c)?;
+        put(conn, CLOSE_XID, &xid.xid)?;
+    }
     Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Xid {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    xid: String,
+}
+
+#[derive(QueryableByName)]
+struct Holders {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// PostgreSQL: how many other sessions (in any database of the cluster: measured, `VACUUM
+/// FULL` keeps what a session in another database could still see, too) and replication slots
+/// hold a snapshot or a transaction that began before the close `xid` committed. While one
+/// does, `VACUUM FULL` copies the rows the close deleted (pre-shuffle answers, answer
+/// locators, issuances) into the new file as "recently dead". Sessions of other roles show no
+/// `backend_xmin` unless Candor's role has `pg_read_all_stats` (docs/operations.md).
+fn older_snapshots(c: &mut diesel::PgConnection, xid: &str) -> QueryResult<i64> {
+    let held: Holders = diesel::sql_query(
+        "WITH closed AS (SELECT ((($1::text::bigint) % 4294967296)::text::xid) AS x) \
+         SELECT ((SELECT count(*) FROM pg_stat_activity, closed \
+                  WHERE pid <> pg_backend_pid() AND ( \
+                    (backend_xmin IS NOT NULL AND age(backend_xmin) >= age(closed.x)) \
+                    OR (backend_xid IS NOT NULL AND age(backend_xid) >= age(closed.x)))) \
+               + (SELECT count(*) FROM pg_replication_slots, closed \
+                  WHERE xmin IS NOT NULL AND age(xmin) >= age(closed.x)))::bigint AS n",
+    )
+    .bind::<diesel::sql_types::Text, _>(xid)
+    .get_result(c)?;
+    Ok(held.n)
 }
 
 pub fn status(conn: &mut DbConnection) -> QueryResult<Status> {
@@ -123,7 +166,28 @@ pub fn scrub_now(conn: &mut DbConnection) -> Result<(), AppError> {
             }
             Ok(())
         }
-        DbConnection::Pg(c) => {
+        DbConnection::Pg(_) => {
+            let close_xid = get(conn, CLOSE_XID)?;
+            let DbConnection::Pg(c) = conn else {
+                return Ok(());
+            };
+            // A snapshot older than the close keeps its deleted rows alive through VACUUM
+            // FULL; short reads end within the wait, a long one leaves the scrub pending.
+            if let Some(xid) = close_xid {
+                let started = std::time::Instant::now();
+                loop {
+                    let held = older_snapshots(c, &xid)?;
+                    if held == 0 {
+                        break;
+                    }
+                    if started.elapsed() > std::time::Duration::from_millis(WAIT_MS.into()) {
+                        return Err(AppError::internal(format!(
+                            "{held} session(s) or replication slot(s) on this PostgreSQL server hold a transaction that began before the close (a backup, a psql shell, a long report, a standby's feedback); VACUUM FULL would keep the closed rows they can still see"
+                        )));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
             // VACUUM FULL writes each table anew, live rows only, and drops the old file: no
             // dead tuple (an issuance, a destroyed key, a pre-shuffle response) stays on a page.
             c.batch_execute(&format!("SET lock_timeout = '{WAIT_MS}ms'"))?;

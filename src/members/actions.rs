@@ -136,6 +136,7 @@ pub async fn transparency(state: &AppState) -> Result<Transparency, AppError> {
                 .collect();
             Ok(Transparency {
                 floor,
+                closed: super::bulletin::closed_entries(c)?,
                 open_rounds: keys.iter().filter(|k| k.kind == "pulse round").count(),
                 open_reviews: keys.iter().filter(|k| k.kind == "review").count(),
                 keys,

@@ -121,9 +121,68 @@ pub struct PublishedKey {
 
 pub struct Transparency {
     pub floor: u16,
+    /// Every closed round and review, newest first, with where its bulletin is (G16).
+    pub closed: Vec<ClosedEntry>,
     pub open_rounds: usize,
     pub open_reviews: usize,
     pub keys: Vec<PublishedKey>,
+}
+
+/// Which kind of scope a bulletin is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    Round,
+    Review,
+}
+
+impl ScopeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Round => "round",
+            Self::Review => "review",
+        }
+    }
+}
+
+/// `GET /api/v1/{rounds,reviews}/{id}/bulletin` (API.md).
+#[derive(serde::Serialize, Debug, Clone)]
+pub struct Bulletin {
+    pub id: String,
+    pub key_fingerprint: String,
+    pub invited: i64,
+    /// Tokens issued before close (the no-JavaScript route counts one too).
+    pub issued: i64,
+    /// Tokens counted: the entries below.
+    pub counted: i64,
+    /// Answers or accounts stored at close: `counted` plus any sent by the no-JavaScript
+    /// route, which spends no token and so has no entry.
+    pub answered: i64,
+    /// Lowercase hex SHA-256 of each counted token message, sorted.
+    pub tokens: Vec<String>,
+}
+
+/// A closed round or review as the transparency page lists it: no title (an incident's title
+/// names it to anyone who looks), only counts and where its bulletin is.
+#[derive(Debug, Clone)]
+pub struct ClosedEntry {
+    pub kind: ScopeKind,
+    pub id: String,
+    pub closed_on: Option<time::Date>,
+    pub issued: i64,
+    pub counted: i64,
+    pub answered: i64,
+}
+
+impl ClosedEntry {
+    /// Tokens issued that no answer used: issued minus answered (a no-JavaScript answer took
+    /// an issuance but spent no token, so it is not "unused").
+    pub fn unused(&self) -> i64 {
+        (self.issued - self.answered).max(0)
+    }
+
+    pub fn url(&self) -> String {
+        format!("/api/v1/{}s/{}/bulletin", self.kind.as_str(), self.id)
+    }
 }
 
 #[cfg(test)]

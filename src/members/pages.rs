@@ -2,7 +2,7 @@
 
 use maud::{html, Markup};
 
-use super::model::{OpenItem, Transparency};
+use super::model::{OpenItem, ScopeKind, Transparency};
 use crate::html::layout;
 
 pub fn landing() -> Markup {
@@ -45,6 +45,8 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
         None,
         html! {
             h1 { "What you are invited to" }
+            // Filled by bulletin.js when a token this browser kept was counted (G16).
+            div #counted aria-live="polite" {}
             (custody_notice(staff_seen))
             @if items.is_empty() { p { "Nothing is open for you right now. Keep your link: it works for every future round." } }
             @for i in items {
@@ -56,6 +58,7 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
                 }
             }
             p { a href="/p/followups" { "Come back with a receipt" } " to read and answer follow-up questions on an account you wrote." }
+            script type="module" src="/static/js/bulletin.js" {}
         },
     )
 }
@@ -82,6 +85,24 @@ pub fn transparency(t: &Transparency) -> Markup {
                 div.scroll { table {
                     thead { tr { th scope="col" { "Kind" } th scope="col" { "Key fingerprint (SHA-256 of the modulus)" } } }
                     tbody { @for k in &t.keys { tr { td { (k.kind) } td { code { (k.fingerprint) } } } } }
+                } }
+            }
+            h2 #bulletins { "Bulletins of what has closed" }
+            p { "When a round or review closes, Candor publishes the SHA-256 of every token it counted, sorted, and nothing else. "
+                "A member whose browser kept its token finds it there on their next visit. A bulletin proves that a token was counted, not what it said." }
+            @if t.closed.is_empty() { p.muted { "Nothing has closed yet." } } @else {
+                div.scroll { table {
+                    thead { tr {
+                        th scope="col" { "Kind" } th scope="col" { "Closed on" } th scope="col" { "Tokens counted" }
+                        th scope="col" { "Tokens issued but not used" } th scope="col" { "Bulletin" }
+                    } }
+                    tbody { @for e in &t.closed { tr {
+                        td { (if e.kind == ScopeKind::Round { "pulse round" } else { "review" }) }
+                        td { @if let Some(d) = e.closed_on { (d) } }
+                        td { (e.counted) @if e.answered > e.counted { " (and " (e.answered - e.counted) " without a token, by the no-JavaScript route)" } }
+                        td { (e.unused()) }
+                        td { a href=(e.url()) { "bulletin" } }
+                    } } }
                 } }
             }
         },

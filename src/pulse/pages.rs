@@ -13,6 +13,8 @@ use crate::html::{csrf_field, error_summary, layout, notice, raw, Field, Viewer}
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
+mod verify;
+
 pub fn fmt1(x: f64) -> String {
     format!("{x:.1}")
 }
@@ -42,6 +44,9 @@ pub struct MemberRound<'a> {
     /// `data-names` for the name warning: normalised name parts only, the same for every
     /// member of the team (`members::model::name_parts`), never labels or emails (G14).
     pub names: &'a [String],
+    /// This member has taken part already: the page says so and offers "change my answer",
+    /// shown by the browser only if it kept the token (G17).
+    pub already: bool,
 }
 
 fn question_input(q: &Question, value: Option<&str>, errors: &[FieldError]) -> Markup {
@@ -95,8 +100,11 @@ pub fn member_form(
         &r.title,
         None,
         html! {
-            h1 { (r.title) }
-            p { "A short, anonymous survey for your team. It takes about two minutes." }
+            @if m.already { (verify::already_intro(&r.title)) } @else {
+                h1 { (r.title) }
+                p { "A short, anonymous survey for your team. It takes about two minutes." }
+            }
+            div #change hidden[m.already] {
             div #protection .notice.warn data-unlinkable=(UNLINKABLE) { p { strong { "Confidential route. " } (CONFIDENTIAL) } }
             p.muted { "Round key fingerprint: " code { (m.key.fingerprint) } ". Everyone on your team sees the same one; compare it on the " a href="/transparency" { "transparency page" } "." }
             @if let Some(found) = warning {
@@ -109,7 +117,7 @@ pub fn member_form(
             form #answer method="post" action=(format!("/p/rounds/{}/fallback", r.id))
                 data-key-n=(m.key.n) data-key-e=(m.key.e) data-fingerprint=(m.key.fingerprint)
                 data-tokens-url=(format!("/api/v1/rounds/{}/tokens", r.id)) data-answers-url=(format!("/api/v1/rounds/{}/answers", r.id))
-                data-scope=(r.id) data-names=(names) {
+                data-scope=(r.id) data-title=(r.title) data-already=(if m.already { "1" } else { "" }) data-names=(names) {
                 input type="hidden" name="invite" value=(invite);
                 @for q in m.questions { (question_input(q, value(&format!("q_{}", q.id)), errors)) }
                 div.field {
@@ -121,8 +129,10 @@ pub fn member_form(
                 @if warning.is_some() {
                     div.field { label { input type="checkbox" name="confirm_identifying" value="1"; " Submit anyway" } }
                 }
+                (verify::keep_field(m.already))
                 div #warning-slot {}
                 button type="submit" { "Submit my answers" }
+            }
             }
             script type="module" src="/static/js/pulse.js" {}
         },
@@ -163,17 +173,7 @@ pub fn describe_value(q: &Question, v: &serde_json::Value) -> String {
 
 /// What a member sees when their invite has already been used for this round.
 pub fn already_page(title: &str) -> Markup {
-    layout(
-        "Already answered",
-        None,
-        html! {
-            h1 { "You have already taken part" }
-            p { "Each person answers " (title) " once. Candor keeps no record of what you answered, so it cannot show it again." }
-            h2 { "You have not taken part?" }
-            p { "Then someone else used your link: whoever holds it can answer in your place (they can never read what you answer). "
-                "Ask the person who runs Candor for a new link sent only to you; a new link stops this one from working, for this round and every later one." }
-        },
-    )
+    layout("Already answered", None, verify::already_intro(title))
 }
 
 /// One row of a team's trend: a round and what may be shown of it.

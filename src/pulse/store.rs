@@ -365,17 +365,50 @@ pub fn insert_response(
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<(), AppError> {
+    insert_response_at(conn, &new_id(), round_id, answers, comment)
+}
+
+/// Stores a response under a given id: a token's answer locator while the round is open
+/// (`tokens::store::answer_locator`), so the same token can replace it (G17).
+pub fn insert_response_at(
+    conn: &mut DbConnection,
+    id: &str,
+    round_id: &str,
+    answers: &[Answer],
+    comment: Option<&str>,
+) -> Result<(), AppError> {
     use crate::db::schema::responses;
     let json = serde_json::to_string(answers).map_err(|e| AppError::internal(e.to_string()))?;
     diesel::insert_into(responses::table)
         .values((
-            responses::id.eq(new_id()),
+            responses::id.eq(id),
             responses::round_id.eq(round_id),
             responses::answers.eq(json),
             responses::comment.eq(comment),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Overwrites the response stored under `id` in an open round; returns whether there was
+/// one. The old row image is left to the close-time rewrite and scrub (G15, G17).
+pub fn replace_response(
+    conn: &mut DbConnection,
+    id: &str,
+    round_id: &str,
+    answers: &[Answer],
+    comment: Option<&str>,
+) -> Result<bool, AppError> {
+    use crate::db::schema::responses;
+    let json = serde_json::to_string(answers).map_err(|e| AppError::internal(e.to_string()))?;
+    let n = diesel::update(
+        responses::table
+            .filter(responses::id.eq(id))
+            .filter(responses::round_id.eq(round_id)),
+    )
+    .set((responses::answers.eq(json), responses::comment.eq(comment)))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i64> {

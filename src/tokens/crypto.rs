@@ -107,6 +107,13 @@ pub fn fingerprint(n: &[u8]) -> String {
         .collect()
 }
 
+/// Lowercase hex SHA-256 of a token message: what the bulletin publishes for each counted
+/// token (THREAT-MODEL G16). The message is 32 random bytes only its member's browser knows,
+/// so the hash says nothing to anyone else, and nothing at all about the answer.
+pub fn message_hash(message: &[u8]) -> String {
+    fingerprint(message)
+}
+
 /// Whether big-endian bytes hold exactly [`PUBLIC_EXPONENT`] (leading zero bytes allowed: they
 /// do not change the key).
 pub fn is_pinned_exponent(e: &[u8]) -> bool {

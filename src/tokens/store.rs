@@ -129,13 +129,22 @@ pub fn count_issued(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64>
         .get_result(conn)
 }
 
-/// Adds a token to the spent set; the same token again is refused and writes nothing.
-pub fn spend(
+/// Whether a token was spent by this call or had been spent before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spending {
+    Fresh,
+    SpentBefore,
+}
+
+/// Adds a token to the spent set, or says it was already there (writing nothing then). The
+/// keyed hash is the uniqueness key; the plain SHA-256 of the message is kept beside it for
+/// the bulletin published at close (G16).
+pub fn try_spend(
     conn: &mut DbConnection,
     keys: &Keys,
     scope_id: &str,
     message: &[u8],
-) -> Result<(), AppError> {
+) -> QueryResult<Spending> {
     let mut input = scope_id.as_bytes().to_vec();
     input.push(0);
     input.extend_from_slice(message);
@@ -143,15 +152,58 @@ pub fn spend(
     let row = (
         spent_tokens::scope_id.eq(scope_id),
         spent_tokens::token_hash.eq(&hash),
+        spent_tokens::message_sha256.eq(Some(super::crypto::message_hash(message))),
     );
     let inserted = on_backend!(conn, c => diesel::insert_into(spent_tokens::table).values(row).on_conflict_do_nothing().execute(c))?;
-    if inserted == 1 {
-        Ok(())
+    Ok(if inserted == 1 {
+        Spending::Fresh
     } else {
-        Err(AppError::Conflict(
-            "this token was already used: each token counts once".into(),
-        ))
+        Spending::SpentBefore
+    })
+}
+
+/// Adds a token to the spent set; the same token again is refused and writes nothing.
+pub fn spend(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    scope_id: &str,
+    message: &[u8],
+) -> Result<(), AppError> {
+    match try_spend(conn, keys, scope_id, message)? {
+        Spending::Fresh => Ok(()),
+        Spending::SpentBefore => Err(already_spent()),
     }
+}
+
+pub fn already_spent() -> AppError {
+    AppError::Conflict("this token was already used: each token counts once".into())
+}
+
+/// Where the answer a token stored can be found again while its round is open, so that the
+/// same token can replace it (G17): a keyed hash of the token message, used as the answer's
+/// id. Only the holder of the token message can point at it; the id carries no member (the
+/// message was blinded at issuance) and no order. At close every answer is rewritten with a
+/// fresh random id, so no trace of the token, and none of a replaced answer, survives it.
+pub fn answer_locator(keys: &Keys, scope_id: &str, message: &[u8]) -> String {
+    let mut input = scope_id.as_bytes().to_vec();
+    input.push(0);
+    input.extend_from_slice(message);
+    keys.keyed_hash("answer-locator", &input)
+}
+
+/// The bulletin's entries for a closed scope: the hex SHA-256 of every counted token message,
+/// sorted, so their order says nothing of when each was spent. `None` entries are tokens
+/// spent before bulletins existed (see the migration `2026-12-06-000010_verify`).
+pub fn bulletin_hashes(
+    conn: &mut DbConnection,
+    scope_id: &str,
+) -> QueryResult<Vec<Option<String>>> {
+    let mut all: Vec<Option<String>> = spent_tokens::table
+        .filter(spent_tokens::scope_id.eq(scope_id))
+        .select(spent_tokens::message_sha256)
+        .load(conn)?;
+    all.sort();
+    Ok(all)
 }
 
 pub fn count_spent(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
@@ -190,10 +242,11 @@ pub fn close_scope(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> 
         .set(signing_keys::secret_der.eq(None::<String>))
         .execute(conn)?;
     diesel::delete(issuances::table.filter(issuances::scope_id.eq(scope_id))).execute(conn)?;
-    // The spent set is rewritten too, so its physical order says nothing of redemption order.
-    let mut spent: Vec<String> = spent_tokens::table
+    // The spent set is rewritten too, so its physical order says nothing of redemption order;
+    // each row keeps its bulletin hash (G16) and nothing else.
+    let mut spent: Vec<(String, Option<String>)> = spent_tokens::table
         .filter(spent_tokens::scope_id.eq(scope_id))
-        .select(spent_tokens::token_hash)
+        .select((spent_tokens::token_hash, spent_tokens::message_sha256))
         .load(conn)?;
     diesel::delete(spent_tokens::table.filter(spent_tokens::scope_id.eq(scope_id)))
         .execute(conn)?;
@@ -201,11 +254,12 @@ pub fn close_scope(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> 
         use rand::seq::SliceRandom;
         spent.shuffle(&mut rand::rng());
     }
-    for h in spent {
+    for (h, published) in spent {
         diesel::insert_into(spent_tokens::table)
             .values((
                 spent_tokens::scope_id.eq(scope_id),
                 spent_tokens::token_hash.eq(h),
+                spent_tokens::message_sha256.eq(published),
             ))
             .execute(conn)?;
     }

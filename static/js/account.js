@@ -6,6 +6,7 @@
 // in this browser (localStorage), never on the server, and before sending the page looks for
 // emails, phone numbers and @handles and asks the writer to check them.
 import { canBlind, obtainToken, postJson, scopeUrl } from './token.js';
+import { save as keepToken } from './kept.js';
 
 const FIELDS = [
   ['expected', 'What I expected to happen'],
@@ -118,6 +119,8 @@ function init(form) {
   };
 
   if (blind) {
+    const keepField = document.getElementById('keep-field');
+    if (keepField) keepField.hidden = false;
     document.getElementById('protection').replaceWith(el('div', { id: 'protection', class: 'notice good', role: 'status' },
       el('p', {}, el('strong', {}, 'This browser will use the unlinkable way.'),
         ' It blinds a token here, the server signs it without seeing it, and your account is sent with the token alone: ' +
@@ -246,6 +249,9 @@ function init(form) {
       if (res.status === 201) {
         store.remove(tokenKey);
         store.remove(draftKey);
+        // With the writer's consent, the token stays for the bulletin check after close (G16).
+        const keep = document.getElementById('keep-token');
+        if (keep && keep.checked) keepToken({ token, spent: true, title: form.dataset.title || '', kind: 'review', id });
         showReceipt(res.data);
         return;
       }

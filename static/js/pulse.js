@@ -2,6 +2,7 @@
 // confidential route); with it, the browser gets an unlinkable token and submits the
 // answers anonymously with it.
 import { canBlind, obtainToken, postJson, scopeUrl } from './token.js';
+import { forget, load, save } from './kept.js';
 
 // Outside a page (node --test) there is no document: only `identifying` is of use there.
 const doc = globalThis.document;
@@ -55,18 +56,47 @@ function collect() {
   return { answers, comment: comment || null };
 }
 
-function showStored(stored) {
+function showStored(stored, replaced, kept) {
   const main = document.getElementById('main');
   const list = el('dl', { class: 'stored' });
   for (const a of stored.answers) list.append(el('dt', {}, a.question), el('dd', {}, String(a.shown ?? a.value)));
   if (stored.comment) list.append(el('dt', {}, 'Comment'), el('dd', {}, stored.comment));
+  const original = [...main.childNodes];
+  const after = [];
+  if (kept) {
+    const change = el('button', { type: 'button', id: 'change-again' }, 'Change my answer');
+    change.addEventListener('click', () => {
+      main.replaceChildren(...original);
+      startChanging();
+      form.querySelector('button[type="submit"]').focus();
+    });
+    after.push(
+      el('p', {}, 'This browser kept your token: you can change your answer while the round is open, and on your next visit after it closes it checks that your answer was counted. Only the last answer counts.'),
+      change,
+    );
+  }
   main.replaceChildren(
-    el('h1', { tabindex: '-1', id: 'done' }, 'Thank you: your answers are in'),
-    el('p', {}, 'This is exactly what Candor stored, and nothing else: no name, no time, no address.'),
+    el('h1', { tabindex: '-1', id: 'done' }, replaced ? 'Your answer is changed' : 'Thank you: your answers are in'),
+    el('p', {}, replaced
+      ? 'This is exactly what Candor now stores in place of your earlier answer, and nothing else: no name, no time, no address.'
+      : 'This is exactly what Candor stored, and nothing else: no name, no time, no address.'),
     list,
     el('p', { class: 'muted' }, 'Route: unlinkable (blind token). Results appear to your team lead only after the round closes, and only if enough people answered.'),
+    ...after,
   );
   document.getElementById('done').focus();
+}
+
+// Replacing: the form now changes the answer this browser's kept token stored (G17).
+let changing = false;
+function startChanging() {
+  changing = true;
+  const change = document.getElementById('change');
+  if (change) change.hidden = false;
+  const offer = document.getElementById('change-offer');
+  if (offer) offer.hidden = true;
+  const button = form.querySelector('button[type="submit"]');
+  if (button) button.textContent = 'Change my answer';
 }
 
 function showError(text) {
@@ -78,7 +108,17 @@ if (form && canBlind()) {
   protection.replaceChildren(el('p', {}, el('strong', {}, 'Unlinkable route. '), protection.dataset.unlinkable));
   let confirmed = false;
   const names = JSON.parse(form.dataset.names || '[]');
-  const storeKey = `candor-token-${form.dataset.scope}`;
+  const scope = form.dataset.scope;
+  const keepField = doc.getElementById('keep-field');
+  if (keepField) keepField.hidden = false;
+  const kept = load('round', scope);
+  if (form.dataset.already && kept && kept.spent) {
+    // This member took part from this browser, which kept the token: offer the change.
+    const offer = doc.getElementById('change-offer');
+    if (offer) offer.hidden = false;
+    const go = doc.getElementById('change-answer');
+    if (go) go.addEventListener('click', () => { startChanging(); form.querySelector('button[type="submit"]').focus(); });
+  }
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -99,19 +139,24 @@ if (form && canBlind()) {
     if (button) button.disabled = true;
     try {
       // A token already obtained but not yet spent (a network failure last time) is reused:
-      // the member is issued only one.
-      let token = JSON.parse(localStorage.getItem(storeKey) || 'null');
+      // the member is issued only one. A spent one kept with consent replaces the answer.
+      const entry = load('round', scope);
+      let token = entry && entry.token;
       if (!token) {
         token = await obtainToken(form, form.elements.invite.value);
-        localStorage.setItem(storeKey, JSON.stringify(token));
+        save({ token, spent: false, title: form.dataset.title || '', kind: 'round', id: scope });
       }
-      const res = await postJson(scopeUrl(form, 'answers'), { token, answers: body.answers, comment: body.comment });
-      if (res.status === 201) {
-        localStorage.removeItem(storeKey);
-        showStored(res.data.stored);
+      const replace = changing || !!(entry && entry.spent);
+      const res = await postJson(scopeUrl(form, 'answers'), { token, answers: body.answers, comment: body.comment, replace });
+      if (res.status === 201 || res.status === 200) {
+        const keep = !!(form.elements.keep_token && form.elements.keep_token.checked);
+        if (keep) save({ token, spent: true, title: form.dataset.title || '', kind: 'round', id: scope });
+        else forget('round', scope);
+        changing = false;
+        showStored(res.data.stored, res.status === 200, keep);
         return;
       }
-      if (res.status === 409 || res.status === 410 || res.status === 403) localStorage.removeItem(storeKey);
+      if (res.status === 409 || res.status === 410 || res.status === 403) forget('round', scope);
       showError((res.data && res.data.detail) || `Not stored (${res.status}).`);
     } catch (err) {
       showError(err.status === 409 ? 'You have already taken part in this round.' : `Not stored: ${err.message}`);

@@ -18,7 +18,7 @@ struct Cell {
 }
 
 /// Every value of every column of a table, as text (the dump).
-fn dump_table(app: &TestApp, table: &str) -> Vec<Vec<String>> {
+pub(crate) fn dump_table(app: &TestApp, table: &str) -> Vec<Vec<String>> {
     let mut conn = app.db.get_write().unwrap();
     let cols: Vec<String> = if app.is_postgres() {
         diesel::sql_query(format!("SELECT column_name::text AS v FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"))
@@ -58,7 +58,7 @@ fn dump_table(app: &TestApp, table: &str) -> Vec<Vec<String>> {
     rows
 }
 
-fn tables(app: &TestApp) -> Vec<String> {
+pub(crate) fn tables(app: &TestApp) -> Vec<String> {
     let mut conn = app.db.get_write().unwrap();
     let sql = if app.is_postgres() {
         "SELECT table_name::text AS v FROM information_schema.tables WHERE table_schema = 'public'"
@@ -551,6 +551,14 @@ fn g4_the_logs_hold_no_address_agent_referrer_query_secret_or_answer() {
             again.status, 409,
             "errors on anonymous routes are not logged either"
         );
+        let replaced = anon.post(
+            &format!("/rounds/{}/answers?q=querysecret", r.id),
+            &json!({ "token": tok, "answers": answers(&r, [4; 7], None), "comment": "answer-text-marker", "replace": true }),
+        );
+        assert_eq!(
+            replaced.status, 200,
+            "a replacement is not logged either (G17)"
+        );
         let page = client
             .post(format!("{base}/p?from=querysecret"))
             .form(&[("invite", invite.as_str())])
@@ -567,6 +575,11 @@ fn g4_the_logs_hold_no_address_agent_referrer_query_secret_or_answer() {
         ])
         .send();
     api.post(&format!("/rounds/{}/close", r.id), &json!({}));
+    let bulletin = anon.get(&format!("/rounds/{}/bulletin?q=querysecret", r.id));
+    assert_eq!(
+        bulletin.status, 200,
+        "reading the bulletin is not logged (G16)"
+    );
     let _ = child.kill();
     let mut err = String::new();
     child
@@ -611,6 +624,7 @@ fn g4_the_logs_hold_no_address_agent_referrer_query_secret_or_answer() {
         "/p",
         "/rounds/{id}/tokens",
         "/rounds/{id}/answers",
+        "/rounds/{id}/bulletin",
         "participate",
     ] {
         assert!(

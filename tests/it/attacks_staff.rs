@@ -142,6 +142,11 @@ const NOT_TEAM_ROUTES: &[(&str, &str, &str)] = &[
         "/rounds/{}/tokens",
         "anonymous members, no staff role",
     ),
+    (
+        "GET",
+        "/rounds/{}/bulletin",
+        "public after close, no staff role (G16)",
+    ),
     ("GET", "/metrics/groups", "admin only"),
     ("POST", "/metrics/groups", "admin only"),
     ("POST", "/metrics/groups/{}/teams", "admin only"),

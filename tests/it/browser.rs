@@ -690,7 +690,16 @@ fn a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice(
     // Coming back through the link later: the page says they already took part.
     open_round_form(&c, &app.base, secret, &round.id, true, None);
     c.wait_text("You have already taken part");
-    assert!(c.try_find("css selector", "#answer").is_none());
+    // The form is there only for a browser that kept its token, and hidden otherwise.
+    assert_eq!(
+        c.js(
+            "const f = document.getElementById('answer'); return !f || f.offsetParent === null",
+            &[]
+        ),
+        json!(true),
+        "no answer form is shown"
+    );
+    assert!(!c.text().contains("Change my answer"));
     assert_eq!(cookie(&c), "");
     assert_eq!(answered(&api, &round.id), 1);
     assert_layout(
@@ -1185,6 +1194,8 @@ fn a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up() {
         "The queue alarm fired; browser-marker-7 saw it first.",
     );
     c.type_into(&c.find("#f-expected"), "The autoscaler to add workers.");
+    // The writer lets this browser keep the token for the bulletin check (G16).
+    c.click(&c.find("#keep-token"));
     c.click(&c.find("#submit-account"));
     let receipt = c.wait("the receipt", || {
         let el = c.try_find("css selector", "#receipt")?;
@@ -1235,8 +1246,136 @@ fn a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up() {
         thread["followups"][0]["reply"],
         "It said the backlog passed ten thousand jobs."
     );
+    // After the review closes (its links are gone), the follow-ups page checks the kept token.
+    let closed = api.post(&format!("/reviews/{id}/close"), &json!({}));
+    assert!(closed.status < 300, "{}", closed.text);
+    c.goto(&format!("{}/p/followups", app.base));
+    c.wait_text("Your account was counted in review “Queue backlog”");
     assert_layout(
         "a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up",
         &layout,
     );
+}
+
+// ------------------------------------------------------------------ verifiable participation
+
+/// Picks, in every radio group of the form, the first or the last value (by clicking it).
+fn choose_everywhere(c: &Chrome, last: bool) {
+    c.js(
+        "for (const fs of document.querySelectorAll('#answer fieldset')) {
+           const radios = [...fs.querySelectorAll('input[type=radio]')];
+           if (radios.length) (arguments[0] ? radios[radios.length - 1] : radios[0]).click();
+         }",
+        &[json!(last)],
+    );
+}
+
+fn kept_tokens(c: &Chrome) -> Value {
+    c.js(
+        "return Object.keys(localStorage).filter((k) => k.startsWith('candor-token-')).map((k) => JSON.parse(localStorage.getItem(k)));",
+        &[],
+    )
+}
+
+#[test]
+fn a_member_changes_their_answer_and_after_close_sees_it_was_counted() {
+    let c = chrome_or_skip!(
+        "a_member_changes_their_answer_and_after_close_sees_it_was_counted",
+        true
+    );
+    let app = TestApp::spawn();
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, people) = team_with(&api, "Verify team", 3, &["ana", "ben", "cy"]);
+    let round = open_round(&api, &team);
+    let secret = &people[0].1;
+    c.set_width(390, 844);
+
+    // Answer, keeping the token with consent.
+    open_round_form(&c, &app.base, secret, &round.id, true, None);
+    let keep = c.find("#keep-token");
+    c.wait("the consent to keep the token", || {
+        (c.js("return !document.getElementById('keep-field').hidden", &[]) == json!(true))
+            .then_some(())
+    });
+    c.click(&keep);
+    choose_everywhere(&c, false);
+    submit_answers(&c);
+    c.wait_text("Thank you: your answers are in");
+    c.wait_text("Only the last answer counts");
+    let kept = kept_tokens(&c);
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{kept}");
+    assert_eq!(kept[0]["spent"], true);
+    assert!(
+        kept[0].get("answers").is_none(),
+        "nothing of the answer is kept: {kept}"
+    );
+
+    // Change it at once, from the same page.
+    c.click(&c.find("#change-again"));
+    choose_everywhere(&c, true);
+    submit_answers(&c);
+    c.wait_text("Your answer is changed");
+    assert_eq!(
+        answered(&api, &round.id),
+        1,
+        "a change is not a second answer"
+    );
+
+    // Come back through the link: the page offers the change again, and it replaces.
+    open_round_form(&c, &app.base, secret, &round.id, true, None);
+    c.wait_text("You have already taken part");
+    c.wait_text("Only the last answer counts");
+    c.click(&c.find("#change-answer"));
+    choose_everywhere(&c, false);
+    choose_everywhere(&c, true);
+    submit_answers(&c);
+    c.wait_text("Your answer is changed");
+    assert_eq!(answered(&api, &round.id), 1);
+    assert_eq!(cookie(&c), "");
+
+    // Two more members answer 4 everywhere, and the round closes.
+    let r = crate::support::Round {
+        id: round.id.clone(),
+        key: round.key.clone(),
+        questions: round.questions.clone(),
+    };
+    for (_, invite) in &people[1..] {
+        let res = submit(&app, &r, invite, answers(&r, [4; 7], Some(5)), None);
+        assert_eq!(res.status, 201, "{}", res.text);
+    }
+    assert_eq!(
+        api.post(&format!("/rounds/{}/close", round.id), &json!({}))
+            .status,
+        200
+    );
+    let results = api.get(&format!("/rounds/{}/results", round.id)).json();
+    let item = results["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["question_id"] == round.questions[1]["id"])
+        .expect("item 2")
+        .clone();
+    // The browser's last answer (7, the last value) counts, not the ones it replaced.
+    assert_eq!(item["mean"].as_f64(), Some(5.0), "{results}");
+
+    // The next visit checks the bulletin and says the answer was counted.
+    c.goto(&format!("{}/p#{secret}", app.base));
+    c.wait_text("What you are invited to");
+    c.wait_text("Your answer was counted in round");
+    let title = api.get(&format!("/rounds/{}", round.id)).json()["title"]
+        .as_str()
+        .expect("title")
+        .to_owned();
+    assert!(
+        c.text()
+            .contains(&format!("Your answer was counted in round “{title}”")),
+        "{}",
+        c.text()
+    );
+    c.wait("the kept token to be deleted", || {
+        (kept_tokens(&c).as_array().map(Vec::len) == Some(0)).then_some(())
+    });
+    assert_eq!(cookie(&c), "");
 }

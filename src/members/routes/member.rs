@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiResult, PageResult};
-use crate::members::actions;
-use crate::members::model::OpenItem;
+use crate::members::model::{OpenItem, ScopeKind};
 use crate::members::pages;
+use crate::members::{actions, bulletin};
 use crate::state::AppState;
 use crate::teams::model::{CUSTODY_MEMBER, CUSTODY_STAFF};
 use crate::web::html_response;
@@ -70,6 +70,24 @@ pub(super) async fn api_keys(state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(HttpResponse::Ok().json(json!({ "keys": keys })))
 }
 
+/// `GET /api/v1/rounds/{id}/bulletin`: anonymous and cookieless; 409 until the round closes.
+pub(super) async fn api_round_bulletin(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let b = bulletin::bulletin(&state, ScopeKind::Round, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(b))
+}
+
+/// `GET /api/v1/reviews/{id}/bulletin`: the same for a review.
+pub(super) async fn api_review_bulletin(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let b = bulletin::bulletin(&state, ScopeKind::Review, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(b))
+}
+
 pub(super) async fn transparency(state: web::Data<AppState>) -> PageResult<HttpResponse> {
     let t = actions::transparency(&state).await?;
     Ok(html_response(StatusCode::OK, pages::transparency(&t)))
@@ -82,10 +100,21 @@ pub(super) async fn api_transparency(state: web::Data<AppState>) -> ApiResult<Ht
         .iter()
         .map(|k| json!({ "id": k.id, "kind": k.kind, "fingerprint": k.fingerprint }))
         .collect();
+    let closed: Vec<serde_json::Value> = t
+        .closed
+        .iter()
+        .map(|e| {
+            json!({
+                "kind": e.kind.as_str(), "id": e.id, "issued": e.issued, "counted": e.counted,
+                "answered": e.answered, "unused": e.unused(), "bulletin": e.url(),
+            })
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "threshold_floor": t.floor,
         "open_rounds": t.open_rounds,
         "open_reviews": t.open_reviews,
         "keys": keys,
+        "closed": closed,
     })))
 }

@@ -19,5 +19,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
     use member::*;
     cfg.route("/participate", web::post().to(api_participate))
         .route("/transparency", web::get().to(api_transparency))
-        .route("/keys", web::get().to(api_keys));
+        .route("/keys", web::get().to(api_keys))
+        .route("/rounds/{id}/bulletin", web::get().to(api_round_bulletin))
+        .route("/reviews/{id}/bulletin", web::get().to(api_review_bulletin));
 }

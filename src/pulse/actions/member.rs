@@ -16,16 +16,24 @@ pub struct Stored {
     pub questions: Vec<Question>,
     pub answers: Vec<Answer>,
     pub comment: Option<String>,
+    /// This answer replaced the one the same token stored earlier (G17).
+    pub replaced: bool,
 }
 
 /// Stores one anonymous response. Order matters: the answers are checked before the token,
 /// so a mistake never burns it; then the token is spent and the response stored together.
+///
+/// With `replace`, a token already spent in this open round overwrites the answer it stored
+/// (G17): the answer is found by the token's locator, never by anything about the member, so
+/// replacing links nothing new; only the last answer counts. A token not spent yet just
+/// answers. Without `replace` a spent token stays a conflict.
 pub async fn submit_answers(
     state: &AppState,
     round_id: String,
     answers: Vec<Answer>,
     comment: Option<String>,
     token: TokenJson,
+    replace: bool,
 ) -> Result<Stored, AppError> {
     // Two trips off the async workers, not four: one read that loads the round, its frozen
     // questions and key, checks the answers and verifies the token; then the write.
@@ -51,21 +59,37 @@ pub async fn submit_answers(
         .await?;
     let keys = state.keys.clone();
     let (a2, c2) = (answers.clone(), comment.clone());
-    state
+    let replaced = state
         .db
         .write(move |c| {
             store::lock_round(c, &round_id, false)?;
             if !store::find_round(c, &round_id)?.is_open() {
                 return Err(closed());
             }
-            tokens::spend(c, &keys, &round_id, &token.message)?;
-            store::insert_response(c, &round_id, &a2, c2.as_deref())
+            let at = tokens::answer_locator(&keys, &round_id, &token.message);
+            match tokens::try_spend(c, &keys, &round_id, &token.message)? {
+                tokens::Spending::Fresh => {
+                    store::insert_response_at(c, &at, &round_id, &a2, c2.as_deref())?;
+                    Ok(false)
+                }
+                tokens::Spending::SpentBefore if replace => {
+                    if store::replace_response(c, &at, &round_id, &a2, c2.as_deref())? {
+                        Ok(true)
+                    } else {
+                        // Stored before answers could be replaced: nothing to overwrite, and
+                        // adding a second answer would count this token twice.
+                        Err(AppError::Conflict("this answer was stored before answers could be changed, so it cannot be replaced; it counts as it is".into()))
+                    }
+                }
+                tokens::Spending::SpentBefore => Err(tokens::already_spent()),
+            }
         })
         .await?;
     Ok(Stored {
         questions,
         answers,
         comment,
+        replaced,
     })
 }
 

@@ -22,6 +22,9 @@ pub struct AnswersBody {
     answers: Vec<Answer>,
     #[serde(default)]
     comment: Option<String>,
+    /// Replace the answer this token stored earlier in the open round (G17).
+    #[serde(default)]
+    replace: bool,
 }
 
 #[derive(Serialize)]
@@ -64,14 +67,26 @@ pub async fn api_answers(
     body: web::Json<AnswersBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
-    let stored =
-        actions::submit_answers(&state, id.into_inner(), b.answers, b.comment, b.token).await?;
-    let stored = stored_view(
+    let stored = actions::submit_answers(
+        &state,
+        id.into_inner(),
+        b.answers,
+        b.comment,
+        b.token,
+        b.replace,
+    )
+    .await?;
+    let status = if stored.replaced {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let view = stored_view(
         &stored.questions,
         &stored.answers,
         stored.comment.as_deref(),
     );
-    Ok(HttpResponse::Created().json(serde_json::json!({ "stored": stored })))
+    Ok(HttpResponse::build(status).json(serde_json::json!({ "stored": view })))
 }
 
 #[derive(Deserialize)]
@@ -97,17 +112,14 @@ pub async fn member_form(
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
     let ctx = context(&state, form.invite.clone(), id.into_inner()).await?;
-    if ctx.already {
-        return Ok(html_response(
-            StatusCode::OK,
-            pages::already_page(&ctx.round.title),
-        ));
-    }
+    // A member who took part sees that, and the form only if their browser kept the token
+    // that can replace the answer (G17).
     let m = MemberRound {
         round: &ctx.round,
         questions: &ctx.questions,
         key: &ctx.key,
         names: &ctx.names,
+        already: ctx.already,
     };
     Ok(html_response(
         StatusCode::OK,
@@ -162,6 +174,7 @@ pub async fn member_fallback(
         questions: &ctx.questions,
         key: &ctx.key,
         names: &ctx.names,
+        already: false,
     };
     let (answers, comment) = match model::validate(&ctx.questions, &answers, comment.as_deref()) {
         Ok(v) => v,

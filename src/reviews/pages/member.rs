@@ -74,7 +74,7 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
                 data-review-id=(r.id) data-key-n=(v.key.n) data-key-e=(v.key.e) data-fingerprint=(v.key.fingerprint)
                 data-tokens-url=(format!("/api/v1/reviews/{}/tokens", r.id))
                 data-accounts-url=(format!("/api/v1/reviews/{}/accounts", r.id))
-                data-issued=(if v.issued { "true" } else { "false" }) {
+                data-issued=(if v.issued { "true" } else { "false" }) data-title=(r.title) {
                 input type="hidden" name="invite" value=(v.invite);
                 div #protection .notice.warn role="status" {
                     p { strong { "This browser will use the confidential fallback." }
@@ -114,6 +114,12 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
                     p.hint { "Each field holds up to " (MAX_FIELD_CHARS) " characters." }
                 }
                 div #identifying hidden {}
+                // Shown by account.js when this browser blinds: the fallback has no token (G16).
+                div.field #keep-field hidden {
+                    label { input #keep-token type="checkbox" name="keep_token" value="1"; " Keep my token in this browser" }
+                    p.hint { "So that on your next visit after the review closes, this browser can check that your account was counted. "
+                        "Nothing of what you wrote is kept with it, and it is deleted after that check." }
+                }
                 p {
                     button type="submit" #submit-account { "Submit my account" }
                     " "
@@ -162,6 +168,9 @@ pub fn receipt_form(message: Option<&str>) -> Markup {
         None,
         html! {
             h1 { "Your account and follow-up questions" }
+            // A writer comes back here after the review closed (its invite links are gone by
+            // then): bulletin.js checks a token this browser kept and says so here (G16).
+            div #counted aria-live="polite" {}
             @if let Some(m) = message { (notice("bad", html! { p { (m) } })) }
             p { "Enter the receipt you were given when you submitted your account." }
             form.card method="post" action="/p/followups" {
@@ -173,6 +182,7 @@ pub fn receipt_form(message: Option<&str>) -> Markup {
                 }
                 button type="submit" { "Open my account" }
             }
+            script type="module" src="/static/js/bulletin.js" {}
         },
     )
 }

@@ -1,0 +1,1 @@
+ALTER TABLE spent_tokens DROP COLUMN message_sha256;

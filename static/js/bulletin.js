@@ -1,0 +1,57 @@
+// On a member's visit, checks every token this browser kept against the bulletin of its
+// round once the round has closed, says whether it was counted, and deletes the token.
+//
+// The bulletins are read the way the key directory is: no cookie, no cache, no referrer.
+// So that the reads do not say which round this browser answered, it reads the bulletin of
+// every recently closed round and review the key directory lists, not only its own.
+import { KEY_DIRECTORY } from './token.js';
+import { allSpent, forget, messageHash } from './kept.js';
+
+const slot = document.getElementById('counted');
+
+function get(url) {
+  return fetch(url, { method: 'GET', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+}
+
+function say(cls, text) {
+  const p = document.createElement('p');
+  p.textContent = text;
+  const box = document.createElement('div');
+  box.className = `notice ${cls}`;
+  box.setAttribute('role', 'status');
+  box.append(p);
+  slot.append(box);
+}
+
+async function check() {
+  const kept = allSpent();
+  if (!slot || !kept.length || !(globalThis.crypto && crypto.subtle)) return;
+  let listed = [];
+  try {
+    const res = await get(KEY_DIRECTORY);
+    if (res.ok) listed = ((await res.json()).keys || []).filter((k) => k && k.status === 'closed');
+  } catch (_) { return; }
+  const closed = kept.filter((e) => listed.some((k) => k.kind === e.kind && k.id === e.id));
+  if (!closed.length) return;
+  const bulletins = new Map();
+  for (const k of listed) {
+    try {
+      const res = await get(`/api/v1/${k.kind}s/${encodeURIComponent(k.id)}/bulletin`);
+      if (res.ok) bulletins.set(`${k.kind}/${k.id}`, await res.json());
+    } catch (_) { /* try again on the next visit */ }
+  }
+  for (const e of closed) {
+    const b = bulletins.get(`${e.kind}/${e.id}`);
+    if (!b || !Array.isArray(b.tokens)) continue;
+    const [what, yours] = e.kind === 'round' ? ['round', 'answer'] : ['review', 'account'];
+    const name = e.title ? `“${e.title}”` : 'that has closed';
+    if (b.tokens.includes(await messageHash(e.token))) {
+      say('good', `Your ${yours} was counted in ${what} ${name}: its token is in the bulletin published at close (${b.counted} counted). This browser has now deleted it.`);
+    } else {
+      say('bad', `Your token is not in the bulletin of ${what} ${name}: your ${yours} was not counted. Tell someone you trust; this browser has now deleted the token.`);
+    }
+    forget(e.kind, e.id);
+  }
+}
+
+check();
