@@ -22,7 +22,7 @@ fn review_paths() -> Value {
         "/reviews/{review_id}/tokens": { "post": op("Member: {invite, blinded_message} -> {blind_signature}, once per person", true) },
         "/reviews/{review_id}/accounts": {
             "post": op("Member: {token, account: {timeline: [{time?, text}], expected?, surprised?, hard?, helped?, other?}} -> 201 {receipt, stored}; 409 reused token, 403 forged or another review's, 410 closed, 422 empty or too long", true),
-            "get": op("Staff: {status: held|released, received, released, pending, needed?, accounts?: [{id, account, followups: [{id, question, reply?}]}]}, shuffled on every read", false) },
+            "get": op("Staff: {status: held|released, received, released, pending, needed?, accounts?: [{id, account, followups: [{id, question, reply?}]}]}, each release batch shuffled once and kept in that order", false) },
         "/reviews/{review_id}/accounts/{account_id}/questions": { "post": op("Ask the writer of a released account a follow-up: {text} -> 201", false) },
         "/reviews/{review_id}/facilitators": { "post": op("Let another facilitator read this review: {email} -> 204", false) },
         "/reviews/{review_id}/close": { "post": op("Close: destroy the key, forget who took part and the review's own invite links; accounts under the threshold stay held until the deadline the writers were shown", false) },

@@ -268,6 +268,7 @@ diesel::table! {
         body -> Text,
         receipt_hash -> Text,
         released -> Bool,
+        position -> Integer,
     }
 }
 
