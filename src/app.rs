@@ -144,6 +144,11 @@ asset!(
     "js/account.js",
     "text/javascript; charset=utf-8"
 );
+asset!(
+    followups_js,
+    "js/followups.js",
+    "text/javascript; charset=utf-8"
+);
 
 /// The whole application: middleware, shared state and every feature's routes.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -169,6 +174,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/static/js/participate.js", web::get().to(participate_js))
             .route("/static/js/pulse.js", web::get().to(pulse_js))
             .route("/static/js/account.js", web::get().to(account_js))
+            .route("/static/js/followups.js", web::get().to(followups_js))
             .service(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(crate::openapi::document))

@@ -1,6 +1,7 @@
 //! The page layout and the small widgets every page shares. Pure functions: data in, markup out.
 
 pub mod chart;
+pub mod plain;
 
 use actix_web::http::StatusCode;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -76,6 +77,9 @@ pub struct Field<'a> {
     pub hint: Option<&'a str>,
     pub required: bool,
     pub autocomplete: Option<&'a str>,
+    /// Not required, and not labelled "(optional)" either: needed in some cases only, which
+    /// the hint says.
+    pub unmarked: bool,
 }
 
 impl<'a> Field<'a> {
@@ -88,6 +92,7 @@ impl<'a> Field<'a> {
             hint: None,
             required: true,
             autocomplete: None,
+            unmarked: false,
         }
     }
     pub fn kind(mut self, kind: &'a str) -> Self {
@@ -106,6 +111,11 @@ impl<'a> Field<'a> {
         self.required = false;
         self
     }
+    pub fn optional_unmarked(mut self) -> Self {
+        self.required = false;
+        self.unmarked = true;
+        self
+    }
     pub fn autocomplete(mut self, a: &'a str) -> Self {
         self.autocomplete = Some(a);
         self
@@ -117,7 +127,7 @@ impl<'a> Field<'a> {
         let described = describedby(self.name, self.hint.is_some(), error.is_some());
         html! {
             div.field.invalid[error.is_some()] {
-                label for=(id) { (self.label) @if !self.required { span.opt { " (optional)" } } }
+                label for=(id) { (self.label) @if !self.required && !self.unmarked { span.opt { " (optional)" } } }
                 @if let Some(h) = self.hint { p.hint id=(format!("{id}-hint")) { (h) } }
                 @if self.kind == "textarea" {
                     textarea id=(id) name=(self.name) required[self.required]
