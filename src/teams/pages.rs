@@ -19,7 +19,7 @@ pub fn list(
         html! {
             h1 { "Teams" }
             @if teams.is_empty() { p.muted { "No teams yet. Create the first one below." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Team" } th scope="col" { "People" } th scope="col" { "Threshold" } } }
                     tbody { @for (t, n) in teams { tr {
                         td { a href=(format!("/teams/{}", t.id)) { (t.name) } } td { (n) } td { (t.threshold) }
@@ -84,7 +84,7 @@ pub fn detail(
                 }
                 " "
                 a href=(format!("/teams/{}/invites.csv", t.id)) download { "Download all links (CSV)" }
-                div.scroll { table.roster {
+                div.scroll tabindex="0" { table.roster {
                     thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } th scope="col" { span.visually-hidden { "Actions" } } } }
                     tbody { @for m in &v.members { tr {
                         td { (m.label) }
@@ -102,7 +102,7 @@ pub fn detail(
                                 form.inline method="post" action=(format!("/teams/{}/invites/show", t.id)) {
                                     (csrf_field(&viewer.csrf))
                                     input type="hidden" name="member_id" value=(m.id);
-                                    button.small type="submit" aria-label=(format!("Show the link of {}", m.label)) { "Show link" }
+                                    button.small type="submit" aria-label=(format!("Show link of {}", m.label)) { "Show link" }
                                 }
                             }
                             form.inline method="post" action=(format!("/teams/{}/members/{}/regenerate", t.id, m.id)) {
