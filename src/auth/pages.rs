@@ -139,7 +139,7 @@ pub fn staff_admin(
                 button type="submit" { "Create invitation link" }
             }
             h2 { "Everyone" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Status" } th scope="col" { "Change" } } }
                 tbody { @for s in staff { tr {
                     td { (s.email) }
@@ -182,7 +182,7 @@ pub fn audit(viewer: &Viewer, rows: &[AuditEntry], page: i64, more: bool) -> Mar
         html! {
             h1 { "Audit log" }
             p.muted { "Staff actions only. Members' answers and participation are never logged." }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "Detail" } } }
                 tbody { @for r in rows { tr {
                     td { (fmt_time(&r.at)) } td { (r.actor.as_deref().unwrap_or("system")) } td { code { (r.action) } } td { (r.detail) }
