@@ -31,7 +31,8 @@ pub fn setup(csrf: &str, email: &str, errors: &[FieldError]) -> Markup {
     )
 }
 
-pub fn login(csrf: &str, email: &str, errors: &[FieldError]) -> Markup {
+/// `next`: the page that asked for sign-in, already checked by `web::guide`; "" for none.
+pub fn login(csrf: &str, email: &str, next: &str, errors: &[FieldError]) -> Markup {
     layout(
         "Sign in",
         None,
@@ -41,6 +42,7 @@ pub fn login(csrf: &str, email: &str, errors: &[FieldError]) -> Markup {
             (error_summary(errors))
             form.card method="post" action="/login" {
                 (csrf_field(csrf))
+                @if !next.is_empty() { input type="hidden" name="next" value=(next); }
                 (Field::new("email", "Email").kind("email").value(email).autocomplete("username").render(errors))
                 (Field::new("password", "Password").kind("password").autocomplete("current-password").render(errors))
                 button type="submit" { "Sign in" }

@@ -11,6 +11,7 @@ mod attacks_staff;
 mod browser;
 mod edges;
 mod foundation;
+mod guide;
 mod metrics;
 mod migrations;
 mod pulse;
