@@ -9,6 +9,7 @@ pub mod demo;
 pub mod disclosure;
 pub mod error;
 pub mod field;
+pub mod guide;
 pub mod html;
 pub mod instance;
 pub mod members;

@@ -12,12 +12,14 @@ pub fn list(
     form: &NewTeamForm,
     errors: &[FieldError],
     floor: u16,
+    checklist: Markup,
 ) -> Markup {
     layout(
         "Teams",
         Some(viewer),
         html! {
             h1 { "Teams" }
+            (checklist)
             @if teams.is_empty() { p.muted { "No teams yet. Create the first one below." } } @else {
                 div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Team" } th scope="col" { "People" } th scope="col" { "Threshold" } } }

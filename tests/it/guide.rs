@@ -145,3 +145,73 @@ fn signing_in_returns_to_the_page_that_asked_and_only_to_our_own_pages() {
         .post_form(&format!("/teams/{team}/members"), &[]);
     assert_eq!(location(&posted), "/login");
 }
+
+/// The first page after setup says what Candor is for and what to do first; each step ticks
+/// itself off from what exists, and the card goes once everything is done. A leader is not
+/// given the review step (reviews are not theirs to open).
+#[test]
+fn the_getting_started_checklist_ticks_itself_off_and_then_goes() {
+    let app = TestApp::spawn();
+    let admin = app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let done = |b: &Browser| -> Option<(usize, usize)> {
+        let html = b.get("/teams").text().expect("body");
+        let card = html.split("id=\"getting-started\"").nth(1)?;
+        let line = card.split(" steps done.").next()?;
+        let tail: Vec<&str> = line.rsplit(' ').take(3).collect();
+        Some((tail[2].parse().ok()?, tail[0].parse().ok()?))
+    };
+    assert_eq!(done(&admin), Some((0, 5)));
+    let first = admin.get("/teams").text().expect("body");
+    assert!(
+        first.contains("Nobody, not even whoever runs Candor"),
+        "{first}"
+    );
+    let made = api.post(
+        "/teams",
+        &serde_json::json!({ "name": "First", "threshold": 3, "roster": ["a", "b", "c"] }),
+    );
+    assert_eq!(made.status, 201, "{}", made.text);
+    let team = made.json()["id"].as_str().expect("id").to_owned();
+    assert_eq!(done(&admin), Some((1, 5)));
+    let page = format!("/teams/{team}");
+    let shown = admin.submit(&page, &format!("{page}/invites/show"), &[]);
+    assert!(shown.status().is_success() || shown.status().is_redirection());
+    assert_eq!(done(&admin), Some((2, 5)));
+    let people: Vec<(String, String)> = api
+        .get(&format!("/teams/{team}/invites"))
+        .json()
+        .as_array()
+        .expect("invites")
+        .iter()
+        .map(|i| (String::new(), secret_of(i["url"].as_str().expect("url"))))
+        .collect();
+    let round = open_round(&api, &team);
+    assert_eq!(done(&admin), Some((3, 5)));
+    for (_, invite) in &people {
+        let res = submit(&app, &round, invite, answers(&round, [5; 7], Some(9)), None);
+        assert_eq!(res.status, 201, "{}", res.text);
+    }
+    assert_eq!(
+        api.post(
+            &format!("/rounds/{}/close", round.id),
+            &serde_json::json!({})
+        )
+        .status,
+        200
+    );
+    assert_eq!(done(&admin), Some((4, 5)));
+    let leader = app.staff("lead@example.com", Role::Leader);
+    assert_eq!(
+        done(&leader),
+        Some((0, 4)),
+        "a leader's own teams, no review step"
+    );
+    let review = api.post(
+        "/reviews",
+        &serde_json::json!({ "title": "T", "incident_date": "2026-11-20", "summary": "S",
+                             "invitees": ["x", "y", "z"] }),
+    );
+    assert_eq!(review.status, 201, "{}", review.text);
+    assert_eq!(done(&admin), None, "all done: the card is gone");
+}
