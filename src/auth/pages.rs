@@ -5,7 +5,7 @@ use time::PrimitiveDateTime;
 
 use super::model::{AuditEntry, Role, StaffEntry, TokenEntry};
 use crate::error::FieldError;
-use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
+use crate::html::{confirm_action, csrf_field, error_summary, layout, notice, Field, Viewer};
 
 pub fn fmt_time(t: &PrimitiveDateTime) -> String {
     format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
@@ -79,7 +79,8 @@ pub fn account(
         "API tokens",
         Some(viewer),
         html! {
-            h1 { "API tokens" }
+            h1 { "API tokens for scripts" }
+            p { "A token lets a script (a report, a chat bot, a backup job) do what you can do here, without your password. Revoke it when the script no longer needs it." }
             p { "Scripts call the JSON API with " code { "Authorization: Bearer <token>" } ". The API is described at " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } "." }
             @if let Some(t) = new_token {
                 (notice("good", html! {
@@ -157,9 +158,8 @@ pub fn staff_admin(
                             button.small type="submit" { "Set role" }
                         }
                         @if s.active {
-                            form.inline method="post" action=(format!("/admin/staff/{}/deactivate", s.id)) {
-                                (csrf_field(&viewer.csrf)) button.small.danger type="submit" { "Deactivate" }
-                            }
+                            (confirm_action(&viewer.csrf, &format!("/admin/staff/{}/deactivate", s.id), "Deactivate", "Yes, deactivate",
+                                &format!("{} is signed out everywhere at once and their API tokens stop working. You can reactivate them later.", s.email)))
                         } @else {
                             form.inline method="post" action=(format!("/admin/staff/{}/activate", s.id)) {
                                 (csrf_field(&viewer.csrf)) button.small type="submit" { "Reactivate" }

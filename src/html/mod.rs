@@ -185,6 +185,31 @@ pub fn error_summary(errors: &[FieldError]) -> Markup {
     }
 }
 
+/// An irreversible action behind a second click that first says what will happen (issue
+/// 15). No script: the first click opens a `details`, the form inside does the action.
+/// `form_open`/`action`: the form's target; `label`: the first button; `confirm`: the one
+/// that acts; `explain`: what happens, in plain words.
+pub fn confirm_action(
+    csrf: &str,
+    action: &str,
+    label: &str,
+    confirm: &str,
+    explain: &str,
+) -> Markup {
+    html! {
+        details.confirm {
+            summary { (label) }
+            div.confirm-body role="group" aria-label=(label) {
+                p { (explain) }
+                form.inline method="post" action=(action) {
+                    (csrf_field(csrf))
+                    button.small.danger type="submit" { (confirm) }
+                }
+            }
+        }
+    }
+}
+
 pub fn notice(kind: &str, text: Markup) -> Markup {
     html! { div class=(format!("notice {kind}")) role="status" { (text) } }
 }

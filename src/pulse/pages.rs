@@ -9,7 +9,9 @@ use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
 use crate::html::chart::{bars, line_chart, Series};
-use crate::html::{csrf_field, error_summary, layout, notice, plain, raw, Field, Viewer};
+use crate::html::{
+    confirm_action, csrf_field, error_summary, layout, notice, plain, raw, Field, Viewer,
+};
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
@@ -402,10 +404,8 @@ pub fn round_page(
                 RoundResults::Open { invited, answered } => {
                     (notice("info", html! { p { (answered) " of " (invited) " have answered. Answers stay sealed until the round closes." } }))
                     @if r.status() == RoundStatus::Scheduled { p { "Opens " (r.opens_at.date()) " " (format!("{:02}:{:02}", r.opens_at.hour(), r.opens_at.minute())) " UTC." } }
-                    form method="post" action=(format!("/rounds/{}/close", r.id)) {
-                        (csrf_field(&viewer.csrf))
-                        button.danger type="submit" { "Close the round now" }
-                    }
+                    (confirm_action(&viewer.csrf, &format!("/rounds/{}/close", r.id), "Close the round now", "Yes, close it now",
+                        "Closing cannot be undone: nobody can answer any more, the round key is destroyed, who took part is forgotten, and the results appear if enough people answered."))
                 }
                 RoundResults::Suppressed { answered, invited, needed } => {
                     (notice("warn", html! { p { (answered) " of " (invited) " answered. Results are hidden: " (needed) " more answers were needed to reach the threshold of " (r.threshold) "." } }))

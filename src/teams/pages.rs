@@ -4,7 +4,7 @@ use maud::{html, Markup};
 
 use super::model::{TeamSummary, TeamView};
 use crate::error::FieldError;
-use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
+use crate::html::{confirm_action, csrf_field, error_summary, layout, notice, Field, Viewer};
 
 pub fn list(
     viewer: &Viewer,
@@ -107,12 +107,10 @@ pub fn detail(
                                     button.small type="submit" aria-label=(format!("Show link of {}", m.label)) { "Show link" }
                                 }
                             }
-                            form.inline method="post" action=(format!("/teams/{}/members/{}/regenerate", t.id, m.id)) {
-                                (csrf_field(&viewer.csrf)) button.small type="submit" { "New link" }
-                            }
-                            form.inline method="post" action=(format!("/teams/{}/members/{}/remove", t.id, m.id)) {
-                                (csrf_field(&viewer.csrf)) button.small.danger type="submit" { "Remove" }
-                            }
+                            (confirm_action(&viewer.csrf, &format!("/teams/{}/members/{}/regenerate", t.id, m.id), "New link", "Make a new link",
+                                &format!("{}'s current link stops working at once, for this round and every later one; they need the new one to take part.", m.label)))
+                            (confirm_action(&viewer.csrf, &format!("/teams/{}/members/{}/remove", t.id, m.id), "Remove", "Remove from the roster",
+                                &format!("{} leaves the roster of future rounds and their link stops working; rounds already open keep their roster.", m.label)))
                         }
                     } } }
                 } }

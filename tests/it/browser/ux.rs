@@ -353,6 +353,30 @@ fn the_invite_table_keeps_its_buttons_on_a_phone_screen() {
         assert_eq!(off, json!([]), "off-screen at {width}px");
         check_layout(&c, "team", &mut layout);
     }
+    // Irreversible actions take a second click that first says what will happen.
+    let member = |label: &str| {
+        c.find_xpath(&format!(
+            "//tr[td[1][normalize-space()='{label}']]//details[summary[normalize-space()='New link']]"
+        ))
+    };
+    let details = member("Eli");
+    c.click(
+        &c.find_xpath(
+            "//tr[td[1][normalize-space()='Eli']]//summary[normalize-space()='New link']",
+        ),
+    );
+    let said = c.js("return arguments[0].innerText", &[details.arg()]);
+    assert!(
+        said.as_str()
+            .unwrap_or_default()
+            .contains("Eli's current link stops working at once"),
+        "{said}"
+    );
+    check_layout(&c, "team-confirm-new-link", &mut layout);
+    c.click(&c.find_xpath(
+        "//tr[td[1][normalize-space()='Eli']]//button[normalize-space()='Make a new link']",
+    ));
+    c.wait_text("Eli has a new link; the old one no longer works.");
     assert_layout(
         "the_invite_table_keeps_its_buttons_on_a_phone_screen",
         &layout,
