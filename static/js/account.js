@@ -277,10 +277,13 @@ function init(form) {
     heading.focus();
   };
 
+  // The token also lives in memory for this page, so a retry works where storage does not
+  // (a private window, a full quota): a token once obtained is never lost by this page.
+  let held = null;
   const send = async (account) => {
     submitBtn.disabled = true;
     try {
-      let token = store.get(tokenKey);
+      let token = held || store.get(tokenKey);
       if (!token) {
         say('Getting your token…', '');
         try {
@@ -290,11 +293,13 @@ function init(form) {
           throw e;
         }
         // Kept before the account is sent, so a failed send can be retried without a second token.
+        held = token;
         store.set(tokenKey, token);
       }
       say('Sending your account…', '');
       const res = await postJson(scopeUrl(form, 'accounts'), { token, account });
       if (res.status === 201) {
+        held = null;
         store.remove(tokenKey);
         store.remove(draftKey);
         showReceipt(res.data);
@@ -304,9 +309,11 @@ function init(form) {
       if (res.status === 422) {
         say(`Nothing was stored: ${detail} Your token is kept; fix this and submit again.`, 'bad');
       } else if (res.status === 409) {
+        held = null;
         store.remove(tokenKey);
         say('This token was already used: an earlier attempt may have stored your account without showing its receipt. Nothing more was stored.', 'bad');
       } else if (res.status === 403 || res.status === 410 || res.status === 404) {
+        held = null;
         store.remove(tokenKey);
         say(`Nothing was stored: ${detail}`, 'bad');
       } else {
@@ -330,6 +337,7 @@ function init(form) {
         el('ul', {}, ...wrong.map((w) => el('li', {}, w)))));
       return;
     }
+    if (status.querySelector('[role=alert]')) say('', '');
     const found = scan(account, names);
     if (found.length && !confirmed) {
       ev.preventDefault();

@@ -104,6 +104,10 @@ fn a_writer_is_never_locked_out_by_a_form_the_server_would_refuse() {
         warning.contains("a name of someone invited: Pia"),
         "the name as the writer typed it: {warning}"
     );
+    assert!(
+        !status_text(&c).contains("Nothing was sent yet"),
+        "the fixed problems are no longer listed"
+    );
     check_layout(&c, "account-form-warning", &mut layout);
     c.click(&c.find_xpath("//div[@id='identifying']//button[text()='Let me edit it']"));
     assert_eq!(issued_for(&app, &id), 0, "editing sends nothing");
