@@ -75,6 +75,10 @@ pub fn detail(
                 (notice("warn", html! { p { "This team has " (n) " people and a threshold of " (t.threshold) ": its results will stay hidden until at least " (t.threshold) " answer." } }))
             }
             p { "Leaders: " (v.leaders.join(", ")) }
+            @if v.rounds == 0 && !v.members.is_empty() {
+                (notice("", html! { p { strong { "Next: " } a href=(format!("/teams/{}/rounds", t.id)) { "open the first pulse round" }
+                    ". Give each person their link below (or send it by email), so they can answer." } }))
+            }
             p { a href=(format!("/teams/{}/rounds", t.id)) { "Pulse rounds and trends" } }
             (error_summary(errors))
             h2 { "Invite links" }

@@ -186,8 +186,15 @@ fn the_getting_started_checklist_ticks_itself_off_and_then_goes() {
         .iter()
         .map(|i| (String::new(), secret_of(i["url"].as_str().expect("url"))))
         .collect();
+    let team_page = admin.get(&page).text().expect("body");
+    assert!(
+        team_page.contains("open the first pulse round"),
+        "{team_page}"
+    );
     let round = open_round(&api, &team);
     assert_eq!(done(&admin), Some((3, 5)));
+    let team_page = admin.get(&page).text().expect("body");
+    assert!(!team_page.contains("open the first pulse round"));
     for (_, invite) in &people {
         let res = submit(&app, &round, invite, answers(&round, [5; 7], Some(9)), None);
         assert_eq!(res.status, 201, "{}", res.text);
