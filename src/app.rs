@@ -150,6 +150,11 @@ asset!(
     "js/bulletin.js",
     "text/javascript; charset=utf-8"
 );
+asset!(
+    followups_js,
+    "js/followups.js",
+    "text/javascript; charset=utf-8"
+);
 
 /// The whole application: middleware, shared state and every feature's routes.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -177,6 +182,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/static/js/account.js", web::get().to(account_js))
             .route("/static/js/kept.js", web::get().to(kept_js))
             .route("/static/js/bulletin.js", web::get().to(bulletin_js))
+            .route("/static/js/followups.js", web::get().to(followups_js))
             .service(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(crate::openapi::document))

@@ -10,6 +10,7 @@ pub mod disclosure;
 pub mod error;
 pub mod field;
 pub mod grow;
+pub mod guide;
 pub mod html;
 pub mod instance;
 pub mod members;
@@ -93,6 +94,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
         App::new()
             // The input guard runs inside the privacy middleware, so a refusal still gets the
             // security headers and anonymous routes still log nothing.
+            .wrap(from_fn(web::guide::middleware))
             .wrap(from_fn(web::input::guard))
             .wrap(from_fn(privacy::middleware))
             .configure(app::configure(state.clone()))

@@ -23,7 +23,7 @@ fn review_paths() -> Value {
         "/reviews/{review_id}/bulletin": { "get": op("Public, no cookie (G16): after close {id, key_fingerprint, invited, issued, counted, answered, tokens: [lowercase hex SHA-256 of each counted token message, sorted]}; 409 while open", true) },
         "/reviews/{review_id}/accounts": {
             "post": op("Member: {token, account: {timeline: [{time?, text}], expected?, surprised?, hard?, helped?, other?}} -> 201 {receipt, stored}; 409 reused token, 403 forged or another review's, 410 closed, 422 empty or too long", true),
-            "get": op("Staff: {status: held|released, received, released, pending, needed?, accounts?: [{id, account, followups: [{id, question, reply?}]}]}, shuffled on every read", false) },
+            "get": op("Staff: {status: held|released, received, released, pending, needed?, accounts?: [{id, account, followups: [{id, question, reply?}]}]}, each release batch shuffled once and kept in that order", false) },
         "/reviews/{review_id}/accounts/{account_id}/questions": { "post": op("Ask the writer of a released account a follow-up: {text} -> 201", false) },
         "/reviews/{review_id}/facilitators": { "post": op("Let another facilitator read this review: {email} -> 204", false) },
         "/reviews/{review_id}/close": { "post": op("Close: destroy the key, forget who took part and the review's own invite links; accounts under the threshold stay held until the deadline the writers were shown", false) },

@@ -5,7 +5,7 @@ use time::PrimitiveDateTime;
 
 use super::model::{AuditEntry, Role, StaffEntry, TokenEntry};
 use crate::error::FieldError;
-use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
+use crate::html::{confirm_action, csrf_field, error_summary, layout, notice, Field, Viewer};
 
 pub fn fmt_time(t: &PrimitiveDateTime) -> String {
     format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
@@ -31,7 +31,8 @@ pub fn setup(csrf: &str, email: &str, errors: &[FieldError]) -> Markup {
     )
 }
 
-pub fn login(csrf: &str, email: &str, errors: &[FieldError]) -> Markup {
+/// `next`: the page that asked for sign-in, already checked by `web::guide`; "" for none.
+pub fn login(csrf: &str, email: &str, next: &str, errors: &[FieldError]) -> Markup {
     layout(
         "Sign in",
         None,
@@ -41,6 +42,7 @@ pub fn login(csrf: &str, email: &str, errors: &[FieldError]) -> Markup {
             (error_summary(errors))
             form.card method="post" action="/login" {
                 (csrf_field(csrf))
+                @if !next.is_empty() { input type="hidden" name="next" value=(next); }
                 (Field::new("email", "Email").kind("email").value(email).autocomplete("username").render(errors))
                 (Field::new("password", "Password").kind("password").autocomplete("current-password").render(errors))
                 button type="submit" { "Sign in" }
@@ -77,7 +79,8 @@ pub fn account(
         "API tokens",
         Some(viewer),
         html! {
-            h1 { "API tokens" }
+            h1 { "API tokens for scripts" }
+            p { "A token lets a script (a report, a chat bot, a backup job) do what you can do here, without your password. Revoke it when the script no longer needs it." }
             p { "Scripts call the JSON API with " code { "Authorization: Bearer <token>" } ". The API is described at " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } "." }
             @if let Some(t) = new_token {
                 (notice("good", html! {
@@ -139,7 +142,7 @@ pub fn staff_admin(
                 button type="submit" { "Create invitation link" }
             }
             h2 { "Everyone" }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Status" } th scope="col" { "Change" } } }
                 tbody { @for s in staff { tr {
                     td { (s.email) }
@@ -155,9 +158,8 @@ pub fn staff_admin(
                             button.small type="submit" { "Set role" }
                         }
                         @if s.active {
-                            form.inline method="post" action=(format!("/admin/staff/{}/deactivate", s.id)) {
-                                (csrf_field(&viewer.csrf)) button.small.danger type="submit" { "Deactivate" }
-                            }
+                            (confirm_action(&viewer.csrf, &format!("/admin/staff/{}/deactivate", s.id), "Deactivate", "Yes, deactivate",
+                                &format!("{} is signed out everywhere at once and their API tokens stop working. You can reactivate them later.", s.email)))
                         } @else {
                             form.inline method="post" action=(format!("/admin/staff/{}/activate", s.id)) {
                                 (csrf_field(&viewer.csrf)) button.small type="submit" { "Reactivate" }
@@ -182,7 +184,7 @@ pub fn audit(viewer: &Viewer, rows: &[AuditEntry], page: i64, more: bool) -> Mar
         html! {
             h1 { "Audit log" }
             p.muted { "Staff actions only. Members' answers and participation are never logged." }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "Detail" } } }
                 tbody { @for r in rows { tr {
                     td { (fmt_time(&r.at)) } td { (r.actor.as_deref().unwrap_or("system")) } td { code { (r.action) } } td { (r.detail) }

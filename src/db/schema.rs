@@ -269,6 +269,7 @@ diesel::table! {
         body -> Text,
         receipt_hash -> Text,
         released -> Bool,
+        position -> Integer,
     }
 }
 

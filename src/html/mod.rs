@@ -1,6 +1,7 @@
 //! The page layout and the small widgets every page shares. Pure functions: data in, markup out.
 
 pub mod chart;
+pub mod plain;
 
 use actix_web::http::StatusCode;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -13,6 +14,21 @@ pub struct Viewer {
     pub email: String,
     pub is_admin: bool,
     pub csrf: String,
+    /// Leaders and admins: teams, pulse rounds and metrics.
+    pub can_lead: bool,
+    /// Facilitators and admins: reviews.
+    pub can_facilitate: bool,
+}
+
+impl Viewer {
+    /// Where this role starts: the first page its navigation offers.
+    pub fn home(&self) -> &'static str {
+        if self.can_lead {
+            "/teams"
+        } else {
+            "/reviews"
+        }
+    }
 }
 
 /// The one layout: every page goes through it.
@@ -34,17 +50,21 @@ pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
                 header.top {
                     a.brand href="/" { "Candor" }
                     @if let Some(v) = viewer {
+                        // Each role sees only the pages it can open (issue 15: a facilitator
+                        // was offered Teams, Pulse and Metrics, each "Forbidden").
                         nav aria-label="Main" {
-                            a href="/teams" { "Teams" }
-                            a href="/rounds" { "Pulse" }
-                            a href="/reviews" { "Reviews" }
-                            a href="/metrics" { "Metrics" }
+                            @if v.can_lead {
+                                a href="/teams" { "Teams" }
+                                a href="/rounds" { "Pulse" }
+                            }
+                            @if v.can_facilitate { a href="/reviews" { "Reviews" } }
+                            @if v.can_lead { a href="/metrics" { "Metrics" } }
                             @if v.is_admin {
                                 a href="/admin/staff" { "Staff" }
                                 a href="/admin/audit" { "Audit log" }
                                 a href="/admin/instance" { "Instance" }
                             }
-                            a href="/account" { "API tokens" }
+                            a href="/account" title="Tokens that let your scripts use the JSON API as you" { "API tokens for scripts" }
                         }
                         form.logout method="post" action="/logout" {
                             (csrf_field(&v.csrf))
@@ -76,6 +96,9 @@ pub struct Field<'a> {
     pub hint: Option<&'a str>,
     pub required: bool,
     pub autocomplete: Option<&'a str>,
+    /// Not required, and not labelled "(optional)" either: needed in some cases only, which
+    /// the hint says.
+    pub unmarked: bool,
 }
 
 impl<'a> Field<'a> {
@@ -88,6 +111,7 @@ impl<'a> Field<'a> {
             hint: None,
             required: true,
             autocomplete: None,
+            unmarked: false,
         }
     }
     pub fn kind(mut self, kind: &'a str) -> Self {
@@ -106,6 +130,11 @@ impl<'a> Field<'a> {
         self.required = false;
         self
     }
+    pub fn optional_unmarked(mut self) -> Self {
+        self.required = false;
+        self.unmarked = true;
+        self
+    }
     pub fn autocomplete(mut self, a: &'a str) -> Self {
         self.autocomplete = Some(a);
         self
@@ -117,7 +146,7 @@ impl<'a> Field<'a> {
         let described = describedby(self.name, self.hint.is_some(), error.is_some());
         html! {
             div.field.invalid[error.is_some()] {
-                label for=(id) { (self.label) @if !self.required { span.opt { " (optional)" } } }
+                label for=(id) { (self.label) @if !self.required && !self.unmarked { span.opt { " (optional)" } } }
                 @if let Some(h) = self.hint { p.hint id=(format!("{id}-hint")) { (h) } }
                 @if self.kind == "textarea" {
                     textarea id=(id) name=(self.name) required[self.required]
@@ -156,26 +185,69 @@ pub fn error_summary(errors: &[FieldError]) -> Markup {
     }
 }
 
+/// An irreversible action behind a second click that first says what will happen (issue
+/// 15). No script: the first click opens a `details`, the form inside does the action.
+/// `form_open`/`action`: the form's target; `label`: the first button; `confirm`: the one
+/// that acts; `explain`: what happens, in plain words.
+pub fn confirm_action(
+    csrf: &str,
+    action: &str,
+    label: &str,
+    confirm: &str,
+    explain: &str,
+) -> Markup {
+    html! {
+        details.confirm {
+            summary { (label) }
+            div.confirm-body role="group" aria-label=(label) {
+                p { (explain) }
+                form.inline method="post" action=(action) {
+                    (csrf_field(csrf))
+                    button.small.danger type="submit" { (confirm) }
+                }
+            }
+        }
+    }
+}
+
 pub fn notice(kind: &str, text: Markup) -> Markup {
     html! { div class=(format!("notice {kind}")) role="status" { (text) } }
 }
 
 /// The page for 4xx and 5xx errors of staff and member pages.
 pub fn error_page(status: StatusCode, detail: &str) -> Markup {
+    error_page_for(status, detail, None)
+}
+
+/// The error page for a signed-in staff member keeps their navigation and says what to do
+/// next (issue 15: error pages were dead ends). Member pages never get a viewer.
+pub fn error_page_for(status: StatusCode, detail: &str, viewer: Option<&Viewer>) -> Markup {
     let title = match status.as_u16() {
         404 => "Not found",
-        403 => "Forbidden",
+        403 => "Not open to your role",
         429 => "Too many attempts",
         500 => "Server error",
         _ => status.canonical_reason().unwrap_or("Error"),
     };
+    let (home, home_label) = match viewer {
+        Some(v) if v.can_lead => (v.home(), "Go to your teams"),
+        Some(v) => (v.home(), "Go to your reviews"),
+        None => ("/", "Back to the start"),
+    };
     layout(
         title,
-        None,
+        viewer,
         html! {
             h1 { (title) }
             p { (detail) }
-            p { a href="/" { "Back to the start" } }
+            @match status.as_u16() {
+                403 if viewer.is_some() => p { "Your role cannot open this page. An admin can change roles on the Staff page; the navigation above lists what you can open." },
+                404 => p { "The link may be old or mistyped, or what it pointed to was deleted." },
+                429 => p { "Wait a moment and try again." },
+                500 | 503 => p { "Nothing you did caused this. Try again in a moment; if it keeps happening, tell whoever runs Candor." },
+                _ => {},
+            }
+            p { a href=(home) { (home_label) } }
         },
     )
 }

@@ -39,12 +39,14 @@ fn open_for(
         };
         let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
         let questions = crate::pulse::store::round_questions(c, &r.id)?;
+        let taken_part = tokens::is_issued(c, &r.id, &member.id)?;
         out.push((
             OpenItem {
                 kind: "round",
                 id: r.id,
                 title: r.title,
                 fingerprint: key.fingerprint.clone(),
+                taken_part,
             },
             key,
             Some(questions),
@@ -56,12 +58,14 @@ fn open_for(
         };
         let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
         let fingerprint = key.fingerprint.clone();
+        let taken_part = tokens::is_issued(c, &id, &member.id)?;
         out.push((
             OpenItem {
                 kind: "review",
                 id,
                 title,
                 fingerprint,
+                taken_part,
             },
             key,
             None,

@@ -109,6 +109,10 @@ pub struct OpenItem {
     pub id: String,
     pub title: String,
     pub fingerprint: String,
+    /// This member's invite already got its token here: the landing says they took part
+    /// instead of offering a form that would only refuse them (issue 15). Only the member
+    /// holding the invite sees it.
+    pub taken_part: bool,
 }
 
 /// A round's or review's key as the transparency page publishes it to everyone: what it is

@@ -4,6 +4,7 @@ use maud::{html, Markup};
 
 use super::model::{OpenItem, ScopeKind, Transparency};
 use crate::html::layout;
+use crate::html::plain::key_details;
 
 pub fn landing() -> Markup {
     layout(
@@ -12,17 +13,38 @@ pub fn landing() -> Markup {
         html! {
             h1 { "Your invitation" }
             p { "Candor collects answers that cannot be traced back to you. Your personal link opens what you are invited to." }
-            form #invite-form method="post" action="/p" {
-                div.field {
-                    label for="f-invite" { "Your invite code" }
-                    p.hint #f-invite-hint { "It is the part of your link after the # sign. With JavaScript on, this fills itself in." }
-                    input #f-invite type="text" name="invite" autocomplete="off" spellcheck="false" required aria-describedby="f-invite-hint";
-                }
-                button type="submit" { "Continue" }
-            }
-            script type="module" src="/static/js/participate.js" {}
+            (invite_form())
         },
     )
+}
+
+/// A member's form address opened without its invite (back button, bookmark, reload): the
+/// invite only ever travels in a form's body, so the way back is the link or the code.
+pub fn reopen() -> Markup {
+    layout(
+        "Open your invitation again",
+        None,
+        html! {
+            h1 { "Open your invitation again" }
+            p { "This page opens only from your personal invite link, so that the link never shows in the address bar or your history. "
+                "Open the link from your invitation again, or enter its code here." }
+            (invite_form())
+        },
+    )
+}
+
+fn invite_form() -> Markup {
+    html! {
+        form #invite-form method="post" action="/p" {
+            div.field {
+                label for="f-invite" { "Your invite code" }
+                p.hint #f-invite-hint { "It is the part of your link after the # sign. With JavaScript on, this fills itself in." }
+                input #f-invite type="text" name="invite" autocomplete="off" spellcheck="false" required aria-describedby="f-invite-hint";
+            }
+            button type="submit" { "Continue" }
+        }
+        script type="module" src="/static/js/participate.js" {}
+    }
 }
 
 /// What the member is told about who has seen their link (G13), in plain words.
@@ -50,11 +72,37 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
             (custody_notice(staff_seen))
             @if items.is_empty() { p { "Nothing is open for you right now. Keep your link: it works for every future round." } }
             @for i in items {
-                form.card method="post" action=(format!("/p/{}s/{}", i.kind, i.id)) {
-                    input type="hidden" name="invite" value=(invite);
-                    h2 { (i.title) }
-                    p.muted { (if i.kind == "round" { "Team pulse survey" } else { "Account before an incident review" }) " · key " code { (&i.fingerprint[..16.min(i.fingerprint.len())]) "…" } }
-                    button type="submit" { @if i.kind == "round" { "Answer" } @else { "Write my account" } }
+                @let what = if i.kind == "round" { "Team pulse survey" } else { "Account before an incident review" };
+                @if i.taken_part {
+                    // Nothing to open: the form would only say so (issue 15's dead end).
+                    div.card {
+                        h2 { (i.title) }
+                        p.muted { (what) }
+                        @if i.kind == "round" {
+                            p { strong { "You have taken part." } " Each person answers once. Results reach your team lead only after the round closes, and only if enough people answered." }
+                            // Shown by bulletin.js only in a browser that kept this round's spent
+                            // token (G17): anywhere else the form could only refuse.
+                            form.change method="post" action=(format!("/p/rounds/{}", i.id)) hidden data-change=(i.id) {
+                                input type="hidden" name="invite" value=(invite);
+                                p.hint { "This browser kept your token. Only the last answer counts. " button.secondary.small type="submit" { "Change my answer" } }
+                            }
+                        } @else {
+                            p { strong { "You have written your account." } " To read the facilitator's questions or add to it, "
+                                a href="/p/followups" { "come back with your receipt" } "." }
+                            form method="post" action=(format!("/p/reviews/{}", i.id)) {
+                                input type="hidden" name="invite" value=(invite);
+                                p.hint { "Started in this browser but did not get a receipt? " button.secondary.small type="submit" { "Finish my account" } }
+                            }
+                        }
+                    }
+                } @else {
+                    form.card method="post" action=(format!("/p/{}s/{}", i.kind, i.id)) {
+                        input type="hidden" name="invite" value=(invite);
+                        h2 { (i.title) }
+                        p.muted { (what) }
+                        button type="submit" { @if i.kind == "round" { "Answer" } @else { "Write my account" } }
+                        (key_details(&i.fingerprint))
+                    }
                 }
             }
             p { a href="/p/followups" { "Come back with a receipt" } " to read and answer follow-up questions on an account you wrote." }
@@ -82,7 +130,7 @@ pub fn transparency(t: &Transparency) -> Markup {
             p { "Every member of a round sees the same key fingerprint on their page. If yours is not listed here, do not answer and tell someone. "
                 "Your browser also checks it against the " a href="/api/v1/keys" { "key directory" } " before it sends anything." }
             @if t.keys.is_empty() { p.muted { "Nothing is open." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Kind" } th scope="col" { "Key fingerprint (SHA-256 of the modulus)" } } }
                     tbody { @for k in &t.keys { tr { td { (k.kind) } td { code { (k.fingerprint) } } } } }
                 } }

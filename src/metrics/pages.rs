@@ -172,7 +172,7 @@ pub fn heatmap_svg(rows: &[HeatRow]) -> String {
 fn heat_table(rows: &[HeatRow]) -> Markup {
     let cols = columns();
     html! {
-        div.scroll { table.heat {
+        div.scroll tabindex="0" { table.heat {
             caption { "The heat map's figures" }
             thead { tr { th scope="col" { "Team or group" } th.num scope="col" { "Answered" } @for (l, _) in &cols { th.num scope="col" { (l) } } th.num scope="col" { "Comments per answer" } } }
             tbody { @for r in rows { tr {
@@ -218,14 +218,14 @@ pub fn metrics(viewer: &Viewer, p: &MetricsPage<'_>) -> Markup {
             }
             h2 { "Heat map (" (if p.view == View::Latest { "each team's latest closed round".to_owned() } else { format!("latest round in {q}") }) ")" }
             @if p.rows.is_empty() { p.muted { "No teams to show." } } @else {
-                div.scroll { (raw(heatmap_svg(p.rows))) }
+                div.scroll tabindex="0" { (raw(heatmap_svg(p.rows))) }
                 (heat_table(p.rows))
                 p { a href=(format!("/metrics/export.csv?period={q}")) download { "Download these aggregates (CSV)" } " · " a href=(format!("/metrics/export.json?period={q}")) { "JSON" } }
             }
             h2 { "Trends by quarter" }
             @if p.quarters.is_empty() { p.muted { "No closed rounds yet." } } @else {
-                div.scroll { (raw(line_chart("Psychological safety by quarter, each team and group (1 to 7)", &labels, &series, 1.0, 7.0))) }
-                div.scroll { table {
+                div.scroll tabindex="0" { (raw(line_chart("Psychological safety by quarter, each team and group (1 to 7)", &labels, &series, 1.0, 7.0))) }
+                div.scroll tabindex="0" { table {
                     caption { "Score by quarter; the change is since the previous quarter with a figure" }
                     thead { tr { th scope="col" { "Team or group" } @for l in &labels { th.num scope="col" { (l) } } th scope="col" { "Change" } } }
                     tbody { @for t in p.trends { tr {

@@ -9,7 +9,9 @@ use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
 use crate::html::chart::{bars, line_chart, Series};
-use crate::html::{csrf_field, error_summary, layout, notice, raw, Field, Viewer};
+use crate::html::{
+    confirm_action, csrf_field, error_summary, layout, notice, plain, raw, Field, Viewer,
+};
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
@@ -23,19 +25,21 @@ pub fn fmt2(x: f64) -> String {
 }
 
 /// Labels of the ends of an agreement scale.
-fn scale_label(q: &Question, v: i32) -> String {
+/// The words at a scale's ends, if `v` is one: read out with the number, shown once below
+/// the row (issue 15: words inside the end boxes made them wide and the row wrap raggedly).
+fn end_label(q: &Question, v: i32) -> Option<&'static str> {
     match q.kind {
-        Kind::Scale if v == q.min => format!("{v} Strongly disagree"),
-        Kind::Scale if v == q.max => format!("{v} Strongly agree"),
-        Kind::Enps if v == 0 => "0 Not at all likely".into(),
-        Kind::Enps if v == 10 => "10 Extremely likely".into(),
-        _ => v.to_string(),
+        Kind::Scale if v == q.min => Some("Strongly disagree"),
+        Kind::Scale if v == q.max => Some("Strongly agree"),
+        Kind::Enps if v == 0 => Some("Not at all likely"),
+        Kind::Enps if v == 10 => Some("Extremely likely"),
+        _ => None,
     }
 }
 
 /// The sentence that tells a member, before they write, why their answer cannot be traced.
 pub const UNLINKABLE: &str = "Your browser turns your invite into a one-time token that the server signs without seeing it, so Candor can check you are on the team but can never tell which answer is yours.";
-pub const CONFIDENTIAL: &str = "This browser cannot run the privacy step (JavaScript is off, or the page is not on https), so your answer takes the confidential route: the server checks your invite and stores your answer in one step and keeps no record of which answer is yours, but someone watching the live server while the round is open could connect the two.";
+pub const CONFIDENTIAL: &str = "This browser cannot run the privacy step (JavaScript is off, or the page is not on https), so the server checks your invite and stores your answer in one step and keeps no record of which answer is yours, but someone watching the live server while the round is open could connect the two.";
 
 pub struct MemberRound<'a> {
     pub round: &'a RoundRow,
@@ -57,13 +61,18 @@ fn question_input(q: &Question, value: Option<&str>, errors: &[FieldError]) -> M
             legend { (q.text) @if q.required { " " span.req { "(required)" } } @else { span.opt { " (optional)" } } }
             @match q.kind {
                 Kind::Scale | Kind::Enps => {
-                    div.scale {
+                    // One row of equal boxes at every width: 5, 7 or 11 columns.
+                    div class=(format!("scale points-{}", q.max - q.min + 1)) {
                         @for v in q.min..=q.max {
                             label {
                                 input type="radio" name=(field) value=(v) required[q.required] checked[value == Some(v.to_string().as_str())];
-                                span { (scale_label(q, v)) }
+                                span { (v) @if let Some(w) = end_label(q, v) { span.visually-hidden { " " (w) } } }
                             }
                         }
+                    }
+                    div.ends aria-hidden="true" {
+                        span { (end_label(q, q.min).unwrap_or_default()) }
+                        span { (end_label(q, q.max).unwrap_or_default()) }
                     }
                 }
                 Kind::Choice => {
@@ -105,8 +114,11 @@ pub fn member_form(
                 p { "A short, anonymous survey for your team. It takes about two minutes." }
             }
             div #change hidden[m.already] {
-            div #protection .notice.warn data-unlinkable=(UNLINKABLE) { p { strong { "Confidential route. " } (CONFIDENTIAL) } }
-            p.muted { "Round key fingerprint: " code { (m.key.fingerprint) } ". Everyone on your team sees the same one; compare it on the " a href="/transparency" { "transparency page" } "." }
+            div #protection .notice.warn data-unlinkable=(UNLINKABLE) data-heading=(plain::UNTRACEABLE_HEADING) data-summary=(plain::HOW_SUMMARY) {
+                p { strong { (plain::CONFIDENTIAL_HEADING) } }
+                details { summary { (plain::HOW_SUMMARY) } p { (CONFIDENTIAL) } }
+            }
+            (plain::key_details(&m.key.fingerprint))
             @if let Some(found) = warning {
                 (notice("warn", html! {
                     p { strong { "Your text may identify someone: " } (found.join(", ")) "." }
@@ -156,7 +168,7 @@ pub fn member_stored(
                 @for (q, v) in stored { dt { (q) } dd { (v) } }
                 @if let Some(c) = comment { dt { "Comment" } dd { (c) } }
             }
-            p.muted { "Route: " (route) ". Results appear to your team lead only after the round closes, and only if enough people answered." }
+            p.muted { "Sent " (route) ". Results appear to your team lead only after the round closes, and only if enough people answered." }
         },
     )
 }
@@ -233,9 +245,9 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
     html! {
         h2 { "Trend" }
         @if closed.is_empty() { p.muted { "No closed rounds yet." } } @else {
-            div.scroll { (raw(line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0))) }
+            div.scroll tabindex="0" { (raw(line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0))) }
             p.muted { "A gap is a round with fewer answers than the threshold: nothing is shown for it." }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 caption { "Score by round" }
                 thead { tr { th scope="col" { "Round" } th scope="col" { "Closed" } th.num scope="col" { "Answered" } th.num scope="col" { "Score" } th.num scope="col" { "Spread (SD)" } th.num scope="col" { "Agreement" } th.num scope="col" { "eNPS" } } }
                 tbody { @for p in &closed { tr {
@@ -257,8 +269,8 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                div.scroll { (raw(line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0))) }
-                div.scroll { table {
+                div.scroll tabindex="0" { (raw(line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0))) }
+                div.scroll tabindex="0" { table {
                     caption { "Items by round (mean after reverse scoring)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }
                     tbody { @for s in &item_series { tr {
@@ -308,7 +320,7 @@ pub fn team_pulse(
                 a href=(format!("/teams/{}/questions", t.id)) { "edit the questions" } " · " a href="/about/score" { "how the score works" } }
             h2 { "Rounds" }
             @if v.points.is_empty() { p.muted { "No rounds yet." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Round" } th scope="col" { "Status" } th.num scope="col" { "Answered" } th.num scope="col" { "Score" } } }
                     tbody { @for p in v.points.iter().rev() { tr {
                         td { a href=(format!("/rounds/{}", p.round.id)) { (p.round.title) } }
@@ -392,10 +404,8 @@ pub fn round_page(
                 RoundResults::Open { invited, answered } => {
                     (notice("info", html! { p { (answered) " of " (invited) " have answered. Answers stay sealed until the round closes." } }))
                     @if r.status() == RoundStatus::Scheduled { p { "Opens " (r.opens_at.date()) " " (format!("{:02}:{:02}", r.opens_at.hour(), r.opens_at.minute())) " UTC." } }
-                    form method="post" action=(format!("/rounds/{}/close", r.id)) {
-                        (csrf_field(&viewer.csrf))
-                        button.danger type="submit" { "Close the round now" }
-                    }
+                    (confirm_action(&viewer.csrf, &format!("/rounds/{}/close", r.id), "Close the round now", "Yes, close it now",
+                        "Closing cannot be undone: nobody can answer any more, the round key is destroyed, who took part is forgotten, and the results appear if enough people answered."))
                 }
                 RoundResults::Suppressed { answered, invited, needed } => {
                     (notice("warn", html! { p { (answered) " of " (invited) " answered. Results are hidden: " (needed) " more answers were needed to reach the threshold of " (r.threshold) "." } }))
@@ -414,7 +424,7 @@ pub fn rounds_index(viewer: &Viewer, rows: &[(TeamRow, RoundRow)]) -> Markup {
         html! {
             h1 { "Pulse rounds" }
             @if rows.is_empty() { p.muted { "No rounds yet. Open one from a team's pulse page." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Team" } th scope="col" { "Round" } th scope="col" { "Status" } } }
                     tbody { @for (t, r) in rows { tr {
                         td { a href=(format!("/teams/{}/rounds", t.id)) { (t.name) } }
@@ -427,11 +437,21 @@ pub fn rounds_index(viewer: &Viewer, rows: &[(TeamRow, RoundRow)]) -> Markup {
     )
 }
 
+/// The add-question form as typed, so a refused form comes back with its kind and text.
+#[derive(Default, Clone, Debug)]
+pub struct QuestionDraft {
+    pub kind: String,
+    pub text: String,
+    pub options: String,
+    pub required: bool,
+}
+
 pub fn questions_page(
     viewer: &Viewer,
     team: &TeamRow,
     qs: &[TeamQuestionRow],
     errors: &[FieldError],
+    draft: &QuestionDraft,
 ) -> Markup {
     layout(
         &format!("{} questions", team.name),
@@ -458,15 +478,16 @@ pub fn questions_page(
                 div.field {
                     label for="f-kind" { "Kind" }
                     select #f-kind name="kind" {
-                        option value="scale7" { "Agreement, 7 points" }
-                        option value="scale5" { "Agreement, 5 points" }
-                        option value="choice" { "Single choice" }
-                        option value="text" { "Free text" }
+                        @for (value, label) in [("scale7", "Agreement, 7 points"), ("scale5", "Agreement, 5 points"), ("choice", "Single choice"), ("text", "Free text")] {
+                            option value=(value) selected[draft.kind == value] { (label) }
+                        }
                     }
                 }
-                (Field::new("text", "Question").render(errors))
-                (Field::new("options", "Options (single choice only)").kind("textarea").optional().hint("One option a line, 2 to 12.").render(errors))
-                div.field { label { input type="checkbox" name="required" value="1"; " Required" } }
+                (Field::new("text", "Question").value(&draft.text).render(errors))
+                // Not "(optional)": a single-choice question needs them, the other kinds ignore them.
+                (Field::new("options", "Options, for single choice").kind("textarea").value(&draft.options).optional_unmarked()
+                    .hint("Needed for single choice: 2 to 12 different options, one a line. Other kinds do not use them.").render(errors))
+                div.field { label { input type="checkbox" name="required" value="1" checked[draft.required]; " Required" } }
                 button type="submit" { "Add question" }
             }
         },

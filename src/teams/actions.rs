@@ -55,10 +55,12 @@ fn team_view(
         })
         .collect();
     let leaders = store::list_leaders(conn, &team.id)?;
+    let (rounds, _) = crate::guide::store::round_counts(conn, std::slice::from_ref(&team.id))?;
     Ok(TeamView {
         team: team.summary(),
         members,
         leaders,
+        rounds,
     })
 }
 

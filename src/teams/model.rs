@@ -232,6 +232,8 @@ pub struct TeamView {
     pub team: TeamSummary,
     pub members: Vec<MemberView>,
     pub leaders: Vec<String>,
+    /// How many pulse rounds the team has had: none, and the page says what to do next.
+    pub rounds: i64,
 }
 
 /// A team with its roster's ids and labels, as the API lists it.

@@ -4,7 +4,7 @@ use maud::{html, Markup};
 
 use super::model::{TeamSummary, TeamView};
 use crate::error::FieldError;
-use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
+use crate::html::{confirm_action, csrf_field, error_summary, layout, notice, Field, Viewer};
 
 pub fn list(
     viewer: &Viewer,
@@ -12,14 +12,16 @@ pub fn list(
     form: &NewTeamForm,
     errors: &[FieldError],
     floor: u16,
+    checklist: Markup,
 ) -> Markup {
     layout(
         "Teams",
         Some(viewer),
         html! {
             h1 { "Teams" }
+            (checklist)
             @if teams.is_empty() { p.muted { "No teams yet. Create the first one below." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th scope="col" { "Team" } th scope="col" { "People" } th scope="col" { "Threshold" } } }
                     tbody { @for (t, n) in teams { tr {
                         td { a href=(format!("/teams/{}", t.id)) { (t.name) } } td { (n) } td { (t.threshold) }
@@ -73,6 +75,10 @@ pub fn detail(
                 (notice("warn", html! { p { "This team has " (n) " people and a threshold of " (t.threshold) ": its results will stay hidden until at least " (t.threshold) " answer." } }))
             }
             p { "Leaders: " (v.leaders.join(", ")) }
+            @if v.rounds == 0 && !v.members.is_empty() {
+                (notice("", html! { p { strong { "Next: " } a href=(format!("/teams/{}/rounds", t.id)) { "open the first pulse round" }
+                    ". Give each person their link below (or send it by email), so they can answer." } }))
+            }
             p { a href=(format!("/teams/{}/rounds", t.id)) { "Pulse rounds and trends" } }
             (error_summary(errors))
             h2 { "Invite links" }
@@ -84,7 +90,7 @@ pub fn detail(
                 }
                 " "
                 a href=(format!("/teams/{}/invites.csv", t.id)) download { "Download all links (CSV)" }
-                div.scroll { table.roster {
+                div.scroll tabindex="0" { table.roster {
                     thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } th scope="col" { span.visually-hidden { "Actions" } } } }
                     tbody { @for m in &v.members { tr {
                         td { (m.label) }
@@ -102,15 +108,13 @@ pub fn detail(
                                 form.inline method="post" action=(format!("/teams/{}/invites/show", t.id)) {
                                     (csrf_field(&viewer.csrf))
                                     input type="hidden" name="member_id" value=(m.id);
-                                    button.small type="submit" aria-label=(format!("Show the link of {}", m.label)) { "Show link" }
+                                    button.small type="submit" aria-label=(format!("Show link of {}", m.label)) { "Show link" }
                                 }
                             }
-                            form.inline method="post" action=(format!("/teams/{}/members/{}/regenerate", t.id, m.id)) {
-                                (csrf_field(&viewer.csrf)) button.small type="submit" { "New link" }
-                            }
-                            form.inline method="post" action=(format!("/teams/{}/members/{}/remove", t.id, m.id)) {
-                                (csrf_field(&viewer.csrf)) button.small.danger type="submit" { "Remove" }
-                            }
+                            (confirm_action(&viewer.csrf, &format!("/teams/{}/members/{}/regenerate", t.id, m.id), "New link", "Make a new link",
+                                &format!("{}'s current link stops working at once, for this round and every later one; they need the new one to take part.", m.label)))
+                            (confirm_action(&viewer.csrf, &format!("/teams/{}/members/{}/remove", t.id, m.id), "Remove", "Remove from the roster",
+                                &format!("{} leaves the roster of future rounds and their link stops working; rounds already open keep their roster.", m.label)))
                         }
                     } } }
                 } }

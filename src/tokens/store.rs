@@ -75,6 +75,17 @@ pub fn eligible_members(conn: &mut DbConnection, scope_id: &str) -> QueryResult<
         .load(conn)
 }
 
+/// The labels of everyone on a scope's frozen roster, for the name warning only: callers
+/// reduce them to `members::model::name_parts` before any page sees them (G14).
+pub fn eligible_labels(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Vec<String>> {
+    use crate::db::schema::members;
+    eligibility::table
+        .inner_join(members::table)
+        .filter(eligibility::scope_id.eq(scope_id))
+        .select(members::label)
+        .load(conn)
+}
+
 pub fn count_eligible(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
     eligibility::table
         .filter(eligibility::scope_id.eq(scope_id))

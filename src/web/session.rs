@@ -39,6 +39,8 @@ impl Staff {
             email: self.user.email.clone(),
             is_admin: self.user.is_admin(),
             csrf: self.csrf().to_owned(),
+            can_lead: self.user.can_lead(),
+            can_facilitate: self.user.can_facilitate(),
         }
     }
 

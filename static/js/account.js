@@ -70,7 +70,7 @@ export function renderAccount(account) {
     for (const e of account.timeline) {
       body.append(el('tr', {}, el('td', {}, e.time || '-'), el('td', {}, ...withBreaks(e.text))));
     }
-    box.append(el('div', { class: 'scroll' }, el('table', {},
+    box.append(el('div', { class: 'scroll', tabindex: '0' }, el('table', {},
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Time'), el('th', { scope: 'col' }, 'What I saw or did'))), body)));
   }
   for (const [name, heading] of FIELDS) {
@@ -82,8 +82,10 @@ export function renderAccount(account) {
   return box;
 }
 
-// Identifying details in the account's text: a list of {kind, text}, each once.
-export function scan(account) {
+// Identifying details in the account's text: a list of {kind, text}, each once. `names` is
+// the page's data-names: lowercase name parts of everyone invited (words of 3 letters or
+// more, no emails), the same list for every writer; a name is flagged as the writer typed it.
+export function scan(account, names = []) {
   const texts = [];
   for (const e of account.timeline || []) texts.push(e.text);
   for (const [name] of FIELDS) if (account[name]) texts.push(account[name]);
@@ -96,8 +98,48 @@ export function scan(account) {
         if (hit && !found.has(hit)) found.set(hit, kind);
       }
     }
+    for (const name of names) {
+      const part = String(name).toLowerCase().trim();
+      if ([...part].length < 3) continue;
+      const re = new RegExp(`(?:^|[^\\p{L}\\p{N}])(${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})(?=$|[^\\p{L}\\p{N}])`, 'iu');
+      const m = t.match(re);
+      if (m && !found.has(m[1])) found.set(m[1], 'a name of someone invited');
+    }
   }
   return [...found].map(([text, kind]) => ({ kind, text }));
+}
+
+// The server's own rules for an account (reviews::model::check_account), checked here before
+// any token is requested: a token is spent on the server the moment it is issued, so a form
+// the server would refuse must never get one (issue 15: an empty form cost a writer their
+// token). The server checks again; this only keeps the token from being fetched too early.
+export function problems(account, limits) {
+  const out = [];
+  const count = (t) => [...t].length;
+  const clean = (t) => (t || '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').trim();
+  const timeline = account.timeline || [];
+  if (timeline.length > limits.rows) out.push(`A timeline holds at most ${limits.rows} entries.`);
+  let words = false;
+  timeline.forEach((e, i) => {
+    const text = clean(e.text);
+    const time = (e.time || '').trim();
+    const timeOk = /^([01]?\d|2[0-3]):[0-5]\d$/.test(time);
+    if (time && !timeOk) out.push(`Entry ${i + 1}: give a time of day as HH:MM, or leave it out.`);
+    if (!text) {
+      if (time && timeOk) out.push(`Entry ${i + 1}: say what happened at that time.`);
+      return;
+    }
+    words = true;
+    if (count(text) > limits.entry) out.push(`Entry ${i + 1} is ${count(text)} characters; the limit is ${limits.entry}.`);
+  });
+  for (const [name, heading] of FIELDS) {
+    const text = clean(account[name]);
+    if (!text) continue;
+    words = true;
+    if (count(text) > limits.field) out.push(`"${heading}" is ${count(text)} characters; the limit is ${limits.field}.`);
+  }
+  if (!words && !out.length) out.push('The account is empty. Write at least one timeline entry or answer one question.');
+  return out;
 }
 
 function init(form) {
@@ -112,6 +154,8 @@ function init(form) {
   const status = document.getElementById('status');
   const warnBox = document.getElementById('identifying');
   const blind = canBlind();
+  let names = [];
+  try { names = JSON.parse(form.dataset.names || '[]'); } catch (_) { names = []; }
   let confirmed = false;
 
   const say = (text, kind) => {
@@ -122,9 +166,10 @@ function init(form) {
     const keepField = document.getElementById('keep-field');
     if (keepField) keepField.hidden = false;
     document.getElementById('protection').replaceWith(el('div', { id: 'protection', class: 'notice good', role: 'status' },
-      el('p', {}, el('strong', {}, 'This browser will use the unlinkable way.'),
-        ' It blinds a token here, the server signs it without seeing it, and your account is sent with the token alone: ' +
-        'no cookie, nothing that says which invite it came from.')));
+      el('p', {}, el('strong', {}, 'This browser will send your account the untraceable way.')),
+      el('details', {}, el('summary', {}, 'How this works'),
+        el('p', {}, 'It makes a one-time pass here, the server signs it without seeing it (a blind signature), and your account is sent with the pass alone: ' +
+          'no cookie, nothing that says which invite it came from.'))));
   }
 
   // ---- timeline rows
@@ -173,9 +218,15 @@ function init(form) {
     say('The draft is deleted from this browser.', '');
   });
 
+  const limits = {
+    rows: Number(form.dataset.maxRows) || MAX_ROWS,
+    entry: Number(form.dataset.maxEntry) || 2000,
+    field: Number(form.dataset.maxField) || 4000,
+  };
   if (form.dataset.issued === 'true' && !store.get(tokenKey)) {
+    // The notice above the form says what to do; sending from here would only be refused.
     submitBtn.disabled = true;
-    say('You have already written your account for this review. Use your receipt on the follow-ups page to read questions or add to it.', 'warn');
+    say('This browser holds no unfinished account for this invite, so there is nothing to send from here.', 'warn');
   } else if (store.get(tokenKey)) {
     say('An earlier attempt in this browser got its token but did not finish. Submitting sends your account with that token.', 'warn');
   }
@@ -203,7 +254,7 @@ function init(form) {
     warnBox.replaceChildren(el('div', { class: 'notice warn', role: 'alert' },
       el('p', {}, el('strong', {}, 'Check these before you send:'), ' they could point at you or at someone else.'),
       list,
-      el('p', {}, 'Names of people, and roles only one person holds, the page cannot spot: look for those too.'),
+      el('p', {}, 'Other names, and roles only one person holds, the page cannot spot: look for those too.'),
       el('p', {}, again, ' ', edit)));
     warnBox.hidden = false;
     again.focus();
@@ -229,10 +280,13 @@ function init(form) {
     heading.focus();
   };
 
+  // The token also lives in memory for this page, so a retry works where storage does not
+  // (a private window, a full quota): a token once obtained is never lost by this page.
+  let held = null;
   const send = async (account) => {
     submitBtn.disabled = true;
     try {
-      let token = store.get(tokenKey);
+      let token = held || store.get(tokenKey);
       if (!token) {
         say('Getting your token…', '');
         try {
@@ -242,11 +296,13 @@ function init(form) {
           throw e;
         }
         // Kept before the account is sent, so a failed send can be retried without a second token.
+        held = token;
         store.set(tokenKey, token);
       }
       say('Sending your account…', '');
       const res = await postJson(scopeUrl(form, 'accounts'), { token, account });
       if (res.status === 201) {
+        held = null;
         store.remove(tokenKey);
         store.remove(draftKey);
         // With the writer's consent, the token stays for the bulletin check after close (G16).
@@ -259,9 +315,11 @@ function init(form) {
       if (res.status === 422) {
         say(`Nothing was stored: ${detail} Your token is kept; fix this and submit again.`, 'bad');
       } else if (res.status === 409) {
+        held = null;
         store.remove(tokenKey);
         say('This token was already used: an earlier attempt may have stored your account without showing its receipt. Nothing more was stored.', 'bad');
       } else if (res.status === 403 || res.status === 410 || res.status === 404) {
+        held = null;
         store.remove(tokenKey);
         say(`Nothing was stored: ${detail}`, 'bad');
       } else {
@@ -276,7 +334,17 @@ function init(form) {
 
   form.addEventListener('submit', (ev) => {
     const account = collect();
-    const found = scan(account);
+    const wrong = problems(account, limits);
+    if (wrong.length) {
+      // Nothing is requested or sent: the writer fixes the form first.
+      ev.preventDefault();
+      status.replaceChildren(el('div', { class: 'notice bad', role: 'alert' },
+        el('p', {}, 'Nothing was sent yet. Please fix this first:'),
+        el('ul', {}, ...wrong.map((w) => el('li', {}, w)))));
+      return;
+    }
+    if (status.querySelector('[role=alert]')) say('', '');
+    const found = scan(account, names);
     if (found.length && !confirmed) {
       ev.preventDefault();
       warn(found);

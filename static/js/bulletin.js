@@ -5,7 +5,7 @@
 // So that the reads do not say which round this browser answered, it reads the bulletin of
 // every recently closed round and review the key directory lists, not only its own.
 import { KEY_DIRECTORY } from './token.js';
-import { allSpent, forget, messageHash } from './kept.js';
+import { allSpent, forget, load, messageHash } from './kept.js';
 
 const slot = document.getElementById('counted');
 
@@ -52,6 +52,13 @@ async function check() {
     }
     forget(e.kind, e.id);
   }
+}
+
+// A round this member took part in offers "Change my answer" only where its spent token was
+// kept (G17); the server renders the form hidden for everyone alike.
+for (const f of document.querySelectorAll('form[data-change]')) {
+  const e = load('round', f.dataset.change);
+  if (e && e.spent) f.hidden = false;
 }
 
 check();

@@ -81,7 +81,7 @@ function showStored(stored, replaced, kept) {
       ? 'This is exactly what Candor now stores in place of your earlier answer, and nothing else: no name, no time, no address.'
       : 'This is exactly what Candor stored, and nothing else: no name, no time, no address.'),
     list,
-    el('p', { class: 'muted' }, 'Route: unlinkable (blind token). Results appear to your team lead only after the round closes, and only if enough people answered.'),
+    el('p', { class: 'muted' }, 'Sent the untraceable way (your browser\'s privacy step). Results appear to your team lead only after the round closes, and only if enough people answered.'),
     ...after,
   );
   document.getElementById('done').focus();
@@ -105,7 +105,8 @@ function showError(text) {
 
 if (form && canBlind()) {
   protection.className = 'notice good';
-  protection.replaceChildren(el('p', {}, el('strong', {}, 'Unlinkable route. '), protection.dataset.unlinkable));
+  protection.replaceChildren(el('p', {}, el('strong', {}, protection.dataset.heading)),
+    el('details', {}, el('summary', {}, protection.dataset.summary), el('p', {}, protection.dataset.unlinkable)));
   let confirmed = false;
   const names = JSON.parse(form.dataset.names || '[]');
   const scope = form.dataset.scope;
@@ -127,10 +128,16 @@ if (form && canBlind()) {
     const found = identifying(text, names);
     if (found.length && !confirmed) {
       const again = el('button', { type: 'submit' }, 'Submit anyway');
+      const edit = el('button', { type: 'button', class: 'secondary' }, 'Let me edit it');
+      edit.addEventListener('click', () => {
+        confirmed = false;
+        slot.replaceChildren();
+        (form.elements.comment || form.querySelector('textarea'))?.focus();
+      });
       slot.replaceChildren(el('div', { class: 'notice warn', role: 'alert' },
         el('p', {}, el('strong', {}, 'Your text may identify someone: '), found.join(', '), '.'),
         el('p', {}, 'Edit it, or submit anyway. Candor cannot spot everything: a role only one person holds identifies as surely as a name.'),
-        again));
+        el('p', {}, again, ' ', edit)));
       confirmed = true;
       again.focus();
       return;

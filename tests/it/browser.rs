@@ -518,7 +518,7 @@ fn open_round_form(
         check_layout(c, "member-list", p);
     }
     c.click(&c.find(&format!(
-        "form.card[action=\"/p/rounds/{round}\"] button[type=submit]"
+        "form[action=\"/p/rounds/{round}\"]:not([hidden]) button[type=submit]"
     )));
     c.wait(
         &format!("the answer form or a refusal for round {round}"),
@@ -629,14 +629,18 @@ fn a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice(
             && t[1]
                 .as_str()
                 .unwrap_or_default()
-                .starts_with("Unlinkable route."))
+                .starts_with("Your answers cannot be traced to you."))
         .then_some(())
     });
     let text = c.text();
-    assert!(!text.contains("Confidential route"), "{text}");
+    assert!(!text.contains("kept confidential"), "{text}");
+    let all_text = c.js("return document.body.textContent", &[]);
     assert!(
-        text.contains(&format!("Round key fingerprint: {fingerprint}")),
-        "the page shows the round's key fingerprint {fingerprint}:\n{text}"
+        all_text
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!("Key fingerprint: {fingerprint}")),
+        "the page carries the round's key fingerprint {fingerprint}, one click away:\n{text}"
     );
     check_layout(&c, "member-form", &mut layout);
 
@@ -655,7 +659,7 @@ fn a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice(
     );
     submit_answers(&c);
     c.wait_text("Thank you: your answers are in");
-    c.wait_text("Route: unlinkable");
+    c.wait_text("Sent the untraceable way");
     let stored = c.js(
         "return document.querySelectorAll('dl.stored dt').length",
         &[],
@@ -687,14 +691,14 @@ fn a_member_answers_in_the_browser_with_a_blinded_token_and_cannot_answer_twice(
     assert_eq!(answered(&api, &round.id), 1, "no second answer");
     assert_eq!(issued(&app, &round.id), 1);
 
-    // Coming back through the link later: the page says they already took part.
-    open_round_form(&c, &app.base, secret, &round.id, true, None);
-    c.wait_text("You have already taken part");
-    // The form is there only for a browser that kept its token, and hidden otherwise.
+    // Coming back through the link later: the list says they took part and shows no form
+    // that would only refuse them (issue 15); the change form is for a browser that kept its token.
+    c.goto(&format!("{}/p#{secret}", app.base));
+    c.wait_text("You have taken part");
     assert_eq!(
         c.js(
-            "const f = document.getElementById('answer'); return !f || f.offsetParent === null",
-            &[]
+            "return [...document.querySelectorAll(`form[action='/p/rounds/${arguments[0]}']`)].every((f) => f.offsetParent === null)",
+            &[json!(round.id)]
         ),
         json!(true),
         "no answer form is shown"
@@ -726,35 +730,40 @@ fn without_javascript_the_member_takes_the_confidential_fallback_and_is_told_so(
 
     open_round_form(&c, &app.base, secret, &round.id, false, Some(&mut layout));
     let protection = c.js(
-        "return document.getElementById('protection').innerText",
+        "return document.getElementById('protection').textContent",
         &[],
     );
     let protection = protection.as_str().unwrap_or_default();
     assert!(
-        protection.starts_with("Confidential route.") && protection.contains("JavaScript is off"),
-        "the page says, before anything is written, which route applies: {protection}"
+        protection.starts_with("Your answers are kept confidential, with one limit.")
+            && protection.contains("JavaScript is off"),
+        "the page says, before anything is written, which way applies: {protection}"
     );
     let text = c.text();
-    assert!(!text.contains("Unlinkable route"), "{text}");
-    assert!(text.contains(&format!("Round key fingerprint: {fingerprint}")));
+    assert!(!text.contains("cannot be traced"), "{text}");
+    let all_text = c.js("return document.body.textContent", &[]);
+    assert!(all_text
+        .as_str()
+        .unwrap_or_default()
+        .contains(&format!("Key fingerprint: {fingerprint}")));
     check_layout(&c, "member-form", &mut layout);
 
     answer_every_question(&c);
     submit_answers(&c);
     c.wait_text("Thank you: your answers are in");
     let text = c.text();
-    assert!(
-        text.contains("Route: confidential (no JavaScript)"),
-        "{text}"
-    );
+    assert!(text.contains("Sent the confidential way"), "{text}");
     assert_eq!(cookie(&c), "", "member pages set no cookie");
     assert!(!c.url().contains(secret.as_str()));
     check_layout(&c, "member-stored", &mut layout);
     assert_eq!(answered(&api, &round.id), 1);
 
-    // The same member again, still without JavaScript: refused, nothing more stored.
-    open_round_form(&c, &app.base, secret, &round.id, false, None);
-    c.wait_text("You have already taken part");
+    // The same member again, still without JavaScript: told they took part, no form.
+    c.goto(&format!("{}/p#{secret}", app.base));
+    c.wait_text("Your invitation");
+    c.type_into(&c.find("#f-invite"), secret);
+    c.click(&c.find("#invite-form button[type=submit]"));
+    c.wait_text("You have taken part");
     assert_eq!(answered(&api, &round.id), 1);
     assert_layout(
         "without_javascript_the_member_takes_the_confidential_fallback_and_is_told_so",
@@ -876,7 +885,7 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
     ];
     for (what, script, args, named) in &swaps {
         open_round_form(&c, &app.base, secret, &round.id, true, None);
-        c.wait_text("Unlinkable route");
+        c.wait_text("cannot be traced to you");
         answer_every_question(&c);
         c.js(script, args);
         submit_answers(&c);
@@ -909,7 +918,7 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
     // The refusals cost the member nothing: with the key they were shown, they answer. The
     // directory was re-read at submit time on a request of its own, with no credentials.
     open_round_form(&c, &app.base, secret, &round.id, true, None);
-    c.wait_text("Unlinkable route");
+    c.wait_text("cannot be traced to you");
     answer_every_question(&c);
     c.js(
         "window.__reads = []; const real = window.fetch;
@@ -917,7 +926,7 @@ fn a_key_swapped_for_one_member_is_refused_by_the_browser() {
         &[],
     );
     submit_answers(&c);
-    c.wait_text("Route: unlinkable");
+    c.wait_text("Sent the untraceable way");
     assert_eq!(answered(&api, &round.id), 1);
     let reads = c.js(
         "return window.__reads.map(([u, o]) => [u, o.method || 'GET', o.credentials, o.cache, o.referrerPolicy]);",
@@ -1010,6 +1019,9 @@ fn check_layout(c: &Chrome, page: &str, problems: &mut Vec<Problem>) {
         .unwrap_or(false)
     {
         add("no heading", c.text().chars().take(300).collect());
+    }
+    for v in a11y::violations(c) {
+        add("accessibility", v);
     }
     c.screenshot(&format!("{inner}-{page}"));
 }
@@ -1140,6 +1152,16 @@ fn staff_pages_fit_a_phone_and_a_desk() {
         ("groups", "/metrics/groups".to_owned()),
         ("reviews", "/reviews".to_owned()),
         ("review", format!("/reviews/{review}")),
+        // Issue 15: every staff page state the browser reaches gets axe too.
+        ("rounds", "/rounds".to_owned()),
+        ("questions", format!("/teams/{team}/questions")),
+        ("review-new", "/reviews/new".to_owned()),
+        ("api-tokens", "/account".to_owned()),
+        ("audit", "/admin/audit".to_owned()),
+        ("instance", "/admin/instance".to_owned()),
+        ("about-score", "/about/score".to_owned()),
+        ("transparency", "/transparency".to_owned()),
+        ("not-found", "/teams/no-such-team".to_owned()),
     ];
     let mut problems = Vec::new();
     for width in [390_i64, 1280] {
@@ -1186,7 +1208,7 @@ fn a_writer_leaves_with_a_receipt_and_comes_back_to_answer_a_follow_up() {
     c.wait("the account form", || {
         c.try_find("css selector", "#account-form")
     });
-    c.wait_text("will use the unlinkable way");
+    c.wait_text("will send your account the untraceable way");
     let mut layout = Vec::new();
     check_layout(&c, "account-form", &mut layout);
     c.type_into(
@@ -1379,3 +1401,6 @@ fn a_member_changes_their_answer_and_after_close_sees_it_was_counted() {
     });
     assert_eq!(cookie(&c), "");
 }
+// Declared last so the macros above are in scope in them.
+mod a11y;
+mod ux;

@@ -510,7 +510,7 @@ fn a_member_without_javascript_answers_through_the_confidential_fallback_once() 
         .text()
         .unwrap();
     assert!(
-        form.contains("Confidential route")
+        form.contains("kept confidential, with one limit")
             && form.contains(r.key["fingerprint"].as_str().unwrap())
     );
     let mut fields: Vec<(String, String)> = vec![("invite".into(), people[1].1.clone())];

@@ -3,7 +3,7 @@
 // Run: node --test tests/js/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scan } from '../../static/js/account.js';
+import { problems, scan } from '../../static/js/account.js';
 
 const found = (text) => scan({ timeline: [{ text }] }).map((f) => f.text);
 
@@ -29,4 +29,34 @@ test('every field is scanned and each hit is listed once', () => {
   });
   assert.deepEqual(hits.map((h) => h.text), ['@ops', 'me@corp.example']);
   assert.equal(hits[0].kind, 'a handle');
+});
+
+// Issue 15: the form is checked in the browser before any token is requested, by the
+// server's own rules (reviews::model::check_account).
+const limits = { rows: 50, entry: 2000, field: 4000 };
+
+test('an empty account, a bad time and an over-long field are refused before a token', () => {
+  assert.deepEqual(problems({ timeline: [] }, limits),
+    ['The account is empty. Write at least one timeline entry or answer one question.']);
+  assert.deepEqual(problems({ timeline: [], expected: ' \n\t ' }, limits).length, 1, 'blank is empty');
+  assert.deepEqual(problems({ timeline: [{ time: '09:40', text: '  ' }] }, limits),
+    ['Entry 1: say what happened at that time.']);
+  assert.deepEqual(problems({ timeline: [{ time: '24:00', text: 'x' }] }, limits),
+    ['Entry 1: give a time of day as HH:MM, or leave it out.']);
+  assert.equal(problems({ timeline: [], hard: 'é'.repeat(4001) }, limits).length, 1);
+  assert.equal(problems({ timeline: Array.from({ length: 51 }, () => ({ text: 'x' })) }, limits).length, 1);
+});
+
+test('what the server accepts is accepted here', () => {
+  assert.deepEqual(problems({ timeline: [{ time: '9:05', text: 'paged' }] }, limits), []);
+  assert.deepEqual(problems({ timeline: [], helped: 'é'.repeat(4000) }, limits), []);
+  assert.deepEqual(problems({ timeline: [{ text: 'x'.repeat(2000) }] }, limits), []);
+});
+
+test('names of people invited are flagged as typed, whole words only', () => {
+  const names = ['bob', 'diaz', 'zoe'];
+  const hits = scan({ timeline: [{ text: 'Bob and ZOE fixed it; bobby watched' }] }, names);
+  assert.deepEqual(hits.map((h) => h.text), ['Bob', 'ZOE']);
+  assert.ok(hits.every((h) => h.kind === 'a name of someone invited'));
+  assert.deepEqual(scan({ timeline: [{ text: 'nobody knew' }] }, names), []);
 });

@@ -99,7 +99,12 @@ pub(super) async fn login_form(
         return Ok(see_other("/setup"));
     }
     let (csrf, set) = form_token(&state, &req);
-    Ok(html(StatusCode::OK, pages::login(&csrf, "", &[]), set))
+    let next = return_path(req.query_string().strip_prefix("next=").unwrap_or(""));
+    Ok(html(
+        StatusCode::OK,
+        pages::login(&csrf, "", next, &[]),
+        set,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -110,6 +115,14 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// The page to return to (issue 15), checked again here: it came from the browser.
+    #[serde(default)]
+    next: String,
+}
+
+/// The page to return to after signing in, or "" when `raw` is not one of ours.
+fn return_path(raw: &str) -> &str {
+    crate::web::guide::safe_return_path(raw).unwrap_or("")
 }
 
 pub(super) async fn login_submit(
@@ -124,13 +137,19 @@ pub(super) async fn login_submit(
         Err(e) => {
             return Ok(html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                pages::login(&csrf, &form.email, &[e]),
+                pages::login(&csrf, &form.email, return_path(&form.next), &[e]),
                 None,
             ))
         }
     };
     match actions::login(&state, email, form.password.clone()).await? {
-        LoginOutcome::Ok(_, token) => Ok(signed_in(&state, "/", token)?),
+        LoginOutcome::Ok(_, token) => {
+            let to = match return_path(&form.next) {
+                "" => "/",
+                back => back,
+            };
+            Ok(signed_in(&state, to, token)?)
+        }
         LoginOutcome::Wrong => {
             let errors = [FieldError::new(
                 "password",
@@ -138,7 +157,7 @@ pub(super) async fn login_submit(
             )];
             Ok(html(
                 StatusCode::UNAUTHORIZED,
-                pages::login(&csrf, &form.email, &errors),
+                pages::login(&csrf, &form.email, return_path(&form.next), &errors),
                 None,
             ))
         }
@@ -149,7 +168,7 @@ pub(super) async fn login_submit(
             )];
             let mut res = html(
                 StatusCode::TOO_MANY_REQUESTS,
-                pages::login(&csrf, &form.email, &errors),
+                pages::login(&csrf, &form.email, return_path(&form.next), &errors),
                 None,
             );
             res.headers_mut()

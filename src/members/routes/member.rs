@@ -23,6 +23,10 @@ pub(super) async fn landing() -> HttpResponse {
     html_response(StatusCode::OK, pages::landing())
 }
 
+pub(super) async fn reopen() -> HttpResponse {
+    html_response(StatusCode::OK, pages::reopen())
+}
+
 pub(super) async fn open_page(
     state: web::Data<AppState>,
     form: web::Form<InviteBody>,

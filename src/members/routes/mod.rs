@@ -12,6 +12,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use member::*;
     cfg.route("/p", web::get().to(landing))
         .route("/p", web::post().to(open_page))
+        // A member's form opened by GET (back button, bookmark, reload): the invite is never
+        // in the address, so this says how to get back instead of a 404 (issue 15).
+        .route("/p/rounds/{id}", web::get().to(reopen))
+        .route("/p/reviews/{id}", web::get().to(reopen))
         .route("/transparency", web::get().to(transparency));
 }
 

@@ -226,7 +226,7 @@ pub async fn member_fallback(
             &ctx.round.title,
             &stored,
             comment.as_deref(),
-            "confidential (no JavaScript)",
+            "the confidential way (this browser could not run the privacy step)",
         ),
     ))
 }

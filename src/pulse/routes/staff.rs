@@ -130,7 +130,12 @@ pub async fn close_page(
     Ok(see_other(&format!("/rounds/{}", round.id)))
 }
 
-fn questions_response(staff: &Staff, q: &actions::Questionnaire, ok: StatusCode) -> HttpResponse {
+fn questions_response(
+    staff: &Staff,
+    q: &actions::Questionnaire,
+    ok: StatusCode,
+    draft: &pages::QuestionDraft,
+) -> HttpResponse {
     let status = if q.errors.is_empty() {
         ok
     } else {
@@ -138,7 +143,7 @@ fn questions_response(staff: &Staff, q: &actions::Questionnaire, ok: StatusCode)
     };
     html_response(
         status,
-        pages::questions_page(&staff.viewer(), &q.team, &q.questions, &q.errors),
+        pages::questions_page(&staff.viewer(), &q.team, &q.questions, &q.errors, draft),
     )
 }
 
@@ -154,6 +159,7 @@ pub async fn questions_page(
         &q.team,
         &q.questions,
         &[],
+        &pages::QuestionDraft::default(),
     ))
 }
 
@@ -186,7 +192,18 @@ pub async fn add_question(
         form.required.is_some(),
     );
     let q = actions::add_question(&state, &staff.user, id.into_inner(), checked).await?;
-    Ok(questions_response(&staff, &q, StatusCode::CREATED))
+    // A refused question comes back as typed (issue 15: the kind and text were lost).
+    let draft = if q.errors.is_empty() {
+        pages::QuestionDraft::default()
+    } else {
+        pages::QuestionDraft {
+            kind: form.kind.clone(),
+            text: form.text.clone(),
+            options: form.options.clone(),
+            required: form.required.is_some(),
+        }
+    };
+    Ok(questions_response(&staff, &q, StatusCode::CREATED, &draft))
 }
 
 #[derive(Deserialize)]
@@ -214,7 +231,12 @@ pub async fn edit_question(
         QuestionEdit::Reword(model::check_question_text(&form.text))
     };
     let q = actions::edit_question(&state, &staff.user, team_id, qid, edit).await?;
-    Ok(questions_response(&staff, &q, StatusCode::OK))
+    Ok(questions_response(
+        &staff,
+        &q,
+        StatusCode::OK,
+        &pages::QuestionDraft::default(),
+    ))
 }
 
 /// The trend's aggregates as CSV: exactly the figures the page shows, never raw answers.

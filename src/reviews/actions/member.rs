@@ -29,6 +29,9 @@ pub struct MemberContext {
     pub key: KeyJson,
     /// This invite already got its token: only an unfinished submission can go on.
     pub issued: bool,
+    /// Name parts of everyone invited, for the warning before sending (G14: words only, the
+    /// same list for every writer).
+    pub names: Vec<String>,
 }
 
 /// The account form's context for this invite: the review must be open and the invite on
@@ -43,7 +46,7 @@ pub async fn member_context(
         return Err(bad_invite());
     }
     let keys = state.keys.clone();
-    let (review, key, issued) = state
+    let (review, key, issued, labels) = state
         .db
         .read(move |c| {
             let member =
@@ -57,7 +60,8 @@ pub async fn member_context(
             }
             let key = tokens::find_key(c, &review_id)?.ok_or(AppError::NotFound)?;
             let issued = tokens::is_issued(c, &review_id, &member.id)?;
-            Ok((review, key, issued))
+            let labels = tokens::eligible_labels(c, &review_id)?;
+            Ok((review, key, issued, labels))
         })
         .await?;
     let key = public_key(state, &review.id, &key)?;
@@ -65,6 +69,7 @@ pub async fn member_context(
         review,
         key,
         issued,
+        names: crate::members::model::name_parts(&labels),
     })
 }
 

@@ -246,7 +246,7 @@ async fn review_key(state: &AppState, review_id: String) -> Result<KeyJson, AppE
     public_key(state, &review_id, &key)
 }
 
-/// A review's accounts state, released accounts shuffled afresh. Runs in a write
+/// A review's accounts state, released accounts in the order fixed at release. Runs in a write
 /// transaction: reading is what releases a batch that has come due.
 fn review_view(
     c: &mut DbConnection,

@@ -122,6 +122,9 @@ pub struct AccountRow {
     pub body: String,
     pub receipt_hash: String,
     pub released: bool,
+    /// Where the account stands among the released ones, fixed when it is released (0
+    /// while held): the order facilitators see never changes under them.
+    pub position: i32,
 }
 
 impl AccountRow {

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::{account_block, fmt_date, lines, BLANK_TIMELINE_ROWS};
 use crate::error::FieldError;
-use crate::html::{error_summary, layout, notice, Field};
+use crate::html::{error_summary, layout, notice, plain, Field};
 use crate::reviews::model::{
     Account, FollowupRow, ReviewRow, FIELDS, MAX_ENTRY_CHARS, MAX_FIELD_CHARS, MAX_REPLY_CHARS,
     MAX_TIMELINE_ENTRIES,
@@ -42,6 +42,8 @@ pub struct AccountFormView<'a> {
     /// This invite already got its token: only an unfinished submission can go on.
     pub issued: bool,
     pub draft: &'a AccountDraft,
+    /// Name parts of everyone invited (`members::model::name_parts`), for the warning.
+    pub names: &'a [String],
 }
 
 pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
@@ -58,29 +60,37 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
             p { "Write what you saw and did, in your own words. The facilitator reads the accounts together, in random order, "
                 "only once at least " (r.threshold) " have arrived or the deadline has passed. Nobody is blamed for what they write here." }
             div.card {
-                p { strong { "Why this account cannot be traced to you. " }
-                    "Your browser gets a blind-signed token that proves you were invited without saying who you are: the server signs it without seeing it, "
-                    "so the account it carries cannot be joined to your invite, not even by the people who run Candor." }
-                p { "Key fingerprint: " code.secret { (v.key.fingerprint) }
-                    br; span.hint { "Everyone invited sees the same fingerprint; it is also on the public transparency page." } }
+                p { strong { "Nobody can tell which account is yours" } ", not even the people who run Candor." }
+                details { summary { (plain::HOW_SUMMARY) }
+                    p { "Your browser gets a one-time pass that proves you were invited without saying who you are: the server signs it without seeing it "
+                        "(a blind signature), so the account it carries cannot be joined to your invite." } }
+                (plain::key_details(&v.key.fingerprint))
             }
             @if v.issued {
-                (notice("warn", html! { p { "This invite has already been used for this review. If this browser kept an unfinished account, "
-                    "you can send it now; otherwise you have already written yours: come back with your receipt at "
-                    a href="/p/followups" { "your follow-ups page" } " to read questions or add to it." } }))
+                (notice("warn", html! {
+                    p { "This invite has already been used for this review: by you, in this browser or another one, or by someone holding your link." }
+                    ul {
+                        li { "If you got a receipt, your account is stored: use the receipt on " a href="/p/followups" { "your follow-ups page" } " to read questions or add to it." }
+                        li { "If you started in another browser and did not finish, finish there: your draft and your token are kept in that browser." }
+                        li { "If this browser kept an unfinished account, you can send it below." }
+                    }
+                }))
             }
             (error_summary(errors))
             form #account-form method="post" action=(format!("/p/reviews/{}/fallback", r.id))
                 data-review-id=(r.id) data-key-n=(v.key.n) data-key-e=(v.key.e) data-fingerprint=(v.key.fingerprint)
                 data-tokens-url=(format!("/api/v1/reviews/{}/tokens", r.id))
                 data-accounts-url=(format!("/api/v1/reviews/{}/accounts", r.id))
-                data-issued=(if v.issued { "true" } else { "false" }) data-title=(r.title) {
+                data-issued=(if v.issued { "true" } else { "false" }) data-title=(r.title)
+                data-names=(serde_json::to_string(v.names).unwrap_or_else(|_| "[]".into()))
+                data-max-rows=(MAX_TIMELINE_ENTRIES) data-max-entry=(MAX_ENTRY_CHARS) data-max-field=(MAX_FIELD_CHARS) {
                 input type="hidden" name="invite" value=(v.invite);
                 div #protection .notice.warn role="status" {
-                    p { strong { "This browser will use the confidential fallback." }
-                        " The server checks your invite and marks it used in the same step that stores your account. "
-                        "Nothing that is kept links the two, but the server handles both at once. "
-                        "For the unlinkable way, open your link in a current browser with JavaScript on." }
+                    p { strong { "This browser cannot run the privacy step, so your account is kept confidential, with one limit." } }
+                    details { summary { (plain::HOW_SUMMARY) }
+                        p { "The server checks your invite and marks it used in the same step that stores your account. "
+                            "Nothing that is kept links the two, but the server handles both at once. "
+                            "For the untraceable way, open your link in a current browser with JavaScript on." } }
                 }
                 noscript { p.hint { "JavaScript is off, so this page cannot blind a token in your browser." } }
                 fieldset #timeline .invalid[errors.iter().any(|e| e.field.starts_with("timeline"))] {
@@ -107,7 +117,7 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
                 div.card {
                     p { strong { "Before you send it" } }
                     p.hint { "Read it once more for anything that points at you or at someone else. When you submit, the page looks for email addresses, "
-                        "phone numbers and @handles and asks you to check them. It cannot spot names of people, or a role only one person holds "
+                        "phone numbers, @handles and the names of people invited, and asks you to check them. It cannot spot other names, or a role only one person holds "
                         "(\"the on-call DBA\", \"I approved the change\"): that is up to you." }
                     p.hint { "Your draft is saved in this browser only, as you type, and never sent until you submit; it is deleted once your account is stored. "
                         "On a shared computer, discard it when you are done." }
@@ -143,7 +153,7 @@ pub fn receipt_page(review_id: &str, title: &str, receipt: &str, stored: &Accoun
             (receipt_block(receipt))
             h2 { "What was stored" }
             p { "Exactly this, for " (title) ", with no name, no time and no link to your invite:" }
-            div.card { (account_block(stored)) }
+            div.card { (account_block(stored, 3)) }
             div #draft-done data-review-id=(review_id) {}
             script type="module" src="/static/js/account.js" {}
         },
@@ -213,7 +223,7 @@ pub fn followups_page(v: &FollowupPage<'_>, errors: &[FieldError]) -> Markup {
                     @match &f.reply {
                         Some(r) => p { strong { "Your reply: " } (lines(r)) },
                         None => @if v.open {
-                            form method="post" action="/p/followups/reply" {
+                            form method="post" action="/p/followups/reply" data-check-identifying {
                                 input type="hidden" name="receipt" value=(v.receipt);
                                 input type="hidden" name="followup_id" value=(f.id);
                                 div.field {
@@ -227,10 +237,10 @@ pub fn followups_page(v: &FollowupPage<'_>, errors: &[FieldError]) -> Markup {
                 }
             }
             h2 { "Your account" }
-            div.card { (account_block(v.account)) }
+            div.card { (account_block(v.account, 3)) }
             @if v.open {
                 h2 { "Add to your account" }
-                form.card method="post" action="/p/followups/add" {
+                form.card method="post" action="/p/followups/add" data-check-identifying {
                     input type="hidden" name="receipt" value=(v.receipt);
                     div.field {
                         label for="f-text" { "Something to add" }
@@ -240,6 +250,7 @@ pub fn followups_page(v: &FollowupPage<'_>, errors: &[FieldError]) -> Markup {
                     button type="submit" { "Add it" }
                 }
             }
+            script type="module" src="/static/js/followups.js" {}
         },
     )
 }

@@ -38,11 +38,20 @@ pub(crate) fn lines(text: &str) -> Markup {
 }
 
 /// An account as its writer and the facilitators see it.
-pub fn account_block(a: &Account) -> Markup {
+/// An account's parts, each under a heading at `level` (3 or 4), one below the heading the
+/// page puts the account under, so headings never skip a level (axe's heading-order).
+pub fn account_block(a: &Account, level: u8) -> Markup {
+    let heading = |text: &str| -> Markup {
+        if level <= 3 {
+            html! { h3 { (text) } }
+        } else {
+            html! { h4 { (text) } }
+        }
+    };
     html! {
         @if !a.timeline.is_empty() {
-            h4 { "Timeline" }
-            div.scroll { table {
+            (heading("Timeline"))
+            div.scroll tabindex="0" { table {
                 thead { tr { th scope="col" { "Time" } th scope="col" { "What I saw or did" } } }
                 tbody { @for e in &a.timeline { tr {
                     td { @if let Some(t) = &e.time { (t) } @else { span.muted { "-" } } }
@@ -50,14 +59,14 @@ pub fn account_block(a: &Account) -> Markup {
                 } } }
             } }
         }
-        @for (name, heading) in FIELDS {
+        @for (name, heading_text) in FIELDS {
             @if let Some(text) = a.field(name) {
-                h4 { (heading) }
+                (heading(heading_text))
                 p { (lines(text)) }
             }
         }
         @if !a.additions.is_empty() {
-            h4 { "Added later by the writer" }
+            (heading("Added later by the writer"))
             @for add in &a.additions { p { (lines(add)) } }
         }
     }

@@ -21,7 +21,7 @@ pub fn list(viewer: &Viewer, items: &[ListItem]) -> Markup {
             h1 { "Incident reviews" }
             p { a.button href="/reviews/new" { "Open a review" } }
             @if items.is_empty() { p.muted { "No reviews yet." } } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr {
                         th scope="col" { "Review" } th scope="col" { "Incident date" }
                         th scope="col" { "Status" } th.num scope="col" { "Invited" } th.num scope="col" { "Accounts" }
@@ -166,11 +166,11 @@ pub fn detail(
             }
             @if !v.accounts.is_empty() {
                 h2 { "Accounts" }
-                p.muted { "In a new random order each time this page loads. They carry no names and no times." }
+                p.muted { "In a random order, drawn once when they were released and kept since, so \"Account 2\" stays the same account. They carry no names and no times." }
                 @for (i, a) in v.accounts.iter().enumerate() {
                     section.card aria-labelledby=(format!("acc-{i}")) {
                         h3 id=(format!("acc-{i}")) { "Account " (i + 1) }
-                        (account_block(&a.account))
+                        (account_block(&a.account, 4))
                         @if !a.thread.is_empty() { h4 { "Follow-ups" } (thread_block(&a.thread)) }
                         @if open {
                             form method="post" action=(format!("/reviews/{}/accounts/{}/questions", r.id, a.id)) {
@@ -191,7 +191,7 @@ pub fn detail(
                 a href=(format!("/reviews/{}/invites.csv", r.id)) download { "Download all links (CSV)" } }
             p.muted { "Key fingerprint shown to every writer: " code.secret { (v.fingerprint) } }
             @if v.invites.is_empty() { p.muted { "Nobody is invited." } } @else {
-                div.scroll { table.roster {
+                div.scroll tabindex="0" { table.roster {
                     thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } } }
                     tbody { @for (_, label, url) in &v.invites { tr {
                         td { (label) }

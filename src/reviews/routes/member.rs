@@ -75,6 +75,7 @@ async fn account_form(
                 invite,
                 issued: ctx.issued,
                 draft,
+                names: &ctx.names,
             },
             errors,
         ),

@@ -116,27 +116,30 @@ async fn render_detail(
     ))
 }
 
-/// A form's outcome on the review page: the page again with a message, or with the field
-/// errors and 422; any other error is the error page.
+/// What a form did, said on the review page it redirects to. Only these fixed keys travel
+/// in the address, never text someone typed.
+const DONE_MESSAGES: &[(&str, &str)] = &[
+    ("asked", "Question added. The writer sees it next time they come back with their receipt."),
+    ("facilitator", "Facilitator added."),
+    ("closed", "The review is closed: the key is destroyed and who took part is forgotten. Accounts fewer than the threshold stay held until the deadline the writers were shown."),
+];
+
+/// A form's outcome on the review page: on success a redirect (303) to the page with a
+/// message, so reloading it never sends the form again (issue 15: a refresh asked the same
+/// follow-up twice); on refused input the page again with the field errors and 422; any
+/// other error is the error page.
 async fn after_form(
     state: &AppState,
     staff: &Staff,
     review_id: ReviewId,
     outcome: Result<(), AppError>,
-    message: &str,
+    done: &str,
 ) -> PageResult<HttpResponse> {
     match outcome {
-        Ok(()) => {
-            render_detail(
-                state,
-                staff,
-                review_id,
-                StatusCode::OK,
-                vec![],
-                Some(message),
-            )
-            .await
-        }
+        Ok(()) => Ok(see_other(&format!(
+            "/reviews/{}?done={done}",
+            review_id.as_str()
+        ))),
         Err(AppError::Invalid(e)) => {
             render_detail(
                 state,
@@ -152,18 +155,29 @@ async fn after_form(
     }
 }
 
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
 pub(super) async fn detail_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<ReviewId>,
+    query: web::Query<DoneQuery>,
 ) -> PageResult<HttpResponse> {
+    let message = DONE_MESSAGES
+        .iter()
+        .find(|(k, _)| *k == query.done)
+        .map(|(_, m)| *m);
     render_detail(
         &state,
         &staff,
         id.into_inner(),
         StatusCode::OK,
         vec![],
-        None,
+        message,
     )
     .await
 }
@@ -193,14 +207,7 @@ pub(super) async fn ask_page(
     )
     .await
     .map(|_| ());
-    after_form(
-        &state,
-        &staff,
-        review_id,
-        outcome,
-        "Question added. The writer sees it next time they come back with their receipt.",
-    )
-    .await
+    after_form(&state, &staff, review_id, outcome, "asked").await
 }
 
 #[derive(Deserialize)]
@@ -235,8 +242,7 @@ pub(super) async fn close_page(
         .await;
     }
     actions::close(&state, staff.user.clone(), id.clone()).await?;
-    let message = "The review is closed: the key is destroyed and who took part is forgotten. Accounts fewer than the threshold stay held until the deadline the writers were shown.";
-    render_detail(&state, &staff, id, StatusCode::OK, vec![], Some(message)).await
+    Ok(see_other(&format!("/reviews/{}?done=closed", id.as_str())))
 }
 
 #[derive(Deserialize)]
@@ -257,7 +263,7 @@ pub(super) async fn facilitator_page(
     let id = id.into_inner();
     let outcome =
         actions::add_facilitator(&state, staff.user.clone(), id.clone(), form.email.clone()).await;
-    after_form(&state, &staff, id, outcome, "Facilitator added.").await
+    after_form(&state, &staff, id, outcome, "facilitator").await
 }
 
 pub(super) async fn preread_page(

@@ -66,17 +66,27 @@ pub fn release_if_due(
     if !due {
         return Ok((received, released));
     }
-    diesel::update(
-        accounts::table
-            .filter(accounts::review_id.eq(&review.id))
-            .filter(accounts::released.eq(false)),
-    )
-    .set(accounts::released.eq(true))
-    .execute(conn)?;
+    // The batch is shuffled once, here, and numbered after what was released before: the
+    // order then stays put (issue 15: "Account 2" must not mean another account on reload).
+    let mut batch: Vec<String> = accounts::table
+        .filter(accounts::review_id.eq(&review.id))
+        .filter(accounts::released.eq(false))
+        .select(accounts::id)
+        .load(conn)?;
+    batch.shuffle(&mut rand::rng());
+    let first = i32::try_from(released).unwrap_or(i32::MAX - 1_000_000);
+    for (i, id) in batch.iter().enumerate() {
+        let position = first
+            .saturating_add(i32::try_from(i).unwrap_or(0))
+            .saturating_add(1);
+        diesel::update(accounts::table.find(id))
+            .set((accounts::released.eq(true), accounts::position.eq(position)))
+            .execute(conn)?;
+    }
     Ok((received, received))
 }
 
-/// Released accounts with their threads, freshly shuffled on every call.
+/// Released accounts with their threads, in the order fixed at release.
 pub fn released_accounts(
     conn: &mut DbConnection,
     review_id: &str,
@@ -84,13 +94,14 @@ pub fn released_accounts(
     let rows: Vec<AccountRow> = accounts::table
         .filter(accounts::review_id.eq(review_id))
         .filter(accounts::released.eq(true))
+        .order((accounts::position, accounts::id))
         .load(conn)?;
     let ids: Vec<&str> = rows.iter().map(|a| a.id.as_str()).collect();
     let threads: Vec<FollowupRow> = followups::table
         .filter(followups::account_id.eq_any(&ids))
         .order((followups::account_id, followups::position))
         .load(conn)?;
-    let mut out: Vec<(AccountRow, Vec<FollowupRow>)> = rows
+    let out: Vec<(AccountRow, Vec<FollowupRow>)> = rows
         .into_iter()
         .map(|a| {
             let t = threads
@@ -101,7 +112,6 @@ pub fn released_accounts(
             (a, t)
         })
         .collect();
-    out.shuffle(&mut rand::rng());
     Ok(out)
 }
 

@@ -37,6 +37,8 @@ fn rewrite_shuffled(conn: &mut DbConnection, review_id: &str) -> QueryResult<()>
                 accounts::receipt_hash.eq(&a.receipt_hash),
                 // Held accounts stay held: closing is not a reason to show them.
                 accounts::released.eq(a.released),
+                // The order facilitators read in survives the rewrite.
+                accounts::position.eq(a.position),
             ))
             .execute(conn)?;
         renamed.insert(a.id, id);

@@ -22,6 +22,7 @@ pub(super) async fn list(state: web::Data<AppState>, staff: Staff) -> PageResult
         threshold: "5".into(),
         ..Default::default()
     };
+    let checklist = checklist(&state, &staff, &teams).await?;
     Ok(html_response(
         StatusCode::OK,
         pages::list(
@@ -30,8 +31,22 @@ pub(super) async fn list(state: web::Data<AppState>, staff: Staff) -> PageResult
             &form,
             &[],
             state.settings.threshold_floor,
+            checklist,
         ),
     ))
+}
+
+/// The getting-started card for the Teams page (empty once every step is done).
+async fn checklist(
+    state: &AppState,
+    staff: &Staff,
+    teams: &[(crate::teams::model::TeamSummary, i64)],
+) -> Result<maud::Markup, AppError> {
+    let ids = teams.iter().map(|(t, _)| t.id.clone()).collect();
+    let progress = crate::guide::actions::progress(state, &staff.user, ids).await?;
+    Ok(crate::guide::pages::checklist(&crate::guide::model::steps(
+        &progress,
+    )))
 }
 
 pub(super) async fn create(
@@ -66,6 +81,7 @@ pub(super) async fn create(
         _ => errors,
     };
     let teams = actions::list_with_counts(&state, &staff.user).await?;
+    let checklist = checklist(&state, &staff, &teams).await?;
     let form = form.into_inner();
     Ok(html_response(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -75,6 +91,7 @@ pub(super) async fn create(
             &form,
             &outcome,
             state.settings.threshold_floor,
+            checklist,
         ),
     ))
 }

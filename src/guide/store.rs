@@ -1,0 +1,28 @@
+//! The counts behind the checklist, over a set of teams.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{members, rounds};
+use crate::db::DbConnection;
+
+pub fn links_handed_out(conn: &mut DbConnection, team_ids: &[String]) -> QueryResult<i64> {
+    members::table
+        .filter(members::team_id.eq_any(team_ids))
+        .filter(members::staff_seen.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+/// `(rounds, closed rounds)` of these teams.
+pub fn round_counts(conn: &mut DbConnection, team_ids: &[String]) -> QueryResult<(i64, i64)> {
+    let all = rounds::table
+        .filter(rounds::team_id.eq_any(team_ids))
+        .count()
+        .get_result(conn)?;
+    let closed = rounds::table
+        .filter(rounds::team_id.eq_any(team_ids))
+        .filter(rounds::status.eq("closed"))
+        .count()
+        .get_result(conn)?;
+    Ok((all, closed))
+}
