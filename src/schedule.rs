@@ -82,14 +82,10 @@ async fn rounds(state: &AppState) -> Vec<(&'static str, Result<(), AppError>)> {
 
 /// Deletes review text past its retention date.
 async fn review_retention(state: &AppState) -> Result<(), AppError> {
+    let today = state.clock.today();
     let purged = state
         .db
-        .write(|c| {
-            Ok(crate::reviews::store::apply_retention(
-                c,
-                crate::secret::now().date(),
-            )?)
-        })
+        .write(move |c| Ok(crate::reviews::store::apply_retention(c, today)?))
         .await?;
     if purged > 0 {
         tracing::info!(target: "candor", reviews = purged, "review text deleted under retention");

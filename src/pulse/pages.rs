@@ -277,6 +277,8 @@ pub struct TeamPulse<'a> {
     pub points: &'a [TrendPoint],
     pub questions: usize,
     pub members: i64,
+    /// Today's date, for the default title of a new round.
+    pub today: time::Date,
 }
 
 pub fn team_pulse(
@@ -292,7 +294,7 @@ pub fn team_pulse(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let default_title = format!("Pulse {}", crate::secret::now().date());
+    let default_title = format!("Pulse {}", v.today);
     let title = if value("title").is_empty() {
         default_title
     } else {

@@ -6,10 +6,11 @@ use time::{Date, PrimitiveDateTime};
 
 pub use super::model::NewQuestion;
 use super::model::{self, Aggregate, Answer, Kind, Question, RoundStatus};
+use crate::clock::recorded_at;
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::secret::{new_id, now};
+use crate::secret::new_id;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
@@ -200,7 +201,7 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
             rounds::threshold.eq(threshold),
             rounds::invited.eq(0),
             rounds::created_by.eq(&r.created_by),
-            rounds::created_at.eq(now()),
+            rounds::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -248,13 +249,14 @@ pub fn mark_open(
     round_id: &str,
     invited: i32,
     threshold: i32,
+    now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id))
         .set((
             rounds::status.eq(RoundStatus::Open.as_str()),
             rounds::invited.eq(invited),
             rounds::threshold.eq(threshold),
-            rounds::opens_at.eq(now()),
+            rounds::opens_at.eq(now),
         ))
         .execute(conn)
 }
@@ -417,11 +419,12 @@ pub fn mark_closed(
     round_id: &str,
     answered: i32,
     issued: i32,
+    today: Date,
 ) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id))
         .set((
             rounds::status.eq(RoundStatus::Closed.as_str()),
-            rounds::closed_on.eq(Some(now().date())),
+            rounds::closed_on.eq(Some(today)),
             rounds::answered.eq(Some(answered)),
             rounds::issued.eq(Some(issued)),
         ))
@@ -504,8 +507,10 @@ pub fn find_aggregates(
 }
 
 /// Rounds whose scheduled time has come, and open rounds past their closing time.
-pub fn due_rounds(conn: &mut DbConnection) -> QueryResult<(Vec<String>, Vec<String>)> {
-    let t = now();
+pub fn due_rounds(
+    conn: &mut DbConnection,
+    t: PrimitiveDateTime,
+) -> QueryResult<(Vec<String>, Vec<String>)> {
     let to_open = rounds::table
         .filter(rounds::status.eq(RoundStatus::Scheduled.as_str()))
         .filter(rounds::opens_at.le(t))

@@ -114,9 +114,10 @@ pub(crate) async fn authenticate(req: HttpRequest) -> Result<Staff, AppError> {
     };
     let token = cookie.value().to_owned();
     let hash = state.keys.keyed_hash("session", token.as_bytes());
+    let now = state.clock.now();
     let user = state
         .db
-        .read(move |c| Ok(store::find_session_user(c, &hash)?))
+        .read(move |c| Ok(store::find_session_user(c, &hash, now)?))
         .await?;
     let csrf = state.keys.keyed_hash("csrf", token.as_bytes());
     user.map(|user| Staff {

@@ -37,6 +37,7 @@ async fn render_team_pulse(
         points: &o.points,
         questions: o.questions,
         members: o.members,
+        today: state.clock.today(),
     };
     Ok(html_response(
         status,
@@ -83,7 +84,7 @@ pub async fn open_form(
         &form.title,
         &form.opens_at,
         &form.closes_at,
-        crate::secret::now(),
+        state.clock.now(),
     );
     let input = match checked {
         Ok(i) => i,

@@ -13,7 +13,6 @@ use crate::reviews::model::{
     DEFAULT_REVIEW_THRESHOLD,
 };
 use crate::reviews::pages::{self, NewReviewForm};
-use crate::secret::now;
 use crate::state::AppState;
 use crate::teams::model::{csv_cell, parse_roster_text};
 use crate::web::session::Staff;
@@ -86,7 +85,7 @@ pub(super) async fn create_page(
         threshold: parse_number("threshold", &f.threshold),
         retention_days: parse_number("retention_days", &f.retention_days),
     };
-    let errors = match check_review(request, floor, now()) {
+    let errors = match check_review(request, floor, state.clock.now()) {
         Ok(new) => match actions::open_review(&state, staff.user.clone(), new).await {
             Ok(opened) => return Ok(see_other(&format!("/reviews/{}", opened.review.id))),
             Err(AppError::Invalid(e)) => e,
