@@ -1,6 +1,7 @@
 //! Web plumbing every feature's routes share: HTML responses, redirects, and (in `session`)
 //! the staff extractors with CSRF. Nothing here knows a feature's pages or queries.
 
+pub mod form;
 pub mod input;
 pub mod session;
 

@@ -12,9 +12,8 @@ use serde::Deserialize;
 
 use super::model::SESSION_HOURS;
 use crate::error::AppError;
-use crate::secret::{constant_eq, random_token};
+use crate::secret::random_token;
 use crate::state::AppState;
-use crate::web::session::CSRF_MESSAGE;
 
 pub use super::actions::{create_token, prepare_setup};
 pub use super::model::MAX_LABEL;
@@ -22,8 +21,7 @@ pub use crate::web::see_other;
 pub use crate::web::session::SESSION_COOKIE;
 pub use crate::web::session::{ApiStaff, Staff, Via};
 
-/// Binds the sign-in forms (which have no session yet) to the browser that loaded them.
-pub const FORM_COOKIE: &str = "candor_form";
+pub use crate::web::session::FORM_COOKIE;
 
 /// A form whose only field is the CSRF token (logout, revoke, deactivate...).
 #[derive(Deserialize)]
@@ -76,16 +74,6 @@ fn form_token(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie<'st
                 )),
             )
         }
-    }
-}
-
-fn check_form_token(state: &AppState, req: &HttpRequest, sent: &str) -> Result<(), AppError> {
-    let expected = req
-        .cookie(FORM_COOKIE)
-        .map(|c| state.keys.keyed_hash("form-csrf", c.value().as_bytes()));
-    match expected {
-        Some(e) if constant_eq(e.as_bytes(), sent.as_bytes()) => Ok(()),
-        _ => Err(AppError::Forbidden(CSRF_MESSAGE.into())),
     }
 }
 

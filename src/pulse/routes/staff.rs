@@ -10,6 +10,7 @@ use super::super::model;
 use super::super::pages::{self, TeamPulse};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -56,8 +57,6 @@ pub async fn team_pulse(
 
 #[derive(Deserialize)]
 pub struct OpenForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -70,10 +69,9 @@ pub async fn open_form(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<OpenForm>,
+    Csrf(form): Csrf<web::Form<OpenForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let echo = vec![
         ("title".to_owned(), form.title.clone()),
@@ -115,18 +113,14 @@ pub async fn round_page(
 }
 
 #[derive(Deserialize)]
-pub struct CloseForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
+pub struct CloseForm {}
 
 pub async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CloseForm>,
+    _: Csrf<web::Form<CloseForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let round = actions::finish_round(&state, Some(&staff.user), id.into_inner()).await?;
     Ok(see_other(&format!("/rounds/{}", round.id)))
 }
@@ -160,8 +154,6 @@ pub async fn questions_page(
 
 #[derive(Deserialize)]
 pub struct NewQuestionForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -176,10 +168,9 @@ pub async fn add_question(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<NewQuestionForm>,
+    Csrf(form): Csrf<web::Form<NewQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let checked = model::check_question(
         &form.kind,
         &form.text,
@@ -192,8 +183,6 @@ pub async fn add_question(
 
 #[derive(Deserialize)]
 pub struct EditQuestionForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     text: String,
     #[serde(default)]
@@ -204,10 +193,9 @@ pub async fn edit_question(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<EditQuestionForm>,
+    Csrf(form): Csrf<web::Form<EditQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let (team_id, qid) = path.into_inner();
     let edit = if form.action == "remove" {
         QuestionEdit::Remove

@@ -69,24 +69,6 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
 
 // ---------------------------------------------------------------- form helpers
 
-/// The first value a form sent under `name`, or empty.
-fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-/// Every value a form sent under `name`, in document order.
-fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
 /// A form's optional whole number: blank is `None`.
 fn parse_number(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {
     let raw = raw.trim();

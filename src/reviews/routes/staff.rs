@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{all, first, parse_number};
+use super::parse_number;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::reviews::actions;
 use crate::reviews::model::{
@@ -15,6 +15,7 @@ use crate::reviews::model::{
 use crate::reviews::pages::{self, NewReviewForm};
 use crate::state::AppState;
 use crate::teams::model::{csv_cell, parse_roster_text};
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -55,21 +56,10 @@ pub(super) async fn new_page(state: web::Data<AppState>, staff: Staff) -> PageRe
 pub(super) async fn create_page(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<Vec<(String, String)>>,
+    Csrf(form): Csrf<web::Form<NewReviewForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_facilitator()?;
-    let pairs = form.into_inner();
-    staff.check_csrf(first(&pairs, "_csrf"))?;
-    let f = NewReviewForm {
-        title: first(&pairs, "title").to_owned(),
-        incident_date: first(&pairs, "incident_date").to_owned(),
-        summary: first(&pairs, "summary").to_owned(),
-        team_ids: all(&pairs, "team_ids"),
-        invitees: first(&pairs, "invitees").to_owned(),
-        deadline: first(&pairs, "deadline").to_owned(),
-        threshold: first(&pairs, "threshold").to_owned(),
-        retention_days: first(&pairs, "retention_days").to_owned(),
-    };
+    let f = form.into_inner();
     let floor = state.settings.threshold_floor;
     let request = ReviewRequest {
         title: f.title.clone(),
@@ -169,8 +159,6 @@ pub(super) async fn detail_page(
 
 #[derive(Deserialize)]
 pub struct TextForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     text: String,
 }
@@ -179,9 +167,8 @@ pub(super) async fn ask_page(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(ReviewId, AccountId)>,
-    form: web::Form<TextForm>,
+    Csrf(form): Csrf<web::Form<TextForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (review_id, account_id) = path.into_inner();
     let outcome = actions::ask(
         &state,
@@ -204,8 +191,6 @@ pub(super) async fn ask_page(
 
 #[derive(Deserialize)]
 pub struct CloseForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     /// The confirmation checkbox: closing cannot be undone.
     #[serde(default)]
     confirm: Option<String>,
@@ -215,9 +200,8 @@ pub(super) async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<ReviewId>,
-    form: web::Form<CloseForm>,
+    Csrf(form): Csrf<web::Form<CloseForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let id = id.into_inner();
     if form.confirm.as_deref() != Some("yes") {
         return render_detail(
@@ -240,8 +224,6 @@ pub(super) async fn close_page(
 
 #[derive(Deserialize)]
 pub struct EmailForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     email: String,
 }
@@ -250,9 +232,8 @@ pub(super) async fn facilitator_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<ReviewId>,
-    form: web::Form<EmailForm>,
+    Csrf(form): Csrf<web::Form<EmailForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let id = id.into_inner();
     let outcome =
         actions::add_facilitator(&state, staff.user.clone(), id.clone(), form.email.clone()).await;

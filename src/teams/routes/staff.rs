@@ -12,6 +12,7 @@ use crate::teams::model::{
     csv_cell, parse_roster_text, parse_team_name, NewTeam, Reveal, Threshold,
 };
 use crate::teams::pages::{self, NewTeamForm};
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -37,10 +38,9 @@ pub(super) async fn list(state: web::Data<AppState>, staff: Staff) -> PageResult
 pub(super) async fn create(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<NewTeamForm>,
+    Csrf(form): Csrf<web::Form<NewTeamForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let mut errors = Vec::new();
     let name = parse_team_name(&form.name).map_err(|e| errors.push(e)).ok();
     let threshold = Threshold::parse_text(&form.threshold, state.settings.threshold_floor)
@@ -132,8 +132,6 @@ async fn after(
 
 #[derive(Deserialize)]
 pub struct ShowForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     /// One member's link; absent for all of them.
     #[serde(default)]
     member_id: Option<String>,
@@ -145,9 +143,8 @@ pub(super) async fn show_links(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<ShowForm>,
+    Csrf(form): Csrf<web::Form<ShowForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let reveal = match form.member_id.as_deref().map(str::trim) {
         Some(m) if !m.is_empty() => Reveal::One(m.to_owned()),
         _ => Reveal::All,
@@ -165,8 +162,6 @@ pub(super) async fn detail(
 
 #[derive(Deserialize)]
 pub struct RosterForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     roster: String,
 }
@@ -175,9 +170,8 @@ pub(super) async fn add_members(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<RosterForm>,
+    Csrf(form): Csrf<web::Form<RosterForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let labels = match parse_roster_text(&form.roster) {
         Ok(l) => l,
@@ -193,9 +187,8 @@ pub(super) async fn regenerate(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (team_id, member_id) = path.into_inner();
     let label = actions::regenerate(&state, &staff.user, team_id.clone(), member_id).await?;
     render_detail(
@@ -214,9 +207,8 @@ pub(super) async fn remove(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (team_id, member_id) = path.into_inner();
     let label = actions::remove_member(&state, &staff.user, team_id.clone(), member_id).await?;
     render_detail(
@@ -231,8 +223,6 @@ pub(super) async fn remove(
 
 #[derive(Deserialize)]
 pub struct SettingsForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -246,9 +236,8 @@ pub(super) async fn settings(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<SettingsForm>,
+    Csrf(form): Csrf<web::Form<SettingsForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let mut errors = Vec::new();
     let name = parse_team_name(&form.name).map_err(|e| errors.push(e)).ok();
@@ -274,8 +263,6 @@ pub(super) async fn settings(
 
 #[derive(Deserialize)]
 pub struct LeaderForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     email: String,
 }
@@ -284,9 +271,8 @@ pub(super) async fn add_leader(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<LeaderForm>,
+    Csrf(form): Csrf<web::Form<LeaderForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let email = match crate::auth::model::parse_email(&form.email) {
         Ok(e) => e,
