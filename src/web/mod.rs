@@ -3,6 +3,7 @@
 
 pub mod form;
 pub mod input;
+pub mod member;
 pub mod session;
 
 use actix_web::http::{header, StatusCode};

@@ -4,20 +4,17 @@
 
 mod member;
 
-use actix_web::web;
+use crate::web::member::MemberRoutes;
 
 pub use super::actions::CLOSED_KEYS_LISTED_DAYS;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route here is anonymous: mounted in the member scope (`web::member`).
+pub fn configure_member(m: &mut MemberRoutes) {
     use member::*;
-    cfg.route("/p", web::get().to(landing))
-        .route("/p", web::post().to(open_page))
-        .route("/transparency", web::get().to(transparency));
-}
-
-pub fn configure_api(cfg: &mut web::ServiceConfig) {
-    use member::*;
-    cfg.route("/participate", web::post().to(api_participate))
-        .route("/transparency", web::get().to(api_transparency))
-        .route("/keys", web::get().to(api_keys));
+    m.get("/p", landing)
+        .post("/p", open_page)
+        .get("/transparency", transparency)
+        .post("/api/v1/participate", api_participate)
+        .get("/api/v1/transparency", api_transparency)
+        .get("/api/v1/keys", api_keys);
 }
