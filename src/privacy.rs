@@ -13,29 +13,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::Error;
 
-use crate::web::member::MemberPaths;
+use crate::web::member::{Anonymous, MemberPaths};
 
 /// The policy every page and response follows; no third-party source anywhere.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// Marks a response that came out of the member scope, so the outer middleware writes no
-/// log line for it whatever the table says.
-#[derive(Clone, Copy)]
-struct Anonymous;
-
-/// The member scope's own middleware (`web::member`): no handler in it ever sees a cookie,
-/// and no response from it sets one.
-pub async fn strip_cookies(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    req.headers_mut().remove(header::COOKIE);
-    let mut res = next.call(req).await?;
-    res.headers_mut().remove(header::SET_COOKIE);
-    res.response_mut().extensions_mut().insert(Anonymous);
-    Ok(res)
-}
 
 /// Whether the member route table (`app::member_routes`, kept in the app data) claims this
 /// request. Without the table every request counts as anonymous: a misconfigured app logs

@@ -32,7 +32,10 @@ pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
-                    a.brand href="/" { "Candor" }
+                    // Without a session (a member's page, or signing in) the brand leads to the
+                    // member's entry, inside the anonymous scope: "/" is a staff route that
+                    // is logged and redirects to the login page.
+                    a.brand href=(if viewer.is_some() { "/" } else { "/p" }) { "Candor" }
                     @if let Some(v) = viewer {
                         nav aria-label="Main" {
                             a href="/teams" { "Teams" }

@@ -11,9 +11,12 @@
 
 use std::rc::Rc;
 
+use actix_web::body::MessageBody;
 use actix_web::dev::ResourceDef;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{guard, web, FromRequest, Handler, Responder, Route, Scope};
 
 /// One member route: where it is and whether the path belongs to members alone.
@@ -152,6 +155,24 @@ impl MemberRoutes {
         for (pattern, route) in self.routes {
             scope = scope.route(pattern, route);
         }
-        scope.wrap(from_fn(crate::privacy::strip_cookies))
+        scope.wrap(from_fn(strip_cookies))
     }
+}
+
+/// Marks a response that came out of the member scope, so the outer privacy middleware
+/// writes no log line for it whatever the table says.
+#[derive(Clone, Copy)]
+pub struct Anonymous;
+
+/// The member scope's own middleware: no handler in it ever sees a cookie, and no response
+/// from it sets one (G5). The outer `privacy::middleware` adds the headers and the log rule.
+async fn strip_cookies(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    req.headers_mut().remove(header::COOKIE);
+    let mut res = next.call(req).await?;
+    res.headers_mut().remove(header::SET_COOKIE);
+    res.response_mut().extensions_mut().insert(Anonymous);
+    Ok(res)
 }

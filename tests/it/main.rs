@@ -15,3 +15,4 @@ mod metrics;
 mod migrations;
 mod pulse;
 mod reviews;
+mod routing;
