@@ -3,7 +3,7 @@
 pub mod chart;
 
 use actix_web::http::StatusCode;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 use crate::field::FieldError;
 
@@ -181,9 +181,4 @@ pub fn error_page(status: StatusCode, detail: &str) -> Markup {
             p { a href="/" { "Back to the start" } }
         },
     )
-}
-
-/// Inline SVG must be passed through untouched once built by our own chart code.
-pub fn raw(svg: String) -> Markup {
-    PreEscaped(svg)
 }

@@ -9,7 +9,7 @@ use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
 use crate::html::chart::{bars, line_chart, Series};
-use crate::html::{csrf_field, error_summary, layout, notice, raw, Field, Viewer};
+use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
@@ -233,7 +233,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
     html! {
         h2 { "Trend" }
         @if closed.is_empty() { p.muted { "No closed rounds yet." } } @else {
-            div.scroll { (raw(line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0))) }
+            div.scroll { (line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0)) }
             p.muted { "A gap is a round with fewer answers than the threshold: nothing is shown for it." }
             div.scroll { table {
                 caption { "Score by round" }
@@ -257,7 +257,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                div.scroll { (raw(line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0))) }
+                div.scroll { (line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
                 div.scroll { table {
                     caption { "Items by round (mean after reverse scoring)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }
@@ -363,7 +363,7 @@ fn shown_results(s: &Shown) -> Markup {
                     @if let Some(t) = &i.texts { ul { @for x in t { li { (x) } } } }
                 } @else {
                     @if let Some(m) = i.mean { p { "Mean " strong { (fmt2(m)) } " from " (i.n) " answers" @if i.reverse { " (" (fmt2(i.scored_mean.unwrap_or(m))) " after reverse scoring)" } } }
-                    @if let Some(d) = &i.distribution { (raw(bars(&format!("Answers to: {}", i.text), &dist_labels(i), d))) }
+                    @if let Some(d) = &i.distribution { (bars(&format!("Answers to: {}", i.text), &dist_labels(i), d)) }
                 }
             }
         }
