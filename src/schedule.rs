@@ -23,7 +23,7 @@ impl Outcome {
 
     fn record(&mut self, job: &'static str, result: Result<(), AppError>) {
         if let Err(e) = result {
-            tracing::warn!(target: "candor", job, error = %e, "periodic job failed; retried on the next tick");
+            tracing::warn!(target: "candor", job, error = %e.chain(), "periodic job failed; retried on the next tick");
             self.failed.push(job);
         }
     }

@@ -368,7 +368,8 @@ pub fn insert_response(
     comment: Option<&str>,
 ) -> Result<(), AppError> {
     use crate::db::schema::responses;
-    let json = serde_json::to_string(answers).map_err(|e| AppError::internal(e.to_string()))?;
+    let json =
+        serde_json::to_string(answers).map_err(|e| AppError::caused("encoding answers", e))?;
     diesel::insert_into(responses::table)
         .values((
             responses::id.eq(new_id()),
@@ -403,7 +404,7 @@ pub fn load_responses(
         .map(|(a, c)| {
             serde_json::from_str(&a)
                 .map(|a| (a, c))
-                .map_err(|e| AppError::internal(format!("stored response: {e}")))
+                .map_err(|e| AppError::caused("stored response", e))
         })
         .collect()
 }
@@ -439,7 +440,7 @@ pub fn put_aggregate(
     agg: Aggregate,
 ) -> Result<(), AppError> {
     let (figures, texts) = agg.split_texts();
-    let bad = |e: serde_json::Error| AppError::internal(format!("aggregate: {e}"));
+    let bad = |e: serde_json::Error| AppError::caused("aggregate", e);
     let (figures, texts) = (
         serde_json::to_string(&figures).map_err(bad)?,
         serde_json::to_string(&texts).map_err(bad)?,
@@ -475,13 +476,12 @@ pub fn find_aggregate(
     let Some((figures, texts)) = row else {
         return Ok(None);
     };
-    let agg: Aggregate = serde_json::from_str(&figures)
-        .map_err(|e| AppError::internal(format!("stored aggregate: {e}")))?;
+    let agg: Aggregate =
+        serde_json::from_str(&figures).map_err(|e| AppError::caused("stored aggregate", e))?;
     let texts: model::Texts = if texts.is_empty() {
         model::Texts::default()
     } else {
-        serde_json::from_str(&texts)
-            .map_err(|e| AppError::internal(format!("stored texts: {e}")))?
+        serde_json::from_str(&texts).map_err(|e| AppError::caused("stored texts", e))?
     };
     Ok(Some(agg.with_texts(texts)))
 }
@@ -501,7 +501,7 @@ pub fn find_aggregates(
         .map(|(id, j)| {
             serde_json::from_str(&j)
                 .map(|a| (id, a))
-                .map_err(|e| AppError::internal(format!("stored aggregate: {e}")))
+                .map_err(|e| AppError::caused("stored aggregate", e))
         })
         .collect()
 }

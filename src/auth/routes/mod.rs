@@ -90,7 +90,7 @@ fn html(status: StatusCode, markup: maud::Markup, set: Option<Cookie<'static>>) 
 fn signed_in(state: &AppState, to: &str, token: String) -> Result<HttpResponse, AppError> {
     let mut res = see_other(to);
     res.add_cookie(&session_cookie(state, token))
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        .map_err(|e| AppError::caused("setting the session cookie", e))?;
     Ok(res)
 }
 

@@ -166,7 +166,7 @@ pub(super) async fn logout(
     let mut gone = cookie(&state, SESSION_COOKIE, String::new(), CookieDuration::ZERO);
     gone.make_removal();
     res.add_cookie(&gone)
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        .map_err(|e| AppError::caused("removing the session cookie", e))?;
     Ok(res)
 }
 

@@ -217,8 +217,8 @@ pub(super) async fn accounts(
                 followups: a.thread.into_iter().map(FollowupJson::from).collect(),
             })
             .collect();
-        body["accounts"] =
-            serde_json::to_value(accounts).map_err(|e| AppError::internal(e.to_string()))?;
+        body["accounts"] = serde_json::to_value(accounts)
+            .map_err(|e| AppError::caused("encoding an account", e))?;
     }
     Ok(HttpResponse::Ok().json(body))
 }
