@@ -1,6 +1,7 @@
 //! The page layout and the small widgets every page shares. Pure functions: data in, markup out.
 
 pub mod chart;
+pub mod csv;
 
 use actix_web::http::StatusCode;
 use maud::{html, Markup, DOCTYPE};

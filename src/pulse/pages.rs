@@ -9,6 +9,7 @@ use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
 use crate::html::chart::{bars, line_chart, Series};
+use crate::html::csv::Csv;
 use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
@@ -493,11 +494,19 @@ pub fn about_score(viewer: Option<&Viewer>) -> Markup {
 }
 
 /// The trend's aggregates as CSV: exactly the figures the page shows, never raw answers.
-pub fn trend_csv(points: &[TrendPoint]) -> String {
-    use crate::teams::model::csv_cell;
-    let mut out = String::from(
-        "round_id,title,closed_on,status,invited,answered,score,spread,agreement,enps\n",
-    );
+pub fn trend_csv(points: &[TrendPoint]) -> Result<String, crate::html::csv::Error> {
+    let mut csv = Csv::new(&[
+        "round_id",
+        "title",
+        "closed_on",
+        "status",
+        "invited",
+        "answered",
+        "score",
+        "spread",
+        "agreement",
+        "enps",
+    ]);
     let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
     for p in points.iter().filter(|p| p.round.is_closed()) {
         let r = &p.round;
@@ -517,17 +526,19 @@ pub fn trend_csv(points: &[TrendPoint]) -> String {
                 (*invited, *answered, None, None, None, None)
             }
         };
-        out.push_str(&format!(
-            "{},{},{},{},{invited},{answered},{},{},{},{}\n",
-            r.id,
-            csv_cell(&r.title),
-            r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+        let cells = [
+            r.id.as_str(),
+            &r.title,
+            &r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
             p.results.status(),
-            f(score),
-            f(spread),
-            f(agreement),
-            f(enps)
-        ));
+            &invited.to_string(),
+            &answered.to_string(),
+            &f(score),
+            &f(spread),
+            &f(agreement),
+            &f(enps),
+        ];
+        csv.row_keeping(cells, &[0]);
     }
-    out
+    csv.finish()
 }

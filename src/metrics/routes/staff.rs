@@ -38,7 +38,7 @@ pub(super) async fn export_csv(
     q: web::Query<PeriodQuery>,
 ) -> PageResult<HttpResponse> {
     let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
-    Ok(csv_response(rows_csv(&r)))
+    Ok(csv_response(rows_csv(&r)?))
 }
 
 pub(super) async fn export_json(

@@ -213,10 +213,11 @@ pub async fn trend_csv(
     id: web::Path<String>,
 ) -> PageResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
+    let body = pages::trend_csv(&points).map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"trend.csv\""))
-        .body(pages::trend_csv(&points)))
+        .body(body))
 }
 
 pub async fn about_score() -> maud::Markup {

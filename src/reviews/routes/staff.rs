@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::parse_number;
 use crate::error::{AppError, FieldError, PageResult};
+use crate::html::csv::Csv;
 use crate::reviews::actions;
 use crate::reviews::model::{
     check_review, AccountId, ReviewId, ReviewRequest, DEFAULT_RETENTION_DAYS,
@@ -14,7 +15,7 @@ use crate::reviews::model::{
 };
 use crate::reviews::pages::{self, NewReviewForm};
 use crate::state::AppState;
-use crate::teams::model::{csv_cell, parse_roster_text};
+use crate::teams::model::parse_roster_text;
 use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
@@ -261,10 +262,13 @@ pub(super) async fn invites_csv(
     id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
-    let mut csv = String::from("label,url\n");
-    for (_, label, url) in rows {
-        csv.push_str(&format!("{},{}\n", csv_cell(&label), csv_cell(&url)));
+    let mut csv = Csv::new(&["label", "url"]);
+    for (_, label, url) in &rows {
+        csv.row([label.as_str(), url]);
     }
+    let csv = csv
+        .finish()
+        .map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

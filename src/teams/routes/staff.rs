@@ -6,11 +6,10 @@ use serde::Deserialize;
 
 use crate::auth::routes::CsrfForm;
 use crate::error::{AppError, FieldError, PageResult};
+use crate::html::csv::Csv;
 use crate::state::AppState;
 use crate::teams::actions;
-use crate::teams::model::{
-    csv_cell, parse_roster_text, parse_team_name, NewTeam, Reveal, Threshold,
-};
+use crate::teams::model::{parse_roster_text, parse_team_name, NewTeam, Reveal, Threshold};
 use crate::teams::pages::{self, NewTeamForm};
 use crate::web::form::Csrf;
 use crate::web::session::Staff;
@@ -290,10 +289,13 @@ pub(super) async fn invites_csv(
     id: web::Path<String>,
 ) -> PageResult<HttpResponse> {
     let rows = actions::show_all_links(&state, &staff.user, id.into_inner()).await?;
-    let mut csv = String::from("label,url\n");
-    for r in rows {
-        csv.push_str(&format!("{},{}\n", csv_cell(&r.label), csv_cell(&r.url)));
+    let mut csv = Csv::new(&["label", "url"]);
+    for r in &rows {
+        csv.row([r.label.as_str(), &r.url]);
     }
+    let csv = csv
+        .finish()
+        .map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
