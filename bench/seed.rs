@@ -158,25 +158,25 @@ pub fn history(
         let mut conn = ctx.db.get_write().map_err(err)?;
         conn.transaction::<_, AppError, _>(|c| {
             for r in 0..per_team {
+                let now = candor::clock::Clock::system().now();
                 let i = (t * per_team + r) as u64;
                 // Spread the answers evenly: round i gets its share of the total.
                 let k = (answers * (i + 1) / n_rounds - answers * i / n_rounds) as usize;
                 let new = pulse::NewRound {
                     team_id: team_id.clone(),
                     title: format!("Pulse {}", r + 1),
-                    opens_at: candor::secret::now(),
+                    opens_at: now,
                     closes_at: None,
                     created_by: leader.to_owned(),
                 };
                 let id = pulse::insert_round(c, &new, 5)?;
-                candor::pulse::actions::open_round_in(c, &id, key)?;
+                candor::pulse::actions::open_round_in(c, &id, key, now)?;
                 let qs = pulse::round_questions(c, &id)?;
                 let rows: Vec<_> = (0..k).map(|_| answers_for(&qs, &mut rng)).collect();
                 insert_responses(c, &id, &rows).map_err(AppError::internal)?;
-                candor::pulse::actions::close_round_in(c, &id)?;
+                candor::pulse::actions::close_round_in(c, &id, now.date())?;
                 // A monthly rhythm, oldest first, so trends read like a year of pulses.
-                let day =
-                    candor::secret::now().date() - time::Duration::days(30 * (per_team - r) as i64);
+                let day = now.date() - time::Duration::days(30 * (per_team - r) as i64);
                 diesel::update(rounds::table.find(&id))
                     .set((
                         rounds::opens_at.eq(day.midnight()),

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::{problem_response, AppError};
 use crate::state::AppState;
+use crate::web::member::MemberRoutes;
 
 /// Largest JSON or form body accepted. Accounts are the largest legitimate input.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -70,7 +71,7 @@ fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> a
 /// every path, so a scanner learns nothing and TRACE can never echo a request back.
 const ROUTED_METHODS: &str = "GET, HEAD, POST, PATCH, DELETE";
 
-async fn not_found(req: HttpRequest) -> HttpResponse {
+pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
     use actix_web::http::Method;
     let known = [
         Method::GET,
@@ -156,9 +157,34 @@ asset!(
     "text/javascript; charset=utf-8"
 );
 
+/// Every route a member reaches without an account, from every feature: one table, mounted as
+/// one scope under the privacy middleware (`web::member`). Public so tests enumerate it.
+pub fn member_routes() -> MemberRoutes {
+    let mut m = MemberRoutes::default();
+    m.get("/static/style.css", style_css)
+        .get("/static/js/blindrsa.js", blindrsa_js)
+        .get("/static/js/token.js", token_js)
+        .get("/static/js/participate.js", participate_js)
+        .get("/static/js/pulse.js", pulse_js)
+        .get("/static/js/account.js", account_js)
+        .get("/static/js/kept.js", kept_js)
+        .get("/static/js/bulletin.js", bulletin_js)
+        .get("/static/js/followups.js", followups_js);
+    crate::members::routes::configure_member(&mut m);
+    crate::tokens::routes::configure_member(&mut m);
+    crate::pulse::routes::configure_member(&mut m);
+    crate::reviews::routes::configure_member(&mut m);
+    // Last: a mistyped member link or asset is answered 404 inside the scope, so it is
+    // not logged either (it carries a member's visit time as much as a real page does).
+    m.any("/p/{tail:.*}", not_found)
+        .any("/static/{tail:.*}", not_found);
+    m
+}
+
 /// The whole application: middleware, shared state and every feature's routes.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        let members = member_routes();
         cfg.app_data(state)
             .app_data(
                 web::JsonConfig::default()
@@ -173,24 +199,17 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PayloadConfig::default().limit(MAX_BODY))
+            // First, so a member's request is routed inside the scope; its guard lets every
+            // other request through to the staff routes below.
+            .app_data(members.paths())
+            .service(members.into_scope(not_found))
             .route("/healthz", web::get().to(healthz))
-            .route("/static/style.css", web::get().to(style_css))
-            .route("/static/js/blindrsa.js", web::get().to(blindrsa_js))
-            .route("/static/js/token.js", web::get().to(token_js))
-            .route("/static/js/participate.js", web::get().to(participate_js))
-            .route("/static/js/pulse.js", web::get().to(pulse_js))
-            .route("/static/js/account.js", web::get().to(account_js))
-            .route("/static/js/kept.js", web::get().to(kept_js))
-            .route("/static/js/bulletin.js", web::get().to(bulletin_js))
-            .route("/static/js/followups.js", web::get().to(followups_js))
             .service(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(crate::openapi::document))
                     .configure(crate::auth::routes::configure_api)
                     .configure(crate::teams::routes::configure_api)
-                    .configure(crate::tokens::routes::configure_api)
                     .configure(crate::pulse::routes::configure_api)
-                    .configure(crate::members::routes::configure_api)
                     .configure(crate::metrics::routes::configure_api)
                     .configure(crate::reviews::routes::configure_api)
                     .configure(crate::instance::routes::configure_api)
@@ -199,7 +218,6 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::auth::routes::configure)
             .configure(crate::teams::routes::configure)
             .configure(crate::pulse::routes::configure)
-            .configure(crate::members::routes::configure)
             .configure(crate::metrics::routes::configure)
             .configure(crate::reviews::routes::configure)
             .configure(crate::instance::routes::configure)

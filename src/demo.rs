@@ -10,7 +10,6 @@ use crate::db::schema::{group_teams, rounds};
 use crate::error::AppError;
 use crate::pulse::model::{Answer, Kind};
 use crate::pulse::store::{self as pulse, NewRound};
-use crate::secret::now;
 use crate::state::AppState;
 
 const TEAMS: [(&str, usize, f64, f64); 5] = [
@@ -73,18 +72,19 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         team_ids.push(team_id.clone());
         for m in 0..months {
             let back = i64::from(months - m);
-            let when = now() - time::Duration::days(30 * back);
+            let now = state.clock.now();
+            let when = now - time::Duration::days(30 * back);
             let key_pair = crate::tokens::crypto::generate()?;
             let answered = c.transaction(|c| -> Result<usize, AppError> {
                 let new = NewRound {
                     team_id: team_id.clone(),
                     title: format!("Pulse {}", when.date()),
-                    opens_at: now(),
+                    opens_at: now,
                     closes_at: None,
                     created_by: owner.clone(),
                 };
                 let rid = pulse::insert_round(c, &new, 5)?;
-                crate::pulse::actions::open_round_in(c, &rid, &key_pair)?;
+                crate::pulse::actions::open_round_in(c, &rid, &key_pair, now)?;
                 let questions = pulse::round_questions(c, &rid)?;
                 let members = crate::tokens::store::eligible_members(c, &rid)?;
                 // Some months few people answer: those rounds show as gaps.
@@ -125,7 +125,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }
-                crate::pulse::actions::close_round_in(c, &rid)?;
+                crate::pulse::actions::close_round_in(c, &rid, now.date())?;
                 diesel::update(rounds::table.find(&rid))
                     .set((
                         rounds::opens_at.eq(when),
@@ -143,9 +143,9 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         let gid =
             crate::metrics::store::create_group(c, "Engineering (demo)", "engineering (demo)")?;
         for t in &team_ids[..4] {
-            crate::metrics::store::add_team(c, &gid, t)?;
+            crate::metrics::store::add_team(c, &gid, t, state.clock.now())?;
         }
-        let long_ago = now() - time::Duration::days(400);
+        let long_ago = state.clock.now() - time::Duration::days(400);
         diesel::update(group_teams::table.filter(group_teams::group_id.eq(&gid)))
             .set(group_teams::added_at.eq(long_ago))
             .execute(c)?;

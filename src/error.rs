@@ -32,13 +32,35 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("the database is unavailable right now, so nothing was saved; try again in a moment")]
     Unavailable,
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A fault on our side. `context` says what was being done; `source` keeps the cause
+    /// and its own causes, so the log gets the whole chain once (`log`) instead of a string
+    /// flattened wherever the error was made.
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<BoxError>,
+    },
 }
 
+/// Any underlying error kept as an internal error's source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 impl AppError {
+    /// An internal error with no underlying cause beyond its description.
     pub fn internal(cause: impl Into<String>) -> Self {
-        Self::Internal(cause.into())
+        Self::Internal {
+            context: cause.into(),
+            source: None,
+        }
+    }
+
+    /// An internal error caused by `source`, kept whole so its chain reaches the log.
+    pub fn caused(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -63,7 +85,7 @@ impl AppError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -75,15 +97,32 @@ impl AppError {
                 .map(|f| format!("{}: {}", f.field, f.message))
                 .collect::<Vec<_>>()
                 .join("; "),
-            Self::Internal(_) => "something went wrong on our side; nothing was saved".into(),
+            Self::Internal { .. } => "something went wrong on our side; nothing was saved".into(),
             other => other.to_string(),
         }
     }
 
+    /// Logs an internal error with its whole cause chain, once: called only where the error
+    /// becomes a response (a page or a problem), the one place errors are mapped.
     fn log(&self) {
-        if let Self::Internal(cause) = self {
-            tracing::error!(cause = %cause, "internal error");
+        if let Self::Internal { .. } = self {
+            tracing::error!(cause = %self.chain(), "internal error");
         }
+    }
+
+    /// "context: cause: its cause: ...", every link of the source chain.
+    pub fn chain(&self) -> String {
+        let mut out = match self {
+            Self::Internal { context, .. } => context.clone(),
+            other => other.to_string(),
+        };
+        let mut next = std::error::Error::source(self);
+        while let Some(e) = next {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            next = e.source();
+        }
+        out
     }
 
     fn retry_after(&self) -> Option<u64> {
@@ -103,7 +142,7 @@ impl From<diesel::result::Error> for AppError {
                 tracing::error!(cause = %other, "database unavailable");
                 Self::Unavailable
             }
-            other => Self::Internal(format!("database: {other}")),
+            other => Self::caused("database", other),
         }
     }
 }
@@ -245,3 +284,29 @@ impl ResponseError for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 pub type PageResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_whole_cause_chain() {
+        let json = serde_json::from_str::<u8>("\"x\"").expect_err("not a number");
+        let io = std::io::Error::other(AppError::caused("stored response", json));
+        let outer = AppError::caused("reading a round", io);
+        let chain = outer.chain();
+        assert!(chain.starts_with("reading a round: "), "{chain}");
+        assert!(chain.contains("stored response"), "{chain}");
+        assert!(chain.contains("invalid type"), "{chain}");
+        // The client is told none of it.
+        assert!(!outer.detail().contains("stored response"));
+        assert_eq!(outer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_database_fault_keeps_diesel_s_error_as_its_source() {
+        let e: AppError = diesel::result::Error::QueryBuilderError("bad query".into()).into();
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(e.chain().contains("bad query"), "{}", e.chain());
+    }
+}

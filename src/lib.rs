@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -74,6 +75,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         hasher,
         key_cache: Default::default(),
         metrics: Default::default(),
+        clock: clock::Clock::system(),
     })
 }
 

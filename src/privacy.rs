@@ -10,45 +10,30 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::Error;
+
+use crate::web::member::{Anonymous, MemberPaths};
 
 /// The policy every page and response follows; no third-party source anywhere.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// Routes a member uses without an account. They must not be logged, see cookies or set them.
-pub fn is_anonymous(method: &Method, path: &str) -> bool {
-    if path == "/p"
-        || path.starts_with("/p/")
-        || path.starts_with("/static/")
-        || path == "/transparency"
-    {
-        return true;
-    }
-    let Some(api) = path.strip_prefix("/api/v1/") else {
-        return false;
-    };
-    let parts: Vec<&str> = api.split('/').collect();
-    match parts.as_slice() {
-        ["participate"] | ["followups"] | ["followups", "reply"] | ["followups", "add"] => true,
-        // The key directory: a member's browser re-reads it on its own cookieless request.
-        ["transparency"] | ["keys"] => true,
-        ["rounds", _, "tokens"] | ["rounds", _, "answers"] | ["reviews", _, "tokens"] => true,
-        ["reviews", _, "accounts"] => method == Method::POST,
-        // The counted-token bulletin (G16): a member's browser reads it to find its own token,
-        // so the read must not be logged or tied to a cookie any more than the answer was.
-        ["rounds", _, "bulletin"] | ["reviews", _, "bulletin"] => true,
-        _ => false,
-    }
+/// Whether the member route table (`app::member_routes`, kept in the app data) claims this
+/// request. Without the table every request counts as anonymous: a misconfigured app logs
+/// nothing and shows staff no session, which fails loudly rather than leaking.
+pub fn is_anonymous(req: &ServiceRequest) -> bool {
+    req.app_data::<MemberPaths>()
+        .is_none_or(|paths| paths.is_anonymous(req.method(), req.path()))
 }
 
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let anonymous = is_anonymous(req.method(), req.path());
+    // Decided before routing, from the routing's own table: the input guard may refuse a
+    // member's request before it reaches the member scope, and that refusal is not logged.
+    let anonymous = is_anonymous(&req);
     if anonymous {
         req.headers_mut().remove(header::COOKIE);
     }
@@ -82,6 +67,7 @@ pub async fn middleware(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    let anonymous = anonymous || res.response().extensions().contains::<Anonymous>();
     if !anonymous {
         let route = res
             .request()
@@ -134,24 +120,4 @@ pub fn init_logging() {
         // which panics when standard error itself is what failed, and took the server down.
         .log_internal_errors(false)
         .try_init();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_routes_are_anonymous_and_staff_routes_are_not() {
-        assert!(is_anonymous(&Method::GET, "/p"));
-        assert!(is_anonymous(&Method::POST, "/api/v1/rounds/abc/answers"));
-        assert!(is_anonymous(&Method::POST, "/api/v1/reviews/abc/accounts"));
-        assert!(is_anonymous(&Method::POST, "/api/v1/followups/add"));
-        assert!(is_anonymous(&Method::GET, "/api/v1/keys"));
-        assert!(is_anonymous(&Method::GET, "/api/v1/transparency"));
-        assert!(is_anonymous(&Method::GET, "/api/v1/rounds/abc/bulletin"));
-        assert!(is_anonymous(&Method::GET, "/api/v1/reviews/abc/bulletin"));
-        assert!(!is_anonymous(&Method::GET, "/api/v1/reviews/abc/accounts"));
-        assert!(!is_anonymous(&Method::GET, "/teams"));
-        assert!(!is_anonymous(&Method::GET, "/participate-not"));
-    }
 }

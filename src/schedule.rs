@@ -23,7 +23,7 @@ impl Outcome {
 
     fn record(&mut self, job: &'static str, result: Result<(), AppError>) {
         if let Err(e) = result {
-            tracing::warn!(target: "candor", job, error = %e, "periodic job failed; retried on the next tick");
+            tracing::warn!(target: "candor", job, error = %e.chain(), "periodic job failed; retried on the next tick");
             self.failed.push(job);
         }
     }
@@ -82,14 +82,10 @@ async fn rounds(state: &AppState) -> Vec<(&'static str, Result<(), AppError>)> {
 
 /// Deletes review text past its retention date.
 async fn review_retention(state: &AppState) -> Result<(), AppError> {
+    let today = state.clock.today();
     let purged = state
         .db
-        .write(|c| {
-            Ok(crate::reviews::store::apply_retention(
-                c,
-                crate::secret::now().date(),
-            )?)
-        })
+        .write(move |c| Ok(crate::reviews::store::apply_retention(c, today)?))
         .await?;
     if purged > 0 {
         tracing::info!(target: "candor", reviews = purged, "review text deleted under retention");

@@ -118,13 +118,6 @@ pub fn unb64(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s.trim()).ok()
 }
 
-/// Current time in UTC, as the database stores it (staff records only; anonymous records
-/// never carry a time finer than the day).
-pub fn now() -> time::PrimitiveDateTime {
-    let t = time::OffsetDateTime::now_utc();
-    time::PrimitiveDateTime::new(t.date(), t.time())
-}
-
 /// Compares two byte strings in time independent of where they differ. `subtle` keeps the
 /// compiler from turning the comparison back into an early exit, which a hand-written fold
 /// does not guarantee. (Lengths are not secret here: every compared value has a fixed size.)

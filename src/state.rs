@@ -3,6 +3,7 @@
 //! the cache types the state holds, so handlers can depend on it without a cycle.
 
 use crate::auth::password::Hasher;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::secret::Keys;
@@ -14,4 +15,6 @@ pub struct AppState {
     pub hasher: Hasher,
     pub key_cache: std::sync::Arc<crate::tokens::KeyCache>,
     pub metrics: std::sync::Arc<crate::metrics::Cache>,
+    /// The time every action and periodic job reads; tests move it instead of sleeping.
+    pub clock: Clock,
 }

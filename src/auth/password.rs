@@ -69,7 +69,7 @@ impl Hasher {
                         Err(_) => return,
                     }
                 })
-                .map_err(|e| AppError::internal(format!("hash thread: {e}")))?;
+                .map_err(|e| AppError::caused("hash thread", e))?;
         }
         Ok(Self {
             slots: Arc::new(Semaphore::new(permits)),

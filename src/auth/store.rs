@@ -4,12 +4,13 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::model::{lockout_seconds, AuditEntry, Role, StaffEntry, StaffUser, TokenEntry};
+use crate::clock::recorded_at;
 use crate::db::schema::{
     api_tokens, audit_log, password_links, review_facilitators, staff_sessions, staff_users,
     team_leaders, throttles,
 };
 use crate::db::{on_backend, DbConnection};
-use crate::secret::{new_id, now};
+use crate::secret::new_id;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct StaffRow {
@@ -60,7 +61,7 @@ pub fn insert_staff(
             staff_users::password_hash.eq(password_hash),
             staff_users::role.eq(role.as_str()),
             staff_users::active.eq(true),
-            staff_users::created_at.eq(now()),
+            staff_users::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -185,10 +186,11 @@ fn active_user(conn: &mut DbConnection, user_id: Option<String>) -> QueryResult<
 pub fn find_session_user(
     conn: &mut DbConnection,
     token_hash: &str,
+    now: PrimitiveDateTime,
 ) -> QueryResult<Option<StaffUser>> {
     let user_id: Option<String> = staff_sessions::table
         .find(token_hash)
-        .filter(staff_sessions::expires_at.gt(now()))
+        .filter(staff_sessions::expires_at.gt(now))
         .select(staff_sessions::user_id)
         .first(conn)
         .optional()?;
@@ -199,8 +201,11 @@ pub fn delete_session(conn: &mut DbConnection, token_hash: &str) -> QueryResult<
     diesel::delete(staff_sessions::table.find(token_hash)).execute(conn)
 }
 
-pub fn delete_expired_sessions(conn: &mut DbConnection) -> QueryResult<usize> {
-    diesel::delete(staff_sessions::table.filter(staff_sessions::expires_at.le(now()))).execute(conn)
+pub fn delete_expired_sessions(
+    conn: &mut DbConnection,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(staff_sessions::table.filter(staff_sessions::expires_at.le(now))).execute(conn)
 }
 
 pub fn insert_api_token(
@@ -216,7 +221,7 @@ pub fn insert_api_token(
             api_tokens::token_hash.eq(token_hash),
             api_tokens::user_id.eq(user_id),
             api_tokens::label.eq(label),
-            api_tokens::created_at.eq(now()),
+            api_tokens::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -382,10 +387,11 @@ pub fn insert_password_link(
 pub fn find_password_link(
     conn: &mut DbConnection,
     token_hash: &str,
+    now: PrimitiveDateTime,
 ) -> QueryResult<Option<String>> {
     password_links::table
         .find(token_hash)
-        .filter(password_links::expires_at.gt(now()))
+        .filter(password_links::expires_at.gt(now))
         .select(password_links::user_id)
         .first(conn)
         .optional()
@@ -407,7 +413,7 @@ pub fn audit(
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(new_id()),
-            audit_log::at.eq(now()),
+            audit_log::at.eq(recorded_at()),
             audit_log::actor.eq(actor),
             audit_log::action.eq(action),
             audit_log::detail.eq(detail),

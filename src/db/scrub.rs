@@ -194,7 +194,7 @@ pub fn scrub_now(conn: &mut DbConnection) -> Result<(), AppError> {
             let mut result = Ok(());
             for t in TABLES {
                 if let Err(e) = c.batch_execute(&format!("VACUUM FULL {t}")) {
-                    result = Err(AppError::internal(format!("VACUUM FULL {t}: {e}")));
+                    result = Err(AppError::caused(format!("VACUUM FULL {t}"), e));
                     break;
                 }
             }
@@ -227,7 +227,7 @@ pub fn run(db: &Db) -> Result<Status, AppError> {
             tracing::info!(target: "candor", "close-time scrub completed");
         }
         Err(e) => {
-            let cause = e.to_string();
+            let cause = e.chain();
             tracing::error!(target: "candor", cause = %cause, "close-time scrub did not complete; it is retried on every tick and shown to admins until it does");
             conn.transaction(|c| -> QueryResult<()> {
                 let n = number(c, ATTEMPTS)? + 1;
@@ -245,6 +245,6 @@ pub fn run(db: &Db) -> Result<Status, AppError> {
 pub async fn after_close(db: &Db) {
     let db = db.clone();
     if let Err(e) = super::blocking(move || run(&db)).await {
-        tracing::error!(target: "candor", cause = %e, "close-time scrub could not start; it is retried on every tick");
+        tracing::error!(target: "candor", cause = %e.chain(), "close-time scrub could not start; it is retried on every tick");
     }
 }

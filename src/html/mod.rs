@@ -2,9 +2,10 @@
 
 pub mod chart;
 pub mod plain;
+pub mod csv;
 
 use actix_web::http::StatusCode;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 use crate::field::FieldError;
 
@@ -48,7 +49,10 @@ pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
-                    a.brand href="/" { "Candor" }
+                    // Without a session (a member's page, or signing in) the brand leads to the
+                    // member's entry, inside the anonymous scope: "/" is a staff route that
+                    // is logged and redirects to the login page.
+                    a.brand href=(if viewer.is_some() { "/" } else { "/p" }) { "Candor" }
                     @if let Some(v) = viewer {
                         // Each role sees only the pages it can open (issue 15: a facilitator
                         // was offered Teams, Pulse and Metrics, each "Forbidden").
@@ -250,9 +254,4 @@ pub fn error_page_for(status: StatusCode, detail: &str, viewer: Option<&Viewer>)
             p { a href=(home) { (home_label) } }
         },
     )
-}
-
-/// Inline SVG must be passed through untouched once built by our own chart code.
-pub fn raw(svg: String) -> Markup {
-    PreEscaped(svg)
 }

@@ -9,6 +9,7 @@ use crate::auth::routes::{ApiStaff, Staff};
 use crate::db::{blocking, scrub, Backend};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::state::AppState;
+use crate::web::form::Csrf;
 
 async fn view(state: &AppState) -> Result<InstanceView, AppError> {
     let status = state.db.read(|c| Ok(scrub::status(c)?)).await?;
@@ -28,19 +29,15 @@ async fn page(state: web::Data<AppState>, staff: Staff) -> PageResult<maud::Mark
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
+pub struct CsrfForm {}
 
 /// Retries an owed scrub now, e.g. once the backup that kept it from finishing has ended.
 async fn retry(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<maud::Markup> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let db = state.db.clone();
     let after = blocking(move || scrub::run(&db)).await?;
     let message = if after.pending {

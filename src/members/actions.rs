@@ -89,8 +89,9 @@ pub async fn open_for_invite(
 fn directory(
     c: &mut DbConnection,
     cache: &crate::tokens::KeyCache,
+    today: time::Date,
 ) -> Result<Vec<crypto::ListedKey>, AppError> {
-    let cutoff = crate::secret::now().date() - time::Duration::days(CLOSED_KEYS_LISTED_DAYS);
+    let cutoff = today - time::Duration::days(CLOSED_KEYS_LISTED_DAYS);
     let round_rows = store::list_round_keys(c, cutoff)?;
     let review_rows = store::list_review_keys(c, cutoff)?;
     let mut out = Vec::with_capacity(round_rows.len() + review_rows.len());
@@ -114,18 +115,19 @@ fn directory(
 }
 
 pub async fn key_directory(state: &AppState) -> Result<Vec<crypto::ListedKey>, AppError> {
-    let cache = state.key_cache.clone();
-    state.db.read(move |c| directory(c, &cache)).await
+    let (cache, today) = (state.key_cache.clone(), state.clock.today());
+    state.db.read(move |c| directory(c, &cache, today)).await
 }
 
 /// What the transparency page publishes: counts and fingerprints of what is open. No titles:
 /// the title of an open review names an incident to anyone who looks (hole 10).
 pub async fn transparency(state: &AppState) -> Result<Transparency, AppError> {
     let (floor, cache) = (state.settings.threshold_floor, state.key_cache.clone());
+    let today = state.clock.today();
     state
         .db
         .read(move |c| {
-            let keys: Vec<PublishedKey> = directory(c, &cache)?
+            let keys: Vec<PublishedKey> = directory(c, &cache, today)?
                 .into_iter()
                 .filter(|k| k.status == "open")
                 .map(|k| PublishedKey {

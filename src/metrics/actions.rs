@@ -92,6 +92,7 @@ pub async fn create_group(
     team_ids: Vec<String>,
 ) -> Result<String, AppError> {
     let actor = actor.email.clone();
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
@@ -99,7 +100,7 @@ pub async fn create_group(
             for t in &team_ids {
                 crate::teams::store::find_team(c, t)
                     .map_err(|_| AppError::invalid("team_ids", format!("no team {t}")))?;
-                store::add_team(c, &id, t)?;
+                store::add_team(c, &id, t, now)?;
             }
             store::bump_version(c)?;
             audit(c, Some(&actor), "group.created", &name)?;
@@ -118,6 +119,7 @@ pub async fn change_membership(
     add: bool,
 ) -> Result<(), AppError> {
     let actor = actor.email.clone();
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
@@ -127,8 +129,8 @@ pub async fn change_membership(
                 return Err(AppError::NotFound);
             }
             if add {
-                store::add_team(c, &group_id, &team_id)?;
-            } else if store::remove_team(c, &group_id, &team_id)? == 0 {
+                store::add_team(c, &group_id, &team_id, now)?;
+            } else if store::remove_team(c, &group_id, &team_id, now)? == 0 {
                 return Err(AppError::NotFound);
             }
             store::bump_version(c)?;

@@ -1,14 +1,12 @@
 //! Culture-metric pages: the heat map (SVG with a table of the same figures), trends across
 //! teams and groups, bad news shared, and the admin's group editor.
 
-use std::fmt::Write;
-
 use maud::{html, Markup};
 
 use super::model::{Figures, View};
 use super::report::{BadNews, GroupView, HeatRow, TrendLine};
 use crate::html::chart::{line_chart, Series};
-use crate::html::{csrf_field, error_summary, layout, raw, Field, Viewer};
+use crate::html::{csrf_field, error_summary, layout, Field, Viewer};
 use crate::pulse::pages::{fmt1, fmt2};
 
 /// Short names of the seven items for column heads; the full wording is on each round.
@@ -47,13 +45,6 @@ fn colour(t: f64) -> String {
         mix(mid, hi, (t - 0.5) * 2.0)
     };
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Columns of the heat map: label, and how to read a value and place it on the colour scale.
@@ -97,76 +88,52 @@ fn columns() -> Vec<(String, Reader)> {
 }
 
 /// The heat map as SVG: one row per team or group, suppressed cells hatched and marked.
-pub fn heatmap_svg(rows: &[HeatRow]) -> String {
+/// Drawn with maud, which escapes every team and group name (explicit end tags: see
+/// `html::chart`).
+pub fn heatmap_svg(rows: &[HeatRow]) -> Markup {
     let cols = columns();
     // Column heads are rotated: room above for the longest and to the right for the last.
     let (name_w, cell_w, cell_h, head_h, right) = (190.0, 62.0, 26.0, 175.0, 110.0);
     let w = name_w + cell_w * cols.len() as f64 + right;
     let h = head_h + cell_h * rows.len() as f64;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r##"<svg class="heat" viewBox="0 0 {w} {h}" role="img" aria-label="Heat map of psychological safety by team; the table below has the same figures" xmlns="http://www.w3.org/2000/svg"><title>Heat map by team</title><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b8b8b8" stroke-width="2"/></pattern></defs>"##
-    );
-    for (j, (label, _)) in cols.iter().enumerate() {
-        let x = name_w + cell_w * j as f64 + cell_w / 2.0;
-        let _ = write!(
-            s,
-            r#"<text class="axis" transform="translate({x:.1},{y}) rotate(-45)">{}</text>"#,
-            esc(label),
-            y = head_h - 6.0
-        );
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let y = head_h + cell_h * i as f64;
-        let name: String = r.name.chars().take(22).collect();
-        let weight = if r.kind == "group" {
-            " font-weight=\"700\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            s,
-            r#"<text class="axis" x="4" y="{:.1}"{weight}>{}</text>"#,
-            y + 17.0,
-            esc(&name)
-        );
-        for (j, (_, read)) in cols.iter().enumerate() {
-            let x = name_w + cell_w * j as f64;
-            let value = r.figures.as_ref().and_then(read);
-            match value {
-                Some((text, t)) => {
-                    let _ = write!(
-                        s,
-                        r##"<rect x="{x:.1}" y="{y:.1}" width="{cw}" height="{ch}" fill="{}" stroke="#ffffff"/><text class="axis" x="{tx:.1}" y="{ty:.1}" text-anchor="middle" fill="#111111">{}</text>"##,
-                        colour(t),
-                        esc(&text),
-                        cw = cell_w - 1.0,
-                        ch = cell_h - 1.0,
-                        tx = x + cell_w / 2.0,
-                        ty = y + 17.0
-                    );
+    let c1 = |v: f64| format!("{v:.1}");
+    html! {
+        svg.heat viewBox=(format!("0 0 {w} {h}")) role="img" aria-label="Heat map of psychological safety by team; the table below has the same figures" xmlns="http://www.w3.org/2000/svg" {
+            title { "Heat map by team" }
+            defs { pattern #hatch width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)" {
+                rect width="6" height="6" fill="#eeeeee" {}
+                line x1="0" y1="0" x2="0" y2="6" stroke="#b8b8b8" stroke-width="2" {}
+            } }
+            @for (j, (label, _)) in cols.iter().enumerate() {
+                @let x = name_w + cell_w * j as f64 + cell_w / 2.0;
+                text.axis transform=(format!("translate({x:.1},{}) rotate(-45)", head_h - 6.0)) { (label) }
+            }
+            @for (i, r) in rows.iter().enumerate() {
+                @let y = head_h + cell_h * i as f64;
+                @let name: String = r.name.chars().take(22).collect();
+                @if r.kind == "group" {
+                    text.axis x="4" y=(c1(y + 17.0)) font-weight="700" { (name) }
+                } @else {
+                    text.axis x="4" y=(c1(y + 17.0)) { (name) }
                 }
-                None => {
-                    let mark = if r.figures.is_none() {
-                        "none"
-                    } else {
-                        "hidden"
-                    };
-                    let _ = write!(
-                        s,
-                        r##"<rect x="{x:.1}" y="{y:.1}" width="{cw}" height="{ch}" fill="url(#hatch)" stroke="#ffffff"/><text class="axis" x="{tx:.1}" y="{ty:.1}" text-anchor="middle" fill="#333333">{mark}</text>"##,
-                        cw = cell_w - 1.0,
-                        ch = cell_h - 1.0,
-                        tx = x + cell_w / 2.0,
-                        ty = y + 17.0
-                    );
+                @for (j, (_, read)) in cols.iter().enumerate() {
+                    @let x = name_w + cell_w * j as f64;
+                    @match r.figures.as_ref().and_then(read) {
+                        Some((text, t)) => {
+                            rect x=(c1(x)) y=(c1(y)) width=(cell_w - 1.0) height=(cell_h - 1.0) fill=(colour(t)) stroke="#ffffff" {}
+                            text.axis x=(c1(x + cell_w / 2.0)) y=(c1(y + 17.0)) text-anchor="middle" fill="#111111" { (text) }
+                        }
+                        None => {
+                            rect x=(c1(x)) y=(c1(y)) width=(cell_w - 1.0) height=(cell_h - 1.0) fill="url(#hatch)" stroke="#ffffff" {}
+                            text.axis x=(c1(x + cell_w / 2.0)) y=(c1(y + 17.0)) text-anchor="middle" fill="#333333" {
+                                (if r.figures.is_none() { "none" } else { "hidden" })
+                            }
+                        }
+                    }
                 }
             }
         }
     }
-    s.push_str("</svg>");
-    s
 }
 
 fn heat_table(rows: &[HeatRow]) -> Markup {
@@ -218,13 +185,13 @@ pub fn metrics(viewer: &Viewer, p: &MetricsPage<'_>) -> Markup {
             }
             h2 { "Heat map (" (if p.view == View::Latest { "each team's latest closed round".to_owned() } else { format!("latest round in {q}") }) ")" }
             @if p.rows.is_empty() { p.muted { "No teams to show." } } @else {
-                div.scroll tabindex="0" { (raw(heatmap_svg(p.rows))) }
+                div.scroll tabindex="0" { (heatmap_svg(p.rows)) }
                 (heat_table(p.rows))
                 p { a href=(format!("/metrics/export.csv?period={q}")) download { "Download these aggregates (CSV)" } " · " a href=(format!("/metrics/export.json?period={q}")) { "JSON" } }
             }
             h2 { "Trends by quarter" }
             @if p.quarters.is_empty() { p.muted { "No closed rounds yet." } } @else {
-                div.scroll tabindex="0" { (raw(line_chart("Psychological safety by quarter, each team and group (1 to 7)", &labels, &series, 1.0, 7.0))) }
+                div.scroll tabindex="0" { (line_chart("Psychological safety by quarter, each team and group (1 to 7)", &labels, &series, 1.0, 7.0)) }
                 div.scroll tabindex="0" { table {
                     caption { "Score by quarter; the change is since the previous quarter with a figure" }
                     thead { tr { th scope="col" { "Team or group" } @for l in &labels { th.num scope="col" { (l) } } th scope="col" { "Change" } } }

@@ -6,9 +6,12 @@ use diesel::prelude::*;
 use super::model::{Atom, GroupDef, Membership};
 use crate::auth::model::StaffUser;
 use crate::db::schema::{eligibility, group_teams, rounds, team_groups, teams};
+use time::PrimitiveDateTime;
+
+use crate::clock::recorded_at;
 use crate::db::{is_unique_violation, DbConnection};
 use crate::error::{AppError, FieldError};
-use crate::secret::{new_id, now};
+use crate::secret::new_id;
 
 /// Every closed round that has a stored aggregate, as atoms.
 pub fn load_atoms(conn: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
@@ -106,7 +109,7 @@ pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<St
             team_groups::id.eq(&id),
             team_groups::name.eq(name),
             team_groups::name_key.eq(key),
-            team_groups::created_at.eq(now()),
+            team_groups::created_at.eq(recorded_at()),
         ))
         .execute(conn)
     {
@@ -120,7 +123,12 @@ pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<St
 }
 
 /// Adds a team from now on: the group covers only the team's rounds opened from now.
-pub fn add_team(conn: &mut DbConnection, group_id: &str, team_id: &str) -> Result<(), AppError> {
+pub fn add_team(
+    conn: &mut DbConnection,
+    group_id: &str,
+    team_id: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), AppError> {
     let current: i64 = group_teams::table
         .filter(group_teams::group_id.eq(group_id))
         .filter(group_teams::team_id.eq(team_id))
@@ -138,21 +146,26 @@ pub fn add_team(conn: &mut DbConnection, group_id: &str, team_id: &str) -> Resul
             group_teams::id.eq(new_id()),
             group_teams::group_id.eq(group_id),
             group_teams::team_id.eq(team_id),
-            group_teams::added_at.eq(now()),
+            group_teams::added_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
 }
 
 /// Removes a team from now on; its earlier rounds stay in the group's earlier figures.
-pub fn remove_team(conn: &mut DbConnection, group_id: &str, team_id: &str) -> QueryResult<usize> {
+pub fn remove_team(
+    conn: &mut DbConnection,
+    group_id: &str,
+    team_id: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         group_teams::table
             .filter(group_teams::group_id.eq(group_id))
             .filter(group_teams::team_id.eq(team_id))
             .filter(group_teams::removed_at.is_null()),
     )
-    .set(group_teams::removed_at.eq(Some(now())))
+    .set(group_teams::removed_at.eq(Some(now)))
     .execute(conn)
 }
 

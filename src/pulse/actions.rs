@@ -4,6 +4,7 @@
 //! render. The member's use cases (answering) are in `actions/member.rs`.
 
 use rand::seq::SliceRandom;
+use time::PrimitiveDateTime;
 
 use super::model::{self, NewQuestion, Question, RoundInput, RoundStatus};
 // The trend's view struct is this use case's output as it stands: values only, no markup.
@@ -14,7 +15,6 @@ use crate::auth::store::audit;
 use crate::db::{blocking, DbConnection};
 use crate::disclosure::{self, RoundResults};
 use crate::error::{AppError, FieldError};
-use crate::secret::now;
 use crate::state::AppState;
 use crate::teams::store::{self as teams, TeamRow};
 use crate::tokens::crypto::{self, KeyJson, NewKey};
@@ -37,6 +37,7 @@ pub fn open_round_in(
     c: &mut DbConnection,
     round_id: &str,
     key: &NewKey,
+    now: PrimitiveDateTime,
 ) -> Result<(RoundRow, bool), AppError> {
     store::lock_round(c, round_id, true)?;
     let round = store::find_round(c, round_id)?;
@@ -53,7 +54,7 @@ pub fn open_round_in(
     let threshold = teams::find_team(c, &round.team_id)?.threshold;
     tokens::insert_key(c, round_id, key)?;
     tokens::freeze_roster(c, round_id, &roster)?;
-    store::mark_open(c, round_id, roster.len() as i32, threshold)?;
+    store::mark_open(c, round_id, roster.len() as i32, threshold, now)?;
     Ok((store::find_round(c, round_id)?, true))
 }
 
@@ -62,7 +63,11 @@ pub fn open_round_in(
 /// issued a token forgotten (G3). Returns the round and whether this call closed it, decided
 /// under the round's lock, so two closes racing (two replicas' timers, a member's visit and a
 /// leader's click) record one close, not two. The caller scrubs old row images after commit.
-pub fn close_round_in(c: &mut DbConnection, round_id: &str) -> Result<(RoundRow, bool), AppError> {
+pub fn close_round_in(
+    c: &mut DbConnection,
+    round_id: &str,
+    today: time::Date,
+) -> Result<(RoundRow, bool), AppError> {
     store::lock_round(c, round_id, true)?;
     let round = store::find_round(c, round_id)?;
     if round.is_closed() {
@@ -70,7 +75,7 @@ pub fn close_round_in(c: &mut DbConnection, round_id: &str) -> Result<(RoundRow,
     }
     if round.status() == RoundStatus::Scheduled {
         // Never opened: nothing to protect; it closes empty.
-        store::mark_closed(c, round_id, 0, 0)?;
+        store::mark_closed(c, round_id, 0, 0, today)?;
         return Ok((store::find_round(c, round_id)?, true));
     }
     let questions = store::round_questions(c, round_id)?;
@@ -83,11 +88,11 @@ pub fn close_round_in(c: &mut DbConnection, round_id: &str) -> Result<(RoundRow,
         store::insert_response(c, round_id, answers, comment.as_deref())?;
     }
     let issued = tokens::close_scope(c, round_id)?;
-    store::mark_closed(c, round_id, parsed.len() as i32, issued as i32)?;
+    store::mark_closed(c, round_id, parsed.len() as i32, issued as i32, today)?;
     crate::metrics::invalidate(c)?;
     // The old row images (pre-shuffle responses, issuances, the key) are scrubbed after
     // commit; owing it is recorded here so a crash in between still leaves it owed (G15).
-    crate::db::scrub::request(c, now())?;
+    crate::db::scrub::request(c, crate::clock::recorded_at())?;
     Ok((store::find_round(c, round_id)?, true))
 }
 
@@ -108,6 +113,7 @@ pub async fn start_round(
         None
     };
     let user = user.clone();
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
@@ -119,13 +125,13 @@ pub async fn start_round(
             let new = NewRound {
                 team_id: team.id.clone(),
                 title: input.title.clone(),
-                opens_at: input.opens_at.unwrap_or_else(now),
+                opens_at: input.opens_at.unwrap_or(now),
                 closes_at: input.closes_at,
                 created_by: user.id.clone(),
             };
             let id = store::insert_round(c, &new, team.threshold)?;
             let round = match &key {
-                Some(k) => open_round_in(c, &id, k)?.0,
+                Some(k) => open_round_in(c, &id, k, now)?.0,
                 None => store::find_round(c, &id)?,
             };
             let what = if key.is_some() {
@@ -147,10 +153,11 @@ pub async fn start_round(
 /// Opens one scheduled round whose time has come (the scheduler calls this).
 pub async fn open_scheduled(state: &AppState, round_id: String) -> Result<(), AppError> {
     let key = blocking(crypto::generate).await?;
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
-            let (r, opened) = open_round_in(c, &round_id, &key)?;
+            let (r, opened) = open_round_in(c, &round_id, &key, now)?;
             if opened {
                 audit(c, None, "round.opened", &format!("{} (scheduled)", r.title))?;
             }
@@ -167,6 +174,7 @@ pub async fn finish_round(
 ) -> Result<RoundRow, AppError> {
     let actor = actor.cloned();
     let id = round_id.clone();
+    let today = state.clock.today();
     let round = state
         .db
         .write(move |c| {
@@ -174,7 +182,7 @@ pub async fn finish_round(
                 let r = store::find_round(c, &id)?;
                 teams::team_for(c, u, &r.team_id)?;
             }
-            let (round, closed_now) = close_round_in(c, &id)?;
+            let (round, closed_now) = close_round_in(c, &id, today)?;
             if closed_now {
                 audit(
                     c,
@@ -193,7 +201,8 @@ pub async fn finish_round(
 
 /// Rounds whose scheduled time has come, and open rounds past their closing time.
 pub async fn due_rounds(state: &AppState) -> Result<(Vec<String>, Vec<String>), AppError> {
-    state.db.read(|c| Ok(store::due_rounds(c)?)).await
+    let now = state.clock.now();
+    state.db.read(move |c| Ok(store::due_rounds(c, now)?)).await
 }
 
 fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResults, AppError> {

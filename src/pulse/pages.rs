@@ -9,8 +9,9 @@ use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
 use crate::html::chart::{bars, line_chart, Series};
+use crate::html::csv::Csv;
 use crate::html::{
-    confirm_action, csrf_field, error_summary, layout, notice, plain, raw, Field, Viewer,
+    confirm_action, csrf_field, error_summary, layout, notice, plain, Field, Viewer,
 };
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
@@ -245,7 +246,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
     html! {
         h2 { "Trend" }
         @if closed.is_empty() { p.muted { "No closed rounds yet." } } @else {
-            div.scroll tabindex="0" { (raw(line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0))) }
+            div.scroll tabindex="0" { (line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0)) }
             p.muted { "A gap is a round with fewer answers than the threshold: nothing is shown for it." }
             div.scroll tabindex="0" { table {
                 caption { "Score by round" }
@@ -269,7 +270,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                div.scroll tabindex="0" { (raw(line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0))) }
+                div.scroll tabindex="0" { (line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
                 div.scroll tabindex="0" { table {
                     caption { "Items by round (mean after reverse scoring)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }
@@ -289,6 +290,8 @@ pub struct TeamPulse<'a> {
     pub points: &'a [TrendPoint],
     pub questions: usize,
     pub members: i64,
+    /// Today's date, for the default title of a new round.
+    pub today: time::Date,
 }
 
 pub fn team_pulse(
@@ -304,7 +307,7 @@ pub fn team_pulse(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let default_title = format!("Pulse {}", crate::secret::now().date());
+    let default_title = format!("Pulse {}", v.today);
     let title = if value("title").is_empty() {
         default_title
     } else {
@@ -373,7 +376,7 @@ fn shown_results(s: &Shown) -> Markup {
                     @if let Some(t) = &i.texts { ul { @for x in t { li { (x) } } } }
                 } @else {
                     @if let Some(m) = i.mean { p { "Mean " strong { (fmt2(m)) } " from " (i.n) " answers" @if i.reverse { " (" (fmt2(i.scored_mean.unwrap_or(m))) " after reverse scoring)" } } }
-                    @if let Some(d) = &i.distribution { (raw(bars(&format!("Answers to: {}", i.text), &dist_labels(i), d))) }
+                    @if let Some(d) = &i.distribution { (bars(&format!("Answers to: {}", i.text), &dist_labels(i), d)) }
                 }
             }
         }
@@ -512,11 +515,19 @@ pub fn about_score(viewer: Option<&Viewer>) -> Markup {
 }
 
 /// The trend's aggregates as CSV: exactly the figures the page shows, never raw answers.
-pub fn trend_csv(points: &[TrendPoint]) -> String {
-    use crate::teams::model::csv_cell;
-    let mut out = String::from(
-        "round_id,title,closed_on,status,invited,answered,score,spread,agreement,enps\n",
-    );
+pub fn trend_csv(points: &[TrendPoint]) -> Result<String, crate::html::csv::Error> {
+    let mut csv = Csv::new(&[
+        "round_id",
+        "title",
+        "closed_on",
+        "status",
+        "invited",
+        "answered",
+        "score",
+        "spread",
+        "agreement",
+        "enps",
+    ]);
     let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
     for p in points.iter().filter(|p| p.round.is_closed()) {
         let r = &p.round;
@@ -536,17 +547,19 @@ pub fn trend_csv(points: &[TrendPoint]) -> String {
                 (*invited, *answered, None, None, None, None)
             }
         };
-        out.push_str(&format!(
-            "{},{},{},{},{invited},{answered},{},{},{},{}\n",
-            r.id,
-            csv_cell(&r.title),
-            r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+        let cells = [
+            r.id.as_str(),
+            &r.title,
+            &r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
             p.results.status(),
-            f(score),
-            f(spread),
-            f(agreement),
-            f(enps)
-        ));
+            &invited.to_string(),
+            &answered.to_string(),
+            &f(score),
+            &f(spread),
+            &f(agreement),
+            &f(enps),
+        ];
+        csv.row_keeping(cells, &[0]);
     }
-    out
+    csv.finish()
 }

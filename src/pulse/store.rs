@@ -6,10 +6,11 @@ use time::{Date, PrimitiveDateTime};
 
 pub use super::model::NewQuestion;
 use super::model::{self, Aggregate, Answer, Kind, Question, RoundStatus};
+use crate::clock::recorded_at;
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::secret::{new_id, now};
+use crate::secret::new_id;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
@@ -200,7 +201,7 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
             rounds::threshold.eq(threshold),
             rounds::invited.eq(0),
             rounds::created_by.eq(&r.created_by),
-            rounds::created_at.eq(now()),
+            rounds::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -248,13 +249,14 @@ pub fn mark_open(
     round_id: &str,
     invited: i32,
     threshold: i32,
+    now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id))
         .set((
             rounds::status.eq(RoundStatus::Open.as_str()),
             rounds::invited.eq(invited),
             rounds::threshold.eq(threshold),
-            rounds::opens_at.eq(now()),
+            rounds::opens_at.eq(now),
         ))
         .execute(conn)
 }
@@ -378,7 +380,8 @@ pub fn insert_response_at(
     comment: Option<&str>,
 ) -> Result<(), AppError> {
     use crate::db::schema::responses;
-    let json = serde_json::to_string(answers).map_err(|e| AppError::internal(e.to_string()))?;
+    let json =
+        serde_json::to_string(answers).map_err(|e| AppError::caused("encoding answers", e))?;
     diesel::insert_into(responses::table)
         .values((
             responses::id.eq(id),
@@ -434,7 +437,7 @@ pub fn load_responses(
         .map(|(a, c)| {
             serde_json::from_str(&a)
                 .map(|a| (a, c))
-                .map_err(|e| AppError::internal(format!("stored response: {e}")))
+                .map_err(|e| AppError::caused("stored response", e))
         })
         .collect()
 }
@@ -450,11 +453,12 @@ pub fn mark_closed(
     round_id: &str,
     answered: i32,
     issued: i32,
+    today: Date,
 ) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id))
         .set((
             rounds::status.eq(RoundStatus::Closed.as_str()),
-            rounds::closed_on.eq(Some(now().date())),
+            rounds::closed_on.eq(Some(today)),
             rounds::answered.eq(Some(answered)),
             rounds::issued.eq(Some(issued)),
         ))
@@ -469,7 +473,7 @@ pub fn put_aggregate(
     agg: Aggregate,
 ) -> Result<(), AppError> {
     let (figures, texts) = agg.split_texts();
-    let bad = |e: serde_json::Error| AppError::internal(format!("aggregate: {e}"));
+    let bad = |e: serde_json::Error| AppError::caused("aggregate", e);
     let (figures, texts) = (
         serde_json::to_string(&figures).map_err(bad)?,
         serde_json::to_string(&texts).map_err(bad)?,
@@ -505,13 +509,12 @@ pub fn find_aggregate(
     let Some((figures, texts)) = row else {
         return Ok(None);
     };
-    let agg: Aggregate = serde_json::from_str(&figures)
-        .map_err(|e| AppError::internal(format!("stored aggregate: {e}")))?;
+    let agg: Aggregate =
+        serde_json::from_str(&figures).map_err(|e| AppError::caused("stored aggregate", e))?;
     let texts: model::Texts = if texts.is_empty() {
         model::Texts::default()
     } else {
-        serde_json::from_str(&texts)
-            .map_err(|e| AppError::internal(format!("stored texts: {e}")))?
+        serde_json::from_str(&texts).map_err(|e| AppError::caused("stored texts", e))?
     };
     Ok(Some(agg.with_texts(texts)))
 }
@@ -531,14 +534,16 @@ pub fn find_aggregates(
         .map(|(id, j)| {
             serde_json::from_str(&j)
                 .map(|a| (id, a))
-                .map_err(|e| AppError::internal(format!("stored aggregate: {e}")))
+                .map_err(|e| AppError::caused("stored aggregate", e))
         })
         .collect()
 }
 
 /// Rounds whose scheduled time has come, and open rounds past their closing time.
-pub fn due_rounds(conn: &mut DbConnection) -> QueryResult<(Vec<String>, Vec<String>)> {
-    let t = now();
+pub fn due_rounds(
+    conn: &mut DbConnection,
+    t: PrimitiveDateTime,
+) -> QueryResult<(Vec<String>, Vec<String>)> {
     let to_open = rounds::table
         .filter(rounds::status.eq(RoundStatus::Scheduled.as_str()))
         .filter(rounds::opens_at.le(t))

@@ -161,20 +161,6 @@ pub fn parse_roster_list(items: &[String]) -> Result<Vec<String>, FieldError> {
     )
 }
 
-/// Escapes a CSV cell and defuses spreadsheet formulas (a label starting with `=` or `@`).
-pub fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
 /// The custody of a link staff have seen (G13).
 pub const CUSTODY_STAFF: &str = "staff";
 /// The custody of a link only the member has.
@@ -281,11 +267,5 @@ mod tests {
         assert!(parse_roster_text("Ann\nann").is_err());
         assert!(parse_roster_text("\n \n").is_err());
         assert!(parse_roster_list(&["a".into(), " ".into()]).is_err());
-    }
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
     }
 }

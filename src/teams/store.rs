@@ -5,10 +5,11 @@ use time::PrimitiveDateTime;
 
 use super::model::TeamSummary;
 use crate::auth::model::StaffUser;
+use crate::clock::recorded_at;
 use crate::db::schema::{members, staff_users, team_leaders, teams};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::error::{AppError, FieldError};
-use crate::secret::{b64, new_id, now, Keys};
+use crate::secret::{b64, new_id, Keys};
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamRow {
@@ -78,7 +79,7 @@ pub fn insert_team(
             teams::name.eq(name),
             teams::name_key.eq(key),
             teams::threshold.eq(i32::from(threshold)),
-            teams::created_at.eq(now()),
+            teams::created_at.eq(recorded_at()),
         ))
         .execute(conn);
     match inserted {
@@ -292,7 +293,7 @@ pub fn insert_member(
             members::invite_nonce.eq(&nonce),
             members::invite_hash.eq(&hash),
             members::active.eq(true),
-            members::created_at.eq(now()),
+            members::created_at.eq(recorded_at()),
             members::staff_seen.eq(false),
         ))
         .execute(conn)?;

@@ -134,17 +134,17 @@ pub fn check_exponent(e: &[u8]) -> Result<(), String> {
 
 pub fn generate() -> Result<NewKey, AppError> {
     let kp = KeyPairSha384PSSRandomized::generate(&mut DefaultRng, MODULUS_BITS)
-        .map_err(|e| AppError::internal(format!("key generation: {e}")))?;
+        .map_err(|e| AppError::caused("key generation", e))?;
     // The crate uses 65537 today; checked so a change there can never reach a member.
     check_exponent(&kp.pk.components().e()).map_err(AppError::internal)?;
     let secret_der = kp
         .sk
         .to_der()
-        .map_err(|e| AppError::internal(format!("key encoding: {e}")))?;
+        .map_err(|e| AppError::caused("key encoding", e))?;
     let public_der = kp
         .pk
         .to_der()
-        .map_err(|e| AppError::internal(format!("key encoding: {e}")))?;
+        .map_err(|e| AppError::caused("key encoding", e))?;
     Ok(NewKey {
         secret_der: b64(&secret_der),
         public_der: b64(&public_der),
@@ -167,10 +167,8 @@ pub fn key_json(pk: &PublicKey) -> KeyJson {
 pub fn parse_public(der_b64: &str) -> Result<PublicKey, AppError> {
     let der =
         unb64(der_b64).ok_or_else(|| AppError::internal("stored public key is not base64url"))?;
-    let pk = PublicKey::from_der(&der)
-        .map_err(|e| AppError::internal(format!("stored public key: {e}")))?;
-    check_exponent(&pk.components().e())
-        .map_err(|e| AppError::internal(format!("stored public key: {e}")))?;
+    let pk = PublicKey::from_der(&der).map_err(|e| AppError::caused("stored public key", e))?;
+    check_exponent(&pk.components().e()).map_err(|e| AppError::caused("stored public key", e))?;
     Ok(pk)
 }
 
@@ -178,10 +176,8 @@ pub fn parse_public(der_b64: &str) -> Result<PublicKey, AppError> {
 pub fn parse_secret(der_b64: &str) -> Result<SecretKey, AppError> {
     let der =
         unb64(der_b64).ok_or_else(|| AppError::internal("stored secret key is not base64url"))?;
-    let sk = SecretKey::from_der(&der)
-        .map_err(|e| AppError::internal(format!("stored secret key: {e}")))?;
-    check_exponent(&sk.components().e())
-        .map_err(|e| AppError::internal(format!("stored secret key: {e}")))?;
+    let sk = SecretKey::from_der(&der).map_err(|e| AppError::caused("stored secret key", e))?;
+    check_exponent(&sk.components().e()).map_err(|e| AppError::caused("stored secret key", e))?;
     Ok(sk)
 }
 

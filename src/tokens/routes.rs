@@ -134,7 +134,8 @@ async fn issue_round(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "blind_signature": sig })))
 }
 
-pub fn configure_api(cfg: &mut web::ServiceConfig) {
-    cfg.route("/rounds/{id}/tokens", web::post().to(issue_round))
-        .route("/reviews/{id}/tokens", web::post().to(issue_round));
+/// Issuance is anonymous (the invite is the only credential): mounted in the member scope.
+pub fn configure_member(m: &mut crate::web::member::MemberRoutes) {
+    m.post("/api/v1/rounds/{id}/tokens", issue_round)
+        .post("/api/v1/reviews/{id}/tokens", issue_round);
 }

@@ -34,8 +34,9 @@ pub fn safe_return_path(raw: &str) -> Option<&str> {
     ok.then_some(raw)
 }
 
-fn is_staff_page(method: &Method, path: &str) -> bool {
-    !crate::privacy::is_anonymous(method, path)
+fn is_staff_page(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    !crate::privacy::is_anonymous(req)
         && !path.starts_with("/api/")
         && !path.starts_with("/static/")
         && path != "/healthz"
@@ -47,8 +48,9 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let staff_page = is_staff_page(&req);
     let res = next.call(req).await?.map_into_boxed_body();
-    if !is_staff_page(&method, &path) {
+    if !staff_page {
         return Ok(res);
     }
     // Signed out on a page: go to sign-in, and come back here afterwards.

@@ -2,7 +2,9 @@
 //! the staff extractors with CSRF. Nothing here knows a feature's pages or queries.
 
 pub mod guide;
+pub mod form;
 pub mod input;
+pub mod member;
 pub mod session;
 
 use actix_web::http::{header, StatusCode};

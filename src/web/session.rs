@@ -16,6 +16,8 @@ use crate::secret::constant_eq;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "candor_session";
+/// Binds the sign-in forms (which have no session yet) to the browser that loaded them.
+pub const FORM_COOKIE: &str = "candor_form";
 pub const CSRF_MESSAGE: &str =
     "This form expired or did not come from Candor. Reload the page and try again.";
 
@@ -92,13 +94,7 @@ pub(crate) async fn authenticate(req: HttpRequest) -> Result<Staff, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("no state"))?
         .clone();
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
-    if let Some(token) = bearer {
+    if let Some(token) = bearer(&req) {
         let hash = state.keys.keyed_hash("api-token", token.as_bytes());
         let user = state
             .db
@@ -116,16 +112,34 @@ pub(crate) async fn authenticate(req: HttpRequest) -> Result<Staff, AppError> {
     };
     let token = cookie.value().to_owned();
     let hash = state.keys.keyed_hash("session", token.as_bytes());
+    let now = state.clock.now();
     let user = state
         .db
-        .read(move |c| Ok(store::find_session_user(c, &hash)?))
+        .read(move |c| Ok(store::find_session_user(c, &hash, now)?))
         .await?;
-    let csrf = state.keys.keyed_hash("csrf", token.as_bytes());
+    let csrf = session_csrf(&state.keys, &token);
     user.map(|user| Staff {
         user,
         via: Via::Session { csrf },
     })
     .ok_or(AppError::Unauthorized)
+}
+
+/// The bearer token a request authenticates with, if any: the one rule both `authenticate`
+/// and the CSRF check read, so a request is never treated as token-authenticated by one and
+/// cookie-authenticated by the other.
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+}
+
+/// A session's CSRF token: a keyed hash of the session token, so it needs no storage and
+/// cannot be computed without the instance secret.
+pub(crate) fn session_csrf(keys: &crate::secret::Keys, session_token: &str) -> String {
+    keys.keyed_hash("csrf", session_token.as_bytes())
 }
 
 impl FromRequest for Staff {

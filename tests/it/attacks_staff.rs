@@ -718,7 +718,7 @@ fn g10_concurrent_wrong_passwords_are_each_counted_before_hashing() {
         );
         let locked_until = locked_until.expect("the throttle's limit was reached");
         // The limit is hit: even the right password waits while the lock lasts.
-        let margin = locked_until - candor::secret::now();
+        let margin = locked_until - app.clock.now();
         if margin > time::Duration::milliseconds(300) {
             let password = if exists {
                 PASSWORD

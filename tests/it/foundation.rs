@@ -202,7 +202,7 @@ fn repeated_failures_are_throttled_briefly_and_success_clears_the_count() {
     );
     assert!(locked.headers().contains_key("retry-after"));
     // The lockout is short: after it, the real password works and clears the count.
-    std::thread::sleep(std::time::Duration::from_millis(2100));
+    app.clock.advance(time::Duration::seconds(2));
     let ok = b.post_form(
         "/login",
         &[

@@ -21,3 +21,4 @@ mod pulse;
 mod reviews;
 mod verify;
 mod ux;
+mod routing;

@@ -616,11 +616,11 @@ fn a_scheduled_round_opens_when_its_time_comes_and_closes_after_its_deadline() {
     {
         use candor::db::schema::rounds::dsl::*;
         let mut conn = app.db.get_write().unwrap();
-        let past = candor::secret::now() - time::Duration::minutes(1);
+        let past = app.clock.now() - time::Duration::minutes(1);
         diesel::update(rounds.find(&id))
             .set((
                 opens_at.eq(past),
-                closes_at.eq(Some(past + time::Duration::seconds(2))),
+                closes_at.eq(Some(past + time::Duration::hours(1))),
             ))
             .execute(&mut *conn)
             .unwrap();
@@ -630,7 +630,12 @@ fn a_scheduled_round_opens_when_its_time_comes_and_closes_after_its_deadline() {
         .post("/participate", &json!({ "invite": people[0].1 }))
         .json();
     assert_eq!(open["open"][0]["id"], id, "opened on the next visit");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let still = app
+        .anon_api()
+        .post("/participate", &json!({ "invite": people[0].1 }))
+        .json();
+    assert_eq!(still["open"][0]["id"], id, "open until its deadline");
+    app.clock.advance(time::Duration::hours(1));
     let later = app
         .anon_api()
         .post("/participate", &json!({ "invite": people[0].1 }))

@@ -340,7 +340,7 @@ fn accounts_are_held_below_the_threshold_and_before_the_deadline() {
     {
         use candor::db::schema::reviews;
         let mut conn = app.db.get_write().unwrap();
-        let past = candor::secret::now() - time::Duration::minutes(1);
+        let past = app.clock.now() - time::Duration::minutes(1);
         diesel::update(reviews::table.find(&r.id))
             .set(reviews::deadline.eq(Some(past)))
             .execute(&mut *conn)

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub base: String,
     pub db: Db,
     pub keys: Keys,
+    /// The app's clock: tests move it (`clock.advance`) instead of sleeping.
+    pub clock: candor::clock::Clock,
     pub url: DbUrl,
     pub setup_code: Option<String>,
     pub dir: PathBuf,
@@ -110,12 +112,13 @@ impl TestApp {
         tweak(&mut settings);
         let state = candor::build_state(settings).expect("state");
         let setup_code = candor::auth::routes::prepare_setup(&state).expect("setup");
-        let (db, keys) = (state.db.clone(), state.keys.clone());
+        let (db, keys, clock) = (state.db.clone(), state.keys.clone(), state.clock.clone());
         let (handle, thread) = serve(state, listener);
         Self {
             base: format!("http://127.0.0.1:{port}"),
             db,
             keys,
+            clock,
             url,
             setup_code,
             dir,

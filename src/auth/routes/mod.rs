@@ -12,9 +12,8 @@ use serde::Deserialize;
 
 use super::model::SESSION_HOURS;
 use crate::error::AppError;
-use crate::secret::{constant_eq, random_token};
+use crate::secret::random_token;
 use crate::state::AppState;
-use crate::web::session::CSRF_MESSAGE;
 
 pub use super::actions::{create_token, prepare_setup};
 pub use super::model::MAX_LABEL;
@@ -22,8 +21,7 @@ pub use crate::web::see_other;
 pub use crate::web::session::SESSION_COOKIE;
 pub use crate::web::session::{ApiStaff, Staff, Via};
 
-/// Binds the sign-in forms (which have no session yet) to the browser that loaded them.
-pub const FORM_COOKIE: &str = "candor_form";
+pub use crate::web::session::FORM_COOKIE;
 
 /// A form whose only field is the CSRF token (logout, revoke, deactivate...).
 #[derive(Deserialize)]
@@ -79,16 +77,6 @@ fn form_token(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie<'st
     }
 }
 
-fn check_form_token(state: &AppState, req: &HttpRequest, sent: &str) -> Result<(), AppError> {
-    let expected = req
-        .cookie(FORM_COOKIE)
-        .map(|c| state.keys.keyed_hash("form-csrf", c.value().as_bytes()));
-    match expected {
-        Some(e) if constant_eq(e.as_bytes(), sent.as_bytes()) => Ok(()),
-        _ => Err(AppError::Forbidden(CSRF_MESSAGE.into())),
-    }
-}
-
 fn html(status: StatusCode, markup: maud::Markup, set: Option<Cookie<'static>>) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     if let Some(c) = set {
@@ -102,7 +90,7 @@ fn html(status: StatusCode, markup: maud::Markup, set: Option<Cookie<'static>>) 
 fn signed_in(state: &AppState, to: &str, token: String) -> Result<HttpResponse, AppError> {
     let mut res = see_other(to);
     res.add_cookie(&session_cookie(state, token))
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        .map_err(|e| AppError::caused("setting the session cookie", e))?;
     Ok(res)
 }
 

@@ -5,12 +5,13 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{check_form_token, cookie, form_token, html, signed_in, CsrfForm};
+use super::{cookie, form_token, html, signed_in, CsrfForm};
 use crate::auth::actions::{self, LoginOutcome, SetPassword, SetupInput, SetupOutcome};
 use crate::auth::model::{parse_email, parse_token_label, Role};
 use crate::auth::pages;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
+use crate::web::form::{Csrf, SignInCsrf};
 use crate::web::see_other;
 use crate::web::session::{Staff, SESSION_COOKIE};
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -41,8 +42,6 @@ pub(super) async fn setup_form(
 
 #[derive(Deserialize)]
 pub struct SetupForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -56,9 +55,8 @@ pub struct SetupForm {
 pub(super) async fn setup_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<SetupForm>,
+    SignInCsrf(form): SignInCsrf<web::Form<SetupForm>>,
 ) -> PageResult<HttpResponse> {
-    check_form_token(&state, &req, &form.csrf)?;
     let (csrf, _) = form_token(&state, &req);
     let form = form.into_inner();
     let email = form.email.clone();
@@ -109,8 +107,6 @@ pub(super) async fn login_form(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -128,9 +124,8 @@ fn return_path(raw: &str) -> &str {
 pub(super) async fn login_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<LoginForm>,
+    SignInCsrf(form): SignInCsrf<web::Form<LoginForm>>,
 ) -> PageResult<HttpResponse> {
-    check_form_token(&state, &req, &form.csrf)?;
     let (csrf, _) = form_token(&state, &req);
     let email = match parse_email(&form.email) {
         Ok(e) => e,
@@ -182,16 +177,15 @@ pub(super) async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: Staff,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     actions::logout(&state, &staff.user, token).await?;
     let mut res = see_other("/login");
     let mut gone = cookie(&state, SESSION_COOKIE, String::new(), CookieDuration::ZERO);
     gone.make_removal();
     res.add_cookie(&gone)
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        .map_err(|e| AppError::caused("removing the session cookie", e))?;
     Ok(res)
 }
 
@@ -213,8 +207,6 @@ pub(super) async fn welcome_form(
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     password: String,
     #[serde(default)]
@@ -225,9 +217,8 @@ pub(super) async fn welcome_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-    form: web::Form<PasswordForm>,
+    SignInCsrf(form): SignInCsrf<web::Form<PasswordForm>>,
 ) -> PageResult<HttpResponse> {
-    check_form_token(&state, &req, &form.csrf)?;
     match actions::set_password(&state, &token, form.password.clone(), &form.confirm).await? {
         SetPassword::Done(session) => Ok(signed_in(&state, "/", session)?),
         SetPassword::Invalid(errors, email) => {
@@ -250,8 +241,6 @@ pub(super) async fn account(state: web::Data<AppState>, staff: Staff) -> PageRes
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     label: String,
 }
@@ -259,9 +248,8 @@ pub struct TokenForm {
 pub(super) async fn create_token_page(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<TokenForm>,
+    Csrf(form): Csrf<web::Form<TokenForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (status, token, tokens, errors) = match parse_token_label(&form.label) {
         Ok(label) => {
             let (token, tokens) = actions::create_api_token(&state, &staff.user, label).await?;
@@ -283,9 +271,8 @@ pub(super) async fn revoke_token(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     actions::revoke_token(&state, &staff.user, id.into_inner()).await?;
     Ok(see_other("/account"))
 }
@@ -303,8 +290,6 @@ pub(super) async fn staff_page(
 
 #[derive(Deserialize)]
 pub struct InviteForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -314,10 +299,9 @@ pub struct InviteForm {
 pub(super) async fn staff_invite(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<InviteForm>,
+    Csrf(form): Csrf<web::Form<InviteForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let mut errors = Vec::new();
     let email = parse_email(&form.email)
         .map_err(|e| errors.push(e))
@@ -348,8 +332,6 @@ pub(super) async fn staff_invite(
 
 #[derive(Deserialize)]
 pub struct RoleForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     role: String,
 }
@@ -358,10 +340,9 @@ pub(super) async fn staff_role(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<RoleForm>,
+    Csrf(form): Csrf<web::Form<RoleForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let role = Role::parse(&form.role)
         .ok_or_else(|| AppError::invalid("role", "Choose admin, leader or facilitator."))?;
     actions::change_role(&state, &staff.user, id.into_inner(), role).await?;
@@ -372,10 +353,9 @@ pub(super) async fn staff_deactivate(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     actions::change_active(&state, &staff.user, id.into_inner(), false).await?;
     Ok(see_other("/admin/staff"))
 }
@@ -384,10 +364,9 @@ pub(super) async fn staff_activate(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     actions::change_active(&state, &staff.user, id.into_inner(), true).await?;
     Ok(see_other("/admin/staff"))
 }
@@ -396,10 +375,9 @@ pub(super) async fn staff_new_link(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let (email, link, rows) = actions::renew_link(&state, &staff.user, id.into_inner()).await?;
     Ok(html(
         StatusCode::OK,

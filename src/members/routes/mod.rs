@@ -4,26 +4,25 @@
 
 mod member;
 
-use actix_web::web;
+use crate::web::member::MemberRoutes;
 
 pub use super::actions::CLOSED_KEYS_LISTED_DAYS;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route here is anonymous: mounted in the member scope (`web::member`).
+pub fn configure_member(m: &mut MemberRoutes) {
     use member::*;
-    cfg.route("/p", web::get().to(landing))
-        .route("/p", web::post().to(open_page))
+    m.get("/p", landing)
+        .post("/p", open_page)
         // A member's form opened by GET (back button, bookmark, reload): the invite is never
         // in the address, so this says how to get back instead of a 404 (issue 15).
-        .route("/p/rounds/{id}", web::get().to(reopen))
-        .route("/p/reviews/{id}", web::get().to(reopen))
-        .route("/transparency", web::get().to(transparency));
-}
-
-pub fn configure_api(cfg: &mut web::ServiceConfig) {
-    use member::*;
-    cfg.route("/participate", web::post().to(api_participate))
-        .route("/transparency", web::get().to(api_transparency))
-        .route("/keys", web::get().to(api_keys))
-        .route("/rounds/{id}/bulletin", web::get().to(api_round_bulletin))
-        .route("/reviews/{id}/bulletin", web::get().to(api_review_bulletin));
+        .get("/p/rounds/{id}", reopen)
+        .get("/p/reviews/{id}", reopen)
+        .get("/transparency", transparency)
+        .post("/api/v1/participate", api_participate)
+        .get("/api/v1/transparency", api_transparency)
+        .get("/api/v1/keys", api_keys)
+        // The counted-token bulletin (G16): a member's browser reads it to find its own token,
+        // so the read is no more logged or tied to a cookie than the answer was.
+        .get("/api/v1/rounds/{id}/bulletin", api_round_bulletin)
+        .get("/api/v1/reviews/{id}/bulletin", api_review_bulletin);
 }

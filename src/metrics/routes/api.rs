@@ -27,7 +27,7 @@ pub(super) async fn api_export(
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
-    Ok(csv_response(rows_csv(&r)))
+    Ok(csv_response(rows_csv(&r)?))
 }
 
 pub(super) async fn api_trends(

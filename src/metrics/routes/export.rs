@@ -4,6 +4,8 @@
 use actix_web::HttpResponse;
 use serde_json::json;
 
+use crate::error::AppError;
+use crate::html::csv::Csv;
 use crate::metrics::pages::ITEM_LABELS;
 use crate::metrics::report::{HeatRow, Report};
 
@@ -52,9 +54,23 @@ pub(super) fn rows_json(r: &Report) -> serde_json::Value {
 }
 
 /// The same rows as CSV: exactly the aggregates the heat map shows, never raw answers.
-pub(super) fn rows_csv(r: &Report) -> String {
-    use crate::teams::model::csv_cell;
-    let mut out = String::from("kind,id,name,period,round_id,status,answered,invited,score,spread,agreement,ps1,ps2,ps3,ps4,ps5,ps6,ps7,enps,comment_rate\n");
+pub(super) fn rows_csv(r: &Report) -> Result<String, AppError> {
+    let mut header = vec![
+        "kind",
+        "id",
+        "name",
+        "period",
+        "round_id",
+        "status",
+        "answered",
+        "invited",
+        "score",
+        "spread",
+        "agreement",
+    ];
+    header.extend(ITEM_LABELS.iter().map(|(key, _)| *key));
+    header.extend(["enps", "comment_rate"]);
+    let mut csv = Csv::new(&header);
     let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
     for h in &r.rows {
         let status = h.figures.as_ref().map(|f| f.status).unwrap_or("none");
@@ -63,37 +79,34 @@ pub(super) fn rows_csv(r: &Report) -> String {
             .as_ref()
             .map(|f| (f.answered.to_string(), f.invited.to_string()))
             .unwrap_or_default();
-        let mut line = format!(
-            "{},{},{},{},{},{status},{answered},{invited}",
-            h.kind,
-            h.id,
-            csv_cell(&h.name),
-            r.view.label(),
-            h.round_id.clone().unwrap_or_default()
-        );
         let fig = h.figures.as_ref();
+        let mut cells = vec![
+            h.kind.to_string(),
+            h.id.clone(),
+            h.name.clone(),
+            r.view.label(),
+            h.round_id.clone().unwrap_or_default(),
+            status.to_owned(),
+            answered,
+            invited,
+        ];
         for v in [
             fig.and_then(|f| f.score),
             fig.and_then(|f| f.spread),
             fig.and_then(|f| f.agreement),
         ] {
-            line.push(',');
-            line.push_str(&f(v));
+            cells.push(f(v));
         }
         for (key, _) in ITEM_LABELS {
-            line.push(',');
-            line.push_str(&f(fig.and_then(|x| {
+            cells.push(f(fig.and_then(|x| {
                 x.items.iter().find(|(k, _)| k == key).and_then(|(_, m)| *m)
             })));
         }
-        line.push(',');
-        line.push_str(&f(fig.and_then(|x| x.enps)));
-        line.push(',');
-        line.push_str(&f(fig.and_then(|x| x.comment_rate)));
-        out.push_str(&line);
-        out.push('\n');
+        cells.push(f(fig.and_then(|x| x.enps)));
+        cells.push(f(fig.and_then(|x| x.comment_rate)));
+        csv.row_keeping(cells.iter().map(String::as_str), &[1, 4]);
     }
-    out
+    csv.finish().map_err(|e| AppError::caused("writing CSV", e))
 }
 
 pub(super) fn csv_response(body: String) -> HttpResponse {

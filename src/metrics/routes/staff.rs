@@ -11,6 +11,7 @@ use crate::error::{AppError, FieldError, PageResult};
 use crate::metrics::actions;
 use crate::metrics::pages::{self, MetricsPage};
 use crate::state::AppState;
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -37,7 +38,7 @@ pub(super) async fn export_csv(
     q: web::Query<PeriodQuery>,
 ) -> PageResult<HttpResponse> {
     let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
-    Ok(csv_response(rows_csv(&r)))
+    Ok(csv_response(rows_csv(&r)?))
 }
 
 pub(super) async fn export_json(
@@ -87,8 +88,6 @@ async fn refused(
 
 #[derive(Deserialize)]
 pub struct GroupForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     name: String,
 }
@@ -96,10 +95,9 @@ pub struct GroupForm {
 pub(super) async fn create_group_page(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<GroupForm>,
+    Csrf(form): Csrf<web::Form<GroupForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let result = match crate::teams::model::parse_team_name(&form.name) {
         Ok(name) => actions::create_group(&state, &staff.user, name, vec![])
             .await
@@ -111,8 +109,6 @@ pub(super) async fn create_group_page(
 
 #[derive(Deserialize)]
 pub struct AddTeamForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     team_id: String,
 }
@@ -121,10 +117,9 @@ pub(super) async fn add_team_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<AddTeamForm>,
+    Csrf(form): Csrf<web::Form<AddTeamForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let result = actions::change_membership(
         &state,
         &staff.user,
@@ -140,10 +135,9 @@ pub(super) async fn remove_team_page(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    staff.check_csrf(&form.csrf)?;
     let (g, t) = path.into_inner();
     actions::change_membership(&state, &staff.user, g, t, false).await?;
     Ok(see_other("/metrics/groups"))

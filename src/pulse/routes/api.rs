@@ -101,7 +101,7 @@ pub async fn open(
         body.title.as_deref().unwrap_or_default(),
         body.opens_at.as_deref().unwrap_or_default(),
         body.closes_at.as_deref().unwrap_or_default(),
-        crate::secret::now(),
+        state.clock.now(),
     )
     .map_err(AppError::Invalid)?;
     let round = actions::start_round(&state, &staff.user, id.into_inner(), input).await?;

@@ -1,4 +1,4 @@
-//! The member's routes (anonymous: see `privacy::is_anonymous`): the answer form at
+//! The member's routes (anonymous: mounted in the member scope, `web::member`): the answer form at
 //! `/p/rounds/{id}`, its no-JavaScript fallback, and `POST /api/v1/rounds/{id}/answers` for
 //! the blinded route. No cookie is read, no log line written.
 

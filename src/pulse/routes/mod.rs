@@ -1,9 +1,11 @@
 //! Pulse handlers, by audience: `staff` (pages for leaders and admins), `api` (the staff
 //! JSON API and its DTOs) and `member` (anonymous: the answer form, the no-JavaScript
-//! fallback and the answers endpoint; see `privacy::is_anonymous`). Each extracts, calls one
+//! fallback and the answers endpoint, mounted by `configure_member` in the member scope). Each extracts, calls one
 //! action and renders; none runs SQL.
 
 use actix_web::web;
+
+use crate::web::member::MemberRoutes;
 
 mod api;
 mod member;
@@ -27,12 +29,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(staff::edit_question),
         )
         .route("/teams/{id}/trend.csv", web::get().to(staff::trend_csv))
-        .route("/about/score", web::get().to(staff::about_score))
-        .route("/p/rounds/{id}", web::post().to(member::member_form))
-        .route(
-            "/p/rounds/{id}/fallback",
-            web::post().to(member::member_fallback),
-        );
+        .route("/about/score", web::get().to(staff::about_score));
+}
+
+/// Anonymous routes: mounted in the member scope (`web::member`), never logged, no cookies.
+pub fn configure_member(m: &mut MemberRoutes) {
+    m.post("/p/rounds/{id}", member::member_form)
+        .post("/p/rounds/{id}/fallback", member::member_fallback)
+        .post("/api/v1/rounds/{id}/answers", member::api_answers);
 }
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
@@ -41,6 +45,5 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         .route("/teams/{id}/trend", web::get().to(api::trend))
         .route("/rounds/{id}", web::get().to(api::round))
         .route("/rounds/{id}/close", web::post().to(api::close))
-        .route("/rounds/{id}/results", web::get().to(api::results))
-        .route("/rounds/{id}/answers", web::post().to(member::api_answers));
+        .route("/rounds/{id}/results", web::get().to(api::results));
 }

@@ -10,6 +10,7 @@ use super::super::model;
 use super::super::pages::{self, TeamPulse};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -37,6 +38,7 @@ async fn render_team_pulse(
         points: &o.points,
         questions: o.questions,
         members: o.members,
+        today: state.clock.today(),
     };
     Ok(html_response(
         status,
@@ -55,8 +57,6 @@ pub async fn team_pulse(
 
 #[derive(Deserialize)]
 pub struct OpenForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -69,10 +69,9 @@ pub async fn open_form(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<OpenForm>,
+    Csrf(form): Csrf<web::Form<OpenForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let echo = vec![
         ("title".to_owned(), form.title.clone()),
@@ -83,7 +82,7 @@ pub async fn open_form(
         &form.title,
         &form.opens_at,
         &form.closes_at,
-        crate::secret::now(),
+        state.clock.now(),
     );
     let input = match checked {
         Ok(i) => i,
@@ -114,18 +113,14 @@ pub async fn round_page(
 }
 
 #[derive(Deserialize)]
-pub struct CloseForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
+pub struct CloseForm {}
 
 pub async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<CloseForm>,
+    _: Csrf<web::Form<CloseForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let round = actions::finish_round(&state, Some(&staff.user), id.into_inner()).await?;
     Ok(see_other(&format!("/rounds/{}", round.id)))
 }
@@ -165,8 +160,6 @@ pub async fn questions_page(
 
 #[derive(Deserialize)]
 pub struct NewQuestionForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -181,10 +174,9 @@ pub async fn add_question(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<NewQuestionForm>,
+    Csrf(form): Csrf<web::Form<NewQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let checked = model::check_question(
         &form.kind,
         &form.text,
@@ -208,8 +200,6 @@ pub async fn add_question(
 
 #[derive(Deserialize)]
 pub struct EditQuestionForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     text: String,
     #[serde(default)]
@@ -220,10 +210,9 @@ pub async fn edit_question(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<EditQuestionForm>,
+    Csrf(form): Csrf<web::Form<EditQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let (team_id, qid) = path.into_inner();
     let edit = if form.action == "remove" {
         QuestionEdit::Remove
@@ -246,10 +235,11 @@ pub async fn trend_csv(
     id: web::Path<String>,
 ) -> PageResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
+    let body = pages::trend_csv(&points).map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"trend.csv\""))
-        .body(pages::trend_csv(&points)))
+        .body(body))
 }
 
 pub async fn about_score() -> maud::Markup {

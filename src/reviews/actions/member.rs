@@ -12,9 +12,10 @@ use crate::reviews::model::{
     FollowupRow, ReviewId, ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
 };
 use crate::reviews::store::{self, Lock};
-use crate::secret::{now, Keys};
+use crate::secret::Keys;
 use crate::state::AppState;
 use crate::tokens::crypto::{KeyJson, TokenJson};
+use time::PrimitiveDateTime;
 // `tokens` has no actions of its own yet: its invite refusal and token check are called from
 // its routes module until it does.
 use crate::tokens::routes::{bad_invite, check_token};
@@ -170,17 +171,25 @@ enum ReceiptOutcome<T> {
 }
 
 /// Refuses every receipt lookup while the instance's budget of wrong receipts is spent.
-fn check_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> Result<(), AppError> {
+fn check_receipt_budget(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    now: PrimitiveDateTime,
+) -> Result<(), AppError> {
     store::lock_receipt_budget(conn, keys)?;
-    match receipt_wait(store::receipt_window(conn, keys)?, now()) {
+    match receipt_wait(store::receipt_window(conn, keys)?, now) {
         Some(retry_after) => Err(AppError::TooManyAttempts { retry_after }),
         None => Ok(()),
     }
 }
 
 /// Counts one wrong receipt against the instance's budget.
-fn note_wrong_receipt(conn: &mut DbConnection, keys: &Keys) -> Result<(), AppError> {
-    let w = after_wrong_receipt(store::receipt_window(conn, keys)?, now());
+fn note_wrong_receipt(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    now: PrimitiveDateTime,
+) -> Result<(), AppError> {
+    let w = after_wrong_receipt(store::receipt_window(conn, keys)?, now);
     store::put_receipt_window(conn, keys, w)?;
     Ok(())
 }
@@ -196,14 +205,15 @@ where
 {
     let keys = state.keys.clone();
     let hash = receipt_hash(&keys, receipt);
+    let now = state.clock.now();
     let out = state
         .db
         .write(move |c| {
-            check_receipt_budget(c, &keys)?;
+            check_receipt_budget(c, &keys, now)?;
             match store::account_by_receipt(c, &hash)? {
                 Some(acc) => f(c, acc).map(ReceiptOutcome::Found),
                 None => {
-                    note_wrong_receipt(c, &keys)?;
+                    note_wrong_receipt(c, &keys, now)?;
                     Ok(ReceiptOutcome::Wrong)
                 }
             }

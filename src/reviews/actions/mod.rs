@@ -22,7 +22,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::reviews::model::{normalize_receipt, ReviewRow};
 use crate::reviews::store;
-use crate::secret::{now, Keys};
+use crate::secret::Keys;
 use crate::state::AppState;
 use crate::tokens::crypto::{self, KeyJson};
 use crate::tokens::store::KeyRow;
@@ -42,10 +42,6 @@ pub fn wrong_receipt() -> AppError {
 
 fn not_invited() -> AppError {
     AppError::Forbidden("you are not invited to this review".into())
-}
-
-fn today() -> time::Date {
-    now().date()
 }
 
 fn receipt_hash(keys: &Keys, receipt: &str) -> String {

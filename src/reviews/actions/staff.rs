@@ -2,7 +2,7 @@
 //! add facilitators, show invite links, export the pre-read and close it. Every staff action
 //! is audited.
 
-use super::{public_key, review_closed, review_for, today};
+use super::{public_key, review_closed, review_for};
 use crate::auth::model::StaffUser;
 // The audit log and staff accounts belong to `auth`; its store is called directly until that
 // feature has actions of its own to call instead.
@@ -14,7 +14,7 @@ use crate::reviews::model::{
     ReviewId, ReviewRow, ReviewView, TeamChoice, MAX_QUESTION_CHARS,
 };
 use crate::reviews::store::{self, Lock};
-use crate::secret::{new_id, now, Keys};
+use crate::secret::{new_id, Keys};
 use crate::state::AppState;
 use crate::teams::model::label_key;
 use crate::tokens::crypto::{self, KeyJson};
@@ -165,9 +165,10 @@ pub async fn team_choices(state: &AppState, user: &StaffUser) -> Result<Vec<Team
 /// The reviews this user may see, with the accounts each has received. Applies retention
 /// first, so a review past it is listed as purged, and scrubs after a purge.
 pub async fn list_reviews(state: &AppState, user: &StaffUser) -> Result<Vec<ListItem>, AppError> {
+    let today = state.clock.today();
     let purged = state
         .db
-        .write(move |c| Ok(store::apply_retention(c, today())?))
+        .write(move |c| Ok(store::apply_retention(c, today)?))
         .await?;
     if purged > 0 {
         crate::db::scrub::after_close(&state.db).await;
@@ -254,13 +255,14 @@ fn review_view(
     base: &str,
     user: &StaffUser,
     review_id: &str,
+    now: time::PrimitiveDateTime,
 ) -> Result<ReviewView, AppError> {
     let review = review_for(c, user, review_id)?;
     let (received, released) = if review.purged_on.is_some() {
         let n = i64::from(review.accounts_total.unwrap_or(0));
         (n, n)
     } else {
-        store::release_if_due(c, &review, now())?
+        store::release_if_due(c, &review, now)?
     };
     let accounts = if released > 0 {
         store::released_accounts(c, review_id)?
@@ -322,9 +324,10 @@ pub async fn load_view(
         state.settings.base_url.clone(),
         user.clone(),
     );
+    let now = state.clock.now();
     state
         .db
-        .write(move |c| review_view(c, &keys, &base, &user, &review_id))
+        .write(move |c| review_view(c, &keys, &base, &user, &review_id, now))
         .await
 }
 
@@ -340,6 +343,7 @@ pub async fn ask(
     let account_id = account_id.into_string();
     let text =
         check_text("text", text, MAX_QUESTION_CHARS).map_err(|e| AppError::Invalid(vec![e]))?;
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
@@ -349,7 +353,7 @@ pub async fn ask(
             if !review.is_open() {
                 return Err(review_closed());
             }
-            store::release_if_due(c, &review, now())?;
+            store::release_if_due(c, &review, now)?;
             diesel::OptionalExtension::optional(store::find_account(c, &review_id, &account_id))?
                 .filter(|a| a.released)
                 .ok_or(AppError::NotFound)?;
@@ -370,6 +374,7 @@ pub async fn close(
 ) -> Result<ReviewRow, AppError> {
     let review_id = review_id.into_string();
     let id = review_id.clone();
+    let today = state.clock.today();
     let review = state
         .db
         .write(move |c| {
@@ -379,7 +384,7 @@ pub async fn close(
                 return Err(AppError::Conflict("this review is already closed".into()));
             }
             let issued = tokens::close_scope(c, &id)?;
-            let review = store::close_review(c, &id, today(), issued)?;
+            let review = store::close_review(c, &id, today, issued)?;
             audit(c, Some(&user.email), "review.closed", &review.title)?;
             Ok(review)
         })
@@ -409,10 +414,11 @@ pub async fn preread(
 ) -> Result<ReviewView, AppError> {
     let review_id = review_id.into_string();
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
-            let v = review_view(c, &keys, &base, &user, &review_id)?;
+            let v = review_view(c, &keys, &base, &user, &review_id, now)?;
             audit(
                 c,
                 Some(&user.email),

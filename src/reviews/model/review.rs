@@ -130,7 +130,7 @@ pub struct AccountRow {
 impl AccountRow {
     pub fn account(&self) -> Result<Account, AppError> {
         serde_json::from_str(&self.body)
-            .map_err(|e| AppError::internal(format!("stored account is not valid: {e}")))
+            .map_err(|e| AppError::caused("stored account is not valid", e))
     }
 }
 

@@ -78,7 +78,7 @@ fn markdown_escaping_defuses_structure() {
 
 #[test]
 fn the_receipt_throttle_counts_per_window() {
-    let now = crate::secret::now();
+    let now = crate::clock::Clock::system().now();
     let mut w = None;
     for _ in 0..WRONG_RECEIPT_BUDGET {
         assert!(receipt_wait(w, now).is_none());

@@ -39,7 +39,10 @@ pub fn list(viewer: &Viewer, items: &[ListItem]) -> Markup {
     )
 }
 
-#[derive(Default, Clone, Debug)]
+/// The new-review form as typed, decoded straight from the post (`team_ids` repeats, one
+/// value per ticked team) and echoed back when something was wrong.
+#[derive(Default, Clone, Debug, serde::Deserialize)]
+#[serde(default)]
 pub struct NewReviewForm {
     pub title: String,
     pub incident_date: String,

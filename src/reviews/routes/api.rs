@@ -13,7 +13,6 @@ use crate::reviews::model::{
     FollowupRow, ReviewId, ReviewRequest, ReviewRow,
 };
 use crate::reviews::pages;
-use crate::secret::now;
 use crate::state::AppState;
 use crate::teams::model::parse_roster_list;
 use crate::tokens::crypto::{KeyJson, TokenJson};
@@ -95,8 +94,8 @@ pub(super) async fn create(
         threshold: Ok(b.threshold),
         retention_days: Ok(b.retention_days),
     };
-    let new =
-        check_review(request, state.settings.threshold_floor, now()).map_err(AppError::Invalid)?;
+    let new = check_review(request, state.settings.threshold_floor, state.clock.now())
+        .map_err(AppError::Invalid)?;
     let opened = actions::open_review(&state, staff.user.clone(), new).await?;
     Ok(HttpResponse::Created().json(review_json(opened.review, opened.key, opened.warnings)))
 }
@@ -218,8 +217,8 @@ pub(super) async fn accounts(
                 followups: a.thread.into_iter().map(FollowupJson::from).collect(),
             })
             .collect();
-        body["accounts"] =
-            serde_json::to_value(accounts).map_err(|e| AppError::internal(e.to_string()))?;
+        body["accounts"] = serde_json::to_value(accounts)
+            .map_err(|e| AppError::caused("encoding an account", e))?;
     }
     Ok(HttpResponse::Ok().json(body))
 }

@@ -5,18 +5,32 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{all, first};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::reviews::actions::{self, Mine};
 use crate::reviews::model::{check_account, AccountInput, FollowupId, ReviewId, TimelineEntry};
 use crate::reviews::pages::{self, AccountDraft, AccountFormView};
 use crate::state::AppState;
+use crate::web::form::HtmlForm;
 use crate::web::html_response;
 
+/// The fallback form as sent: each timeline row sends a `timeline_time` and a
+/// `timeline_text`, so those keys repeat and arrive in document order.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AccountFields {
+    invite: String,
+    timeline_time: Vec<String>,
+    timeline_text: Vec<String>,
+    expected: String,
+    surprised: String,
+    hard: String,
+    helped: String,
+    other: String,
+}
+
 /// A form's account fields as typed; timeline rows come in document order.
-fn draft_from(pairs: &[(String, String)]) -> AccountDraft {
-    let times = all(pairs, "timeline_time");
-    let texts = all(pairs, "timeline_text");
+fn draft_from(f: &AccountFields) -> AccountDraft {
+    let (times, texts) = (&f.timeline_time, &f.timeline_text);
     let n = times.len().max(texts.len());
     AccountDraft {
         timeline: (0..n)
@@ -27,11 +41,11 @@ fn draft_from(pairs: &[(String, String)]) -> AccountDraft {
                 )
             })
             .collect(),
-        expected: first(pairs, "expected").to_owned(),
-        surprised: first(pairs, "surprised").to_owned(),
-        hard: first(pairs, "hard").to_owned(),
-        helped: first(pairs, "helped").to_owned(),
-        other: first(pairs, "other").to_owned(),
+        expected: f.expected.clone(),
+        surprised: f.surprised.clone(),
+        hard: f.hard.clone(),
+        helped: f.helped.clone(),
+        other: f.other.clone(),
     }
 }
 
@@ -113,12 +127,11 @@ pub(super) async fn account_page(
 pub(super) async fn fallback(
     state: web::Data<AppState>,
     id: web::Path<ReviewId>,
-    form: web::Form<Vec<(String, String)>>,
+    HtmlForm(form): HtmlForm<AccountFields>,
 ) -> PageResult<HttpResponse> {
     let review_id = id.into_inner();
-    let pairs = form.into_inner();
-    let invite = first(&pairs, "invite").trim().to_owned();
-    let draft = draft_from(&pairs);
+    let invite = form.invite.trim().to_owned();
+    let draft = draft_from(&form);
     let account = match check_account(&input_from(&draft)) {
         Ok(a) => a,
         Err(errors) => {

@@ -11,6 +11,7 @@ mod staff;
 use actix_web::web;
 
 use crate::error::FieldError;
+use crate::web::member::MemberRoutes;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/reviews", web::get().to(staff::list_page))
@@ -33,16 +34,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/reviews/{id}/invites.csv",
             web::get().to(staff::invites_csv),
-        )
-        .route("/p/reviews/{id}", web::post().to(member::account_page))
-        .route("/p/reviews/{id}/fallback", web::post().to(member::fallback))
-        .route("/p/followups", web::get().to(member::followups_form))
-        .route("/p/followups", web::post().to(member::followups_open))
-        .route(
-            "/p/followups/reply",
-            web::post().to(member::followups_reply),
-        )
-        .route("/p/followups/add", web::post().to(member::followups_add));
+        );
+}
+
+/// The writer's anonymous routes, pages and API: mounted in the member scope (`web::member`).
+pub fn configure_member(m: &mut MemberRoutes) {
+    m.post("/p/reviews/{id}", member::account_page)
+        .post("/p/reviews/{id}/fallback", member::fallback)
+        .get("/p/followups", member::followups_form)
+        .post("/p/followups", member::followups_open)
+        .post("/p/followups/reply", member::followups_reply)
+        .post("/p/followups/add", member::followups_add)
+        .post_beside_staff("/api/v1/reviews/{id}/accounts", api::submit)
+        .post("/api/v1/followups", api::followups)
+        .post("/api/v1/followups/reply", api::reply)
+        .post("/api/v1/followups/add", api::add);
 }
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
@@ -50,7 +56,6 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         .route("/reviews", web::get().to(api::list))
         .route("/reviews/{id}", web::get().to(api::get))
         .route("/reviews/{id}/invites", web::get().to(api::invites))
-        .route("/reviews/{id}/accounts", web::post().to(api::submit))
         .route("/reviews/{id}/accounts", web::get().to(api::accounts))
         .route(
             "/reviews/{id}/accounts/{account}/questions",
@@ -61,31 +66,10 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         .route(
             "/reviews/{id}/facilitators",
             web::post().to(api::add_facilitator),
-        )
-        .route("/followups", web::post().to(api::followups))
-        .route("/followups/reply", web::post().to(api::reply))
-        .route("/followups/add", web::post().to(api::add));
+        );
 }
 
 // ---------------------------------------------------------------- form helpers
-
-/// The first value a form sent under `name`, or empty.
-fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-/// Every value a form sent under `name`, in document order.
-fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
 
 /// A form's optional whole number: blank is `None`.
 fn parse_number(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {

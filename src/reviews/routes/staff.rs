@@ -5,17 +5,18 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{all, first, parse_number};
+use super::parse_number;
 use crate::error::{AppError, FieldError, PageResult};
+use crate::html::csv::Csv;
 use crate::reviews::actions;
 use crate::reviews::model::{
     check_review, AccountId, ReviewId, ReviewRequest, DEFAULT_RETENTION_DAYS,
     DEFAULT_REVIEW_THRESHOLD,
 };
 use crate::reviews::pages::{self, NewReviewForm};
-use crate::secret::now;
 use crate::state::AppState;
-use crate::teams::model::{csv_cell, parse_roster_text};
+use crate::teams::model::parse_roster_text;
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -56,21 +57,10 @@ pub(super) async fn new_page(state: web::Data<AppState>, staff: Staff) -> PageRe
 pub(super) async fn create_page(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<Vec<(String, String)>>,
+    Csrf(form): Csrf<web::Form<NewReviewForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_facilitator()?;
-    let pairs = form.into_inner();
-    staff.check_csrf(first(&pairs, "_csrf"))?;
-    let f = NewReviewForm {
-        title: first(&pairs, "title").to_owned(),
-        incident_date: first(&pairs, "incident_date").to_owned(),
-        summary: first(&pairs, "summary").to_owned(),
-        team_ids: all(&pairs, "team_ids"),
-        invitees: first(&pairs, "invitees").to_owned(),
-        deadline: first(&pairs, "deadline").to_owned(),
-        threshold: first(&pairs, "threshold").to_owned(),
-        retention_days: first(&pairs, "retention_days").to_owned(),
-    };
+    let f = form.into_inner();
     let floor = state.settings.threshold_floor;
     let request = ReviewRequest {
         title: f.title.clone(),
@@ -86,7 +76,7 @@ pub(super) async fn create_page(
         threshold: parse_number("threshold", &f.threshold),
         retention_days: parse_number("retention_days", &f.retention_days),
     };
-    let errors = match check_review(request, floor, now()) {
+    let errors = match check_review(request, floor, state.clock.now()) {
         Ok(new) => match actions::open_review(&state, staff.user.clone(), new).await {
             Ok(opened) => return Ok(see_other(&format!("/reviews/{}", opened.review.id))),
             Err(AppError::Invalid(e)) => e,
@@ -184,8 +174,6 @@ pub(super) async fn detail_page(
 
 #[derive(Deserialize)]
 pub struct TextForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     text: String,
 }
@@ -194,9 +182,8 @@ pub(super) async fn ask_page(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(ReviewId, AccountId)>,
-    form: web::Form<TextForm>,
+    Csrf(form): Csrf<web::Form<TextForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (review_id, account_id) = path.into_inner();
     let outcome = actions::ask(
         &state,
@@ -212,8 +199,6 @@ pub(super) async fn ask_page(
 
 #[derive(Deserialize)]
 pub struct CloseForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     /// The confirmation checkbox: closing cannot be undone.
     #[serde(default)]
     confirm: Option<String>,
@@ -223,9 +208,8 @@ pub(super) async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<ReviewId>,
-    form: web::Form<CloseForm>,
+    Csrf(form): Csrf<web::Form<CloseForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let id = id.into_inner();
     if form.confirm.as_deref() != Some("yes") {
         return render_detail(
@@ -247,8 +231,6 @@ pub(super) async fn close_page(
 
 #[derive(Deserialize)]
 pub struct EmailForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     email: String,
 }
@@ -257,9 +239,8 @@ pub(super) async fn facilitator_page(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<ReviewId>,
-    form: web::Form<EmailForm>,
+    Csrf(form): Csrf<web::Form<EmailForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let id = id.into_inner();
     let outcome =
         actions::add_facilitator(&state, staff.user.clone(), id.clone(), form.email.clone()).await;
@@ -287,10 +268,13 @@ pub(super) async fn invites_csv(
     id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
-    let mut csv = String::from("label,url\n");
-    for (_, label, url) in rows {
-        csv.push_str(&format!("{},{}\n", csv_cell(&label), csv_cell(&url)));
+    let mut csv = Csv::new(&["label", "url"]);
+    for (_, label, url) in &rows {
+        csv.row([label.as_str(), url]);
     }
+    let csv = csv
+        .finish()
+        .map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

@@ -22,7 +22,8 @@ pub fn insert_account(
     receipt_hash: &str,
 ) -> Result<String, AppError> {
     let id = new_id();
-    let body = serde_json::to_string(account).map_err(|e| AppError::internal(e.to_string()))?;
+    let body =
+        serde_json::to_string(account).map_err(|e| AppError::caused("encoding an account", e))?;
     diesel::insert_into(accounts::table)
         .values((
             accounts::id.eq(&id),
@@ -141,7 +142,8 @@ pub fn set_account_body(
     account_id: &str,
     account: &Account,
 ) -> Result<(), AppError> {
-    let body = serde_json::to_string(account).map_err(|e| AppError::internal(e.to_string()))?;
+    let body =
+        serde_json::to_string(account).map_err(|e| AppError::caused("encoding an account", e))?;
     diesel::update(accounts::table.find(account_id))
         .set(accounts::body.eq(body))
         .execute(conn)?;

@@ -6,9 +6,10 @@ use rand::seq::SliceRandom;
 use time::Date;
 
 use super::{count_accounts, find_review, AccountRow, FollowupRow, ReviewRow, CLOSED};
+use crate::clock::recorded_at;
 use crate::db::schema::{accounts, followups, members, reviews};
 use crate::db::DbConnection;
-use crate::secret::{new_id, now};
+use crate::secret::new_id;
 
 /// Rewrites a review's accounts and follow-ups in random order with new random ids, all
 /// released: whatever order the rows were written in (physical order, PostgreSQL's xmin)
@@ -119,7 +120,7 @@ pub fn close_review(
             reviews::followups_answered.eq(Some(answered as i32)),
         ))
         .execute(conn)?;
-    crate::db::scrub::request(conn, now())?;
+    crate::db::scrub::request(conn, recorded_at())?;
     find_review(conn, review_id)
 }
 
@@ -149,7 +150,7 @@ pub fn apply_retention(conn: &mut DbConnection, today: Date) -> QueryResult<usiz
         purged += 1;
     }
     if purged > 0 {
-        crate::db::scrub::request(conn, now())?;
+        crate::db::scrub::request(conn, recorded_at())?;
     }
     Ok(purged)
 }

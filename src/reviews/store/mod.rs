@@ -18,9 +18,9 @@ use diesel::sql_types::Text;
 
 use super::model::NewReview;
 use crate::auth::model::StaffUser;
+use crate::clock::recorded_at;
 use crate::db::schema::{review_facilitators, reviews, staff_users};
 use crate::db::DbConnection;
-use crate::secret::now;
 
 pub use super::model::{AccountRow, FollowupRow, ReviewRow};
 pub use super::model::{CLOSED, OPEN};
@@ -109,7 +109,7 @@ pub fn insert_review(
             reviews::retention_days.eq(r.retention_days),
             reviews::invited.eq(invited as i32),
             reviews::created_by.eq(created_by),
-            reviews::created_at.eq(now()),
+            reviews::created_at.eq(recorded_at()),
         ))
         .execute(conn)
 }

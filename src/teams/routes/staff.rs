@@ -6,12 +6,12 @@ use serde::Deserialize;
 
 use crate::auth::routes::CsrfForm;
 use crate::error::{AppError, FieldError, PageResult};
+use crate::html::csv::Csv;
 use crate::state::AppState;
 use crate::teams::actions;
-use crate::teams::model::{
-    csv_cell, parse_roster_text, parse_team_name, NewTeam, Reveal, Threshold,
-};
+use crate::teams::model::{parse_roster_text, parse_team_name, NewTeam, Reveal, Threshold};
 use crate::teams::pages::{self, NewTeamForm};
+use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
@@ -52,10 +52,9 @@ async fn checklist(
 pub(super) async fn create(
     state: web::Data<AppState>,
     staff: Staff,
-    form: web::Form<NewTeamForm>,
+    Csrf(form): Csrf<web::Form<NewTeamForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
-    staff.check_csrf(&form.csrf)?;
     let mut errors = Vec::new();
     let name = parse_team_name(&form.name).map_err(|e| errors.push(e)).ok();
     let threshold = Threshold::parse_text(&form.threshold, state.settings.threshold_floor)
@@ -149,8 +148,6 @@ async fn after(
 
 #[derive(Deserialize)]
 pub struct ShowForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     /// One member's link; absent for all of them.
     #[serde(default)]
     member_id: Option<String>,
@@ -162,9 +159,8 @@ pub(super) async fn show_links(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<ShowForm>,
+    Csrf(form): Csrf<web::Form<ShowForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let reveal = match form.member_id.as_deref().map(str::trim) {
         Some(m) if !m.is_empty() => Reveal::One(m.to_owned()),
         _ => Reveal::All,
@@ -182,8 +178,6 @@ pub(super) async fn detail(
 
 #[derive(Deserialize)]
 pub struct RosterForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     roster: String,
 }
@@ -192,9 +186,8 @@ pub(super) async fn add_members(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<RosterForm>,
+    Csrf(form): Csrf<web::Form<RosterForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let labels = match parse_roster_text(&form.roster) {
         Ok(l) => l,
@@ -210,9 +203,8 @@ pub(super) async fn regenerate(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (team_id, member_id) = path.into_inner();
     let label = actions::regenerate(&state, &staff.user, team_id.clone(), member_id).await?;
     render_detail(
@@ -231,9 +223,8 @@ pub(super) async fn remove(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let (team_id, member_id) = path.into_inner();
     let label = actions::remove_member(&state, &staff.user, team_id.clone(), member_id).await?;
     render_detail(
@@ -248,8 +239,6 @@ pub(super) async fn remove(
 
 #[derive(Deserialize)]
 pub struct SettingsForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -263,9 +252,8 @@ pub(super) async fn settings(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<SettingsForm>,
+    Csrf(form): Csrf<web::Form<SettingsForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let mut errors = Vec::new();
     let name = parse_team_name(&form.name).map_err(|e| errors.push(e)).ok();
@@ -291,8 +279,6 @@ pub(super) async fn settings(
 
 #[derive(Deserialize)]
 pub struct LeaderForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     email: String,
 }
@@ -301,9 +287,8 @@ pub(super) async fn add_leader(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,
-    form: web::Form<LeaderForm>,
+    Csrf(form): Csrf<web::Form<LeaderForm>>,
 ) -> PageResult<HttpResponse> {
-    staff.check_csrf(&form.csrf)?;
     let team_id = id.into_inner();
     let email = match crate::auth::model::parse_email(&form.email) {
         Ok(e) => e,
@@ -321,10 +306,13 @@ pub(super) async fn invites_csv(
     id: web::Path<String>,
 ) -> PageResult<HttpResponse> {
     let rows = actions::show_all_links(&state, &staff.user, id.into_inner()).await?;
-    let mut csv = String::from("label,url\n");
-    for r in rows {
-        csv.push_str(&format!("{},{}\n", csv_cell(&r.label), csv_cell(&r.url)));
+    let mut csv = Csv::new(&["label", "url"]);
+    for r in &rows {
+        csv.row([r.label.as_str(), &r.url]);
     }
+    let csv = csv
+        .finish()
+        .map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

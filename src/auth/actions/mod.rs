@@ -2,13 +2,16 @@
 //! set-password links, API tokens, staff administration and the audit log. Handlers in
 //! `routes/` parse the request, call one of these and render what it returns.
 
-use super::model::{AuditEntry, Role, StaffEntry, StaffUser, TokenEntry};
+use super::model::{AuditEntry, Role, StaffEntry, StaffUser};
 use super::model::{PASSWORD_LINK_DAYS, SESSION_HOURS};
 use super::store;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
-use crate::secret::{constant_eq, now, random_token, Keys};
+use crate::secret::{constant_eq, random_token, Keys};
 use crate::state::AppState;
+
+mod tokens;
+pub use tokens::{create_api_token, create_token, list_tokens, revoke_token};
 
 /// The message for a set-password link that no longer works.
 const LINK_GONE: &str =
@@ -18,7 +21,8 @@ const LINK_GONE: &str =
 fn new_session(state: &AppState) -> (String, String, time::PrimitiveDateTime) {
     let token = random_token();
     let hash = state.keys.keyed_hash("session", token.as_bytes());
-    (token, hash, now() + time::Duration::hours(SESSION_HOURS))
+    let ends = state.clock.now() + time::Duration::hours(SESSION_HOURS);
+    (token, hash, ends)
 }
 
 /// Starts a session: a random token for the cookie, only its keyed hash in the database.
@@ -30,10 +34,11 @@ async fn start_session(
     email: String,
 ) -> Result<String, AppError> {
     let (token, hash, expires) = new_session(state);
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
-            store::delete_expired_sessions(c)?;
+            store::delete_expired_sessions(c, now)?;
             store::insert_session(c, &hash, &user_id, expires)?;
             store::audit(c, Some(&email), audit_action, "")?;
             Ok(())
@@ -154,7 +159,7 @@ pub async fn login(
         return Err(AppError::Invalid(vec![e]));
     }
     let key = state.keys.keyed_hash("login", email.as_bytes());
-    let current = now();
+    let current = state.clock.now();
     let (attempt, user) = {
         let key = key.clone();
         state
@@ -220,13 +225,12 @@ pub async fn password_link_email(state: &AppState, link: &str) -> Result<String,
 }
 
 async fn link_email(state: &AppState, link_hash: String) -> Result<Option<String>, AppError> {
-    state
-        .db
-        .read(move |c| match store::find_password_link(c, &link_hash)? {
-            Some(id) => Ok(Some(store::find_staff(c, &id)?.email)),
-            None => Ok(None),
-        })
-        .await
+    let now = state.clock.now();
+    let find = move |c: &mut DbConnection| match store::find_password_link(c, &link_hash, now)? {
+        Some(id) => Ok(Some(store::find_staff(c, &id)?.email)),
+        None => Ok(None),
+    };
+    state.db.read(find).await
 }
 
 pub enum SetPassword {
@@ -255,10 +259,11 @@ pub async fn set_password(
     }
     let hash = state.hasher.hash(password).await?;
     let (token, session_hash, expires) = new_session(state);
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
-            let Some(user_id) = store::find_password_link(c, &link_hash)? else {
+            let Some(user_id) = store::find_password_link(c, &link_hash, now)? else {
                 return Err(AppError::Gone(LINK_GONE.into()));
             };
             store::delete_password_link(c, &link_hash)?;
@@ -274,7 +279,7 @@ pub async fn set_password(
                 "staff.password_set",
                 &format!("ended {sessions} other sessions and {tokens} API tokens"),
             )?;
-            store::delete_expired_sessions(c)?;
+            store::delete_expired_sessions(c, now)?;
             store::insert_session(c, &session_hash, &user_id, expires)?;
             store::audit(c, Some(&row.email), "login", "")?;
             Ok(())
@@ -283,65 +288,12 @@ pub async fn set_password(
     Ok(SetPassword::Done(token))
 }
 
-/// Creates an API token for a user; returns the token, shown once.
-pub fn create_token(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    user: &StaffUser,
-    label: &str,
-) -> Result<String, AppError> {
-    let token = format!("cnd_{}", random_token());
-    let hash = keys.keyed_hash("api-token", token.as_bytes());
-    store::insert_api_token(conn, &hash, &user.id, label)?;
-    store::audit(conn, Some(&user.email), "token.created", label)?;
-    Ok(token)
-}
-
-pub async fn list_tokens(state: &AppState, user: &StaffUser) -> Result<Vec<TokenEntry>, AppError> {
-    let id = user.id.clone();
-    state
-        .db
-        .read(move |c| Ok(store::list_api_tokens(c, &id)?))
-        .await
-}
-
-/// Creates a token from a checked label; returns it with the user's tokens, from the same
-/// transaction so the list includes it.
-pub async fn create_api_token(
-    state: &AppState,
-    user: &StaffUser,
-    label: String,
-) -> Result<(String, Vec<TokenEntry>), AppError> {
-    let (user, keys) = (user.clone(), state.keys.clone());
-    state
-        .db
-        .write(move |c| {
-            let token = create_token(c, &keys, &user, &label)?;
-            Ok((token, store::list_api_tokens(c, &user.id)?))
-        })
-        .await
-}
-
-/// Revokes one of the user's own tokens; someone else's is not found.
-pub async fn revoke_token(state: &AppState, user: &StaffUser, id: String) -> Result<(), AppError> {
-    let user = user.clone();
-    state
-        .db
-        .write(move |c| {
-            if store::delete_api_token(c, &user.id, &id)? == 0 {
-                return Err(AppError::NotFound);
-            }
-            store::audit(c, Some(&user.email), "token.revoked", &id)?;
-            Ok(())
-        })
-        .await
-}
-
 /// What writing a set-password link needs from the state, owned so it can cross threads.
 #[derive(Clone)]
 struct LinkMaker {
     keys: Keys,
     base_url: String,
+    now: time::PrimitiveDateTime,
 }
 
 impl LinkMaker {
@@ -349,6 +301,7 @@ impl LinkMaker {
         Self {
             keys: state.keys.clone(),
             base_url: state.settings.base_url.clone(),
+            now: state.clock.now(),
         }
     }
 }
@@ -364,7 +317,7 @@ fn new_password_link(
         conn,
         &hash,
         user_id,
-        now() + time::Duration::days(PASSWORD_LINK_DAYS),
+        links.now + time::Duration::days(PASSWORD_LINK_DAYS),
     )?;
     Ok(format!("{}/welcome/{token}", links.base_url))
 }

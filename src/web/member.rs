@@ -1,0 +1,178 @@
+//! The member's anonymous routes, declared in one table and mounted as one scope.
+//!
+//! Every feature adds its member routes (pages under `/p`, the member API under `/api/v1`,
+//! the key directory, the transparency page, the static assets) to a `MemberRoutes` in its
+//! `configure_member`, never to `configure`. `app.rs` collects them and mounts them with
+//! `into_scope`: one scope wrapped by the privacy middleware's anonymous half, entered only
+//! by a request that matches one of its routes. The same table, through `MemberPaths`, tells
+//! the outer privacy middleware which requests get no log line (G4, G5), including those
+//! refused before routing (the input guard). So the list of anonymous paths is the routing
+//! itself: a member route cannot exist outside the scope, and no path string is kept apart.
+
+use std::rc::Rc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ResourceDef;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::http::Method;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{guard, web, FromRequest, Handler, Responder, Route, Scope};
+
+/// One member route: where it is and whether the path belongs to members alone.
+#[derive(Clone, Debug)]
+pub struct MemberPath {
+    pub method: Method,
+    pub pattern: &'static str,
+    /// False when staff routes share the path with other methods
+    /// (`GET /api/v1/reviews/{id}/accounts` is the facilitators'; `POST` is the writers').
+    pub exclusive: bool,
+    def: ResourceDef,
+}
+
+impl MemberPath {
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        if !self.def.is_match(path) {
+            return false;
+        }
+        // Other methods on a members-only path (a HEAD, a mistaken GET) are refused inside
+        // the scope, still without a log line or a cookie.
+        self.exclusive
+            || *method == self.method
+            || (*method == Method::HEAD && self.method == Method::GET)
+    }
+}
+
+/// The member routes' paths and methods: what the guard and the privacy middleware consult.
+#[derive(Clone, Debug, Default)]
+pub struct MemberPaths(Rc<Vec<MemberPath>>);
+
+impl MemberPaths {
+    /// Whether this request is a member's: no cookie reaches it, none is set, nothing logged.
+    pub fn is_anonymous(&self, method: &Method, path: &str) -> bool {
+        self.0.iter().any(|p| p.matches(method, path))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &MemberPath> {
+        self.0.iter()
+    }
+}
+
+/// The table every feature adds its member routes to.
+#[derive(Default)]
+pub struct MemberRoutes {
+    paths: Vec<MemberPath>,
+    routes: Vec<(&'static str, Route)>,
+}
+
+impl MemberRoutes {
+    pub fn get<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, pattern, true, web::get().to(handler))
+    }
+
+    pub fn post<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, pattern, true, web::post().to(handler))
+    }
+
+    /// A member `POST` on a path where staff have other methods.
+    pub fn post_beside_staff<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, pattern, false, web::post().to(handler))
+    }
+
+    /// Every method on a members-only path (the scope's catch-all for unknown `/p` paths).
+    pub fn any<F, Args>(&mut self, pattern: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, pattern, true, web::route().to(handler))
+    }
+
+    fn add(
+        &mut self,
+        method: Method,
+        pattern: &'static str,
+        exclusive: bool,
+        route: Route,
+    ) -> &mut Self {
+        self.paths.push(MemberPath {
+            method,
+            pattern,
+            exclusive,
+            def: ResourceDef::new(pattern),
+        });
+        self.routes.push((pattern, route));
+        self
+    }
+
+    pub fn paths(&self) -> MemberPaths {
+        MemberPaths(Rc::new(self.paths.clone()))
+    }
+
+    /// One scope holding every member route, entered only by a request one of them matches
+    /// (so staff routes on neighbouring paths are untouched), wrapped by the middleware that
+    /// strips cookies on the way in and out. `default` answers a members-only path called
+    /// with another method.
+    pub fn into_scope<F, Args>(
+        self,
+        default: F,
+    ) -> Scope<
+        impl actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let paths = self.paths();
+        let mut scope = web::scope("")
+            .guard(guard::fn_guard(move |ctx| {
+                paths.is_anonymous(&ctx.head().method, ctx.head().uri.path())
+            }))
+            .default_service(web::to(default));
+        for (pattern, route) in self.routes {
+            scope = scope.route(pattern, route);
+        }
+        scope.wrap(from_fn(strip_cookies))
+    }
+}
+
+/// Marks a response that came out of the member scope, so the outer privacy middleware
+/// writes no log line for it whatever the table says.
+#[derive(Clone, Copy)]
+pub struct Anonymous;
+
+/// The member scope's own middleware: no handler in it ever sees a cookie, and no response
+/// from it sets one (G5). The outer `privacy::middleware` adds the headers and the log rule.
+async fn strip_cookies(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    req.headers_mut().remove(header::COOKIE);
+    let mut res = next.call(req).await?;
+    res.headers_mut().remove(header::SET_COOKIE);
+    res.response_mut().extensions_mut().insert(Anonymous);
+    Ok(res)
+}
