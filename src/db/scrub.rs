@@ -49,7 +49,8 @@ const ATTEMPTS: &str = "scrub.failed_attempts";
 const LAST_ERROR: &str = "scrub.last_error";
 
 /// What admins see about the scrub.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ScrubStatus)]
 pub struct Status {
     pub pending: bool,
     /// When the oldest un-scrubbed close committed (a staff action, audited anyway).

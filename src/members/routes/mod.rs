@@ -15,6 +15,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/transparency", web::get().to(transparency));
 }
 
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    member::MembersApi::openapi()
+}
+
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     use member::*;
     cfg.route("/participate", web::post().to(api_participate))

@@ -45,6 +45,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/p/followups/add", web::post().to(member::followups_add));
 }
 
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    api::ReviewsApi::openapi()
+}
+
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.route("/reviews", web::post().to(api::create))
         .route("/reviews", web::get().to(api::list))
