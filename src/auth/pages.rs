@@ -78,7 +78,7 @@ pub fn account(
         Some(viewer),
         html! {
             h1 { "API tokens" }
-            p { "Scripts call the JSON API with " code { "Authorization: Bearer <token>" } ". The API is described at " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } "." }
+            p { "Scripts call the JSON API with " code { "Authorization: Bearer <token>" } ". The API is described for people at " a href="/api/docs" { "/api/docs" } " and for programs at " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } " (OpenAPI 3.1)." }
             @if let Some(t) = new_token {
                 (notice("good", html! {
                     p { "Your new token. Copy it now: it is shown only once." }

@@ -13,5 +13,6 @@ mod edges;
 mod foundation;
 mod metrics;
 mod migrations;
+mod openapi;
 mod pulse;
 mod reviews;
