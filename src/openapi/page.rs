@@ -54,6 +54,14 @@ pub struct SchemaView {
     /// For a schema that is not an object with properties (an enum, say).
     pub ty: Option<Vec<Ty>>,
     pub fields: Vec<FieldView>,
+    /// For a `oneOf` (a tagged enum such as round results): each alternative's own fields.
+    pub variants: Vec<Variant>,
+}
+
+pub struct Variant {
+    pub label: Vec<Ty>,
+    pub description: String,
+    pub fields: Vec<FieldView>,
 }
 
 pub struct FieldView {
@@ -142,18 +150,30 @@ fn fields(schema: &Value) -> Vec<FieldView> {
                 .collect()
         })
         .unwrap_or_default();
-    // A tagged enum (round results): each variant's fields, after the variant's tag.
-    for key in ["oneOf", "allOf"] {
-        for part in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            out.extend(fields(part));
-        }
+    // An alternative that adds a tag to another schema: the tag's fields, after the schema.
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(fields(part));
     }
     out
+}
+
+fn variants(schema: &Value) -> Vec<Variant> {
+    schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|v| Variant {
+            label: type_of(v),
+            description: text(v, "description"),
+            fields: fields(v),
+        })
+        .collect()
 }
 
 fn content_type(v: &Value) -> Option<(String, &Value)> {
@@ -244,12 +264,13 @@ pub fn view(doc: &Value) -> DocView {
         .into_iter()
         .flatten()
         .map(|(name, s)| {
-            let fields = fields(s);
+            let (fields, variants) = (fields(s), variants(s));
             SchemaView {
                 name: name.clone(),
                 description: text(s, "description"),
-                ty: fields.is_empty().then(|| type_of(s)),
+                ty: (fields.is_empty() && variants.is_empty()).then(|| type_of(s)),
                 fields,
+                variants,
             }
         })
         .collect();
@@ -268,6 +289,15 @@ fn anchor(method: &str, path: &str) -> String {
         a.push(if c.is_ascii_alphanumeric() { c } else { '-' });
     }
     a
+}
+
+/// Prose from doc comments: `backticked` words become code, the rest is escaped text.
+fn prose(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split('`').enumerate() {
+            @if i % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
 }
 
 fn ty(t: &[Ty]) -> Markup {
@@ -300,7 +330,7 @@ fn field_rows(fields: &[FieldView], show_location: bool) -> Markup {
                         @if show_location { td { (f.location) } }
                         td { (ty(&f.ty)) }
                         td { @if f.required { "yes" } @else { "no" } }
-                        td { (f.description) }
+                        td { (prose(&f.description)) }
                     }
                 }
             }
@@ -319,8 +349,8 @@ fn operation(o: &OpView) -> Markup {
                     "Staff: a bearer API token, or the session cookie with " code { "X-CSRF-Token" } " on writes."
                 }
             }
-            @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
-                p { (para) }
+            @for para in [o.summary.as_str()].into_iter().chain(o.description.split("\n\n")).filter(|p| !p.trim().is_empty()) {
+                p { (prose(para)) }
             }
             @if !o.params.is_empty() {
                 h4 { "Parameters" }
@@ -337,7 +367,7 @@ fn operation(o: &OpView) -> Markup {
                     @for r in &o.responses {
                         tr {
                             td { (r.status) }
-                            td { (r.description) }
+                            td { (prose(&r.description)) }
                             td {
                                 @if let Some(t) = &r.ty { (ty(t)) }
                                 @if let Some(c) = &r.content_type { " " small { "(" (c) ")" } }
@@ -354,13 +384,13 @@ fn operation(o: &OpView) -> Markup {
 pub fn render(d: &DocView) -> Markup {
     let body = html! {
         h1 { (d.title) " " small { "version " (d.version) } }
-        p { (d.description) }
+        p { (prose(&d.description)) }
         p {
             "The machine-readable document (OpenAPI 3.1): "
             a href=(super::DOCUMENT_PATH) { (super::DOCUMENT_PATH) } ". Every path below is relative to "
             code { "/api/v1" } "."
         }
-        nav aria-label="Operations" {
+        section #contents aria-label="Operations" {
             h2 { "Contents" }
             @for g in &d.groups {
                 h3 { (g.name) }
@@ -368,7 +398,7 @@ pub fn render(d: &DocView) -> Markup {
                     @for o in &g.ops {
                         li {
                             a href=(format!("#{}", anchor(&o.method, &o.path))) { code { (o.method) " " (o.path) } }
-                            " " (o.summary)
+                            " " (prose(&o.summary))
                             @if o.anonymous { " (anonymous)" }
                         }
                     }
@@ -379,7 +409,7 @@ pub fn render(d: &DocView) -> Markup {
         @for g in &d.groups {
             section id=(format!("tag-{}", g.name.replace(' ', "-"))) {
                 h2 { (g.name) }
-                @if !g.description.is_empty() { p { (g.description) } }
+                @if !g.description.is_empty() { p { (prose(&g.description)) } }
                 @for o in &g.ops { (operation(o)) }
             }
         }
@@ -388,9 +418,14 @@ pub fn render(d: &DocView) -> Markup {
             @for s in &d.schemas {
                 section.schema id=(format!("schema-{}", s.name)) {
                     h3 { (s.name) }
-                    @if !s.description.is_empty() { p { (s.description) } }
+                    @if !s.description.is_empty() { p { (prose(&s.description)) } }
                     @if let Some(t) = &s.ty { p { (ty(t)) } }
                     @if !s.fields.is_empty() { (field_rows(&s.fields, false)) }
+                    @for (i, v) in s.variants.iter().enumerate() {
+                        h4 { "One of (" (i + 1) "): " (ty(&v.label)) }
+                        @if !v.description.is_empty() { p { (prose(&v.description)) } }
+                        @if !v.fields.is_empty() { (field_rows(&v.fields, false)) }
+                    }
                 }
             }
         }

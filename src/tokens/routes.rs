@@ -134,7 +134,7 @@ pub fn verify_token(
     }
 }
 
-/// Anonymous: signs a member's blinded token message for a pulse round.
+/// Signs a member's blinded token message for a pulse round, once per member.
 #[utoipa::path(post, path = "/rounds/{round_id}/tokens", tag = "members", security(()),
     params(("round_id" = String, Path, description = "The round's id")), request_body = IssueRequest,
     responses((status = 200, description = "Signed, once per member", body = Issued),
@@ -150,8 +150,9 @@ async fn issue_round(
     Ok(HttpResponse::Ok().json(Issued { blind_signature }))
 }
 
-/// Anonymous: signs a member's blinded token message for a review. The same issuance as for
-/// rounds (a review is one more scope with a key); a handler of its own so the document names
+/// Signs a member's blinded token message for a review, once per member.
+///
+/// The same issuance as for rounds (a review is one more scope with a key); a handler of its own so the document names
 /// the parameter for what it is.
 #[utoipa::path(post, path = "/reviews/{review_id}/tokens", tag = "members", security(()),
     params(("review_id" = String, Path, description = "The review's id")), request_body = IssueRequest,

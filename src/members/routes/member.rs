@@ -62,7 +62,7 @@ pub struct OpenJson {
     questions: Option<Vec<QuestionJson>>,
 }
 
-/// Anonymous: what the member's invite opens, with each key and a round's questions.
+/// What the member's invite opens, with each key and a round's questions.
 #[utoipa::path(post, path = "/participate", tag = "members", security(()), request_body = InviteBody,
     responses((status = 200, description = "What is open for this member", body = Participation),
         (status = 403, description = "The invite is not valid", body = Problem, content_type = "application/problem+json"),
@@ -97,8 +97,10 @@ pub struct KeyDirectory {
     keys: Vec<ListedKey>,
 }
 
-/// `GET /api/v1/keys`: anonymous and cookieless. The member's browser re-reads it on a
-/// request of its own before it blinds, and refuses a key not listed here.
+/// The public key directory: every round and review key a member may be asked to trust.
+///
+/// Anonymous and cookieless. The member's browser re-reads it on a request of its own before
+/// it blinds, and refuses a key not listed here.
 #[utoipa::path(get, path = "/keys", tag = "members", security(()),
     responses((status = 200, description = "Every open round and review, and those closed in the last 30 days; no titles", body = KeyDirectory)))]
 pub(super) async fn api_keys(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
@@ -129,7 +131,7 @@ pub struct PublishedKeyJson {
     fingerprint: String,
 }
 
-/// Anonymous: the public transparency figures.
+/// The public transparency figures: counts and fingerprints, never titles.
 #[utoipa::path(get, path = "/transparency", tag = "members", security(()),
     responses((status = 200, description = "Counts and fingerprints of everything open", body = TransparencyJson)))]
 pub(super) async fn api_transparency(state: web::Data<AppState>) -> ApiResult<HttpResponse> {

@@ -76,6 +76,8 @@ pub struct BadNewsJson {
     followups_answered: i64,
 }
 
+/// Trend lines per team and group over the last quarters, with whether each change is within
+/// noise, and how often bad news reaches staff.
 #[utoipa::path(get, path = "/metrics/trends", tag = "metrics",
     responses((status = 200, description = "The trends", body = Trends)))]
 pub(super) async fn api_trends(

@@ -106,6 +106,8 @@ pub struct RoundCreate {
     closes_at: Option<String>,
 }
 
+/// Opens a round on the team now, or schedules it at `opens_at`.
+///
 /// `template` names the team's questionnaire (see `model::check_template`).
 #[utoipa::path(post, path = "/teams/{team_id}/rounds", tag = "pulse",
     params(("team_id" = String, Path, description = "The team's id")), request_body = RoundCreate,

@@ -75,6 +75,8 @@ fn stored_view(
     }
 }
 
+/// Stores a member's answers to a round, let in by an unblinded token.
+///
 /// Anonymous: no cookie is read or set, nothing is logged. The answers are checked first
 /// (422 leaves the token unspent), then the token, then one transaction spends it and
 /// stores the answer.

@@ -180,6 +180,8 @@ pub struct AccountSubmit {
     account: AccountInput,
 }
 
+/// Stores a writer's pre-review account, let in by an unblinded token.
+///
 /// Anonymous: no cookie is read or set, nothing is logged. The account is checked first
 /// (422 leaves the token unspent), then the token (403 forged or another review's, 410
 /// closed), then one transaction spends it (409 on reuse) and stores the account.
@@ -413,8 +415,9 @@ fn mine_json(m: Mine) -> MineJson {
     }
 }
 
-/// Anonymous: the writer's account and its follow-ups, by receipt. Wrong receipts all get
-/// the same answer and are rate-limited.
+/// The writer's account and its follow-ups, by receipt.
+///
+/// Wrong receipts all get the same answer and are rate-limited.
 #[utoipa::path(post, path = "/followups", tag = "members", security(()), request_body = ReceiptBody,
     responses((status = 200, description = "The account and its thread", body = MineJson),
         (status = 403, description = "No account has this receipt", body = Problem, content_type = "application/problem+json"),
@@ -435,7 +438,7 @@ pub struct ReplyBody {
     text: String,
 }
 
-/// Anonymous: the writer answers a follow-up question, by receipt.
+/// The writer answers a follow-up question, by receipt.
 #[utoipa::path(post, path = "/followups/reply", tag = "members", security(()), request_body = ReplyBody,
     responses((status = 201, description = "Stored", body = ReplyStored),
         (status = 403, description = "No account has this receipt", body = Problem, content_type = "application/problem+json"),
@@ -467,7 +470,7 @@ pub struct AddBody {
     text: String,
 }
 
-/// Anonymous: the writer adds a note under their account, by receipt.
+/// The writer adds a note under their account, by receipt.
 #[utoipa::path(post, path = "/followups/add", tag = "members", security(()), request_body = AddBody,
     responses((status = 201, description = "The account with the note", body = AddStored),
         (status = 403, description = "No account has this receipt", body = Problem, content_type = "application/problem+json"),
