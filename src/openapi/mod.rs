@@ -77,7 +77,87 @@ pub fn spec() -> utoipa::openapi::OpenApi {
             tidy(op);
         }
     }
+    add_links(&mut doc);
     doc
+}
+
+/// Where the id a creating operation answers with leads: (the creating operation, its
+/// status, the path parameter that takes the new `id`, the operations that take it).
+/// OpenAPI links let clients and schema-driven fuzzers follow a new team to its rounds, a
+/// new round to its answers, and so on, instead of guessing ids.
+const LINKS: [(&str, &str, &str, &[&str]); 4] = [
+    (
+        "/teams",
+        "201",
+        "team_id",
+        &[
+            "teams.get",
+            "teams.update",
+            "teams.add_members",
+            "teams.invites",
+            "pulse.open",
+            "pulse.team_rounds",
+            "pulse.trend",
+        ],
+    ),
+    (
+        "/teams/{team_id}/rounds",
+        "201",
+        "round_id",
+        &[
+            "pulse.round",
+            "pulse.results",
+            "pulse.close",
+            "members.issue_round",
+            "members.answers",
+        ],
+    ),
+    (
+        "/reviews",
+        "201",
+        "review_id",
+        &[
+            "reviews.get",
+            "reviews.invites",
+            "reviews.accounts",
+            "reviews.preread",
+            "reviews.add_facilitator",
+            "reviews.close",
+            "members.issue_review",
+            "members.submit",
+        ],
+    ),
+    ("/metrics/groups", "201", "group_id", &["metrics.add_team"]),
+];
+
+fn add_links(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::extensions::Extensions;
+    use utoipa::openapi::link::LinkBuilder;
+    for (path, status, parameter, targets) in LINKS {
+        let Some(RefOr::T(response)) = doc
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.responses.responses.get_mut(status))
+        else {
+            continue;
+        };
+        for target in targets {
+            // utoipa 5.5 writes `Link::operation_id` as `operation_id`, which OpenAPI does not
+            // know (the validator refuses it); as an extension entry it is written as named.
+            let operation_id = Extensions::from_iter([("operationId", *target)]);
+            response.links.insert(
+                target.replace('.', "_"),
+                RefOr::T(
+                    LinkBuilder::new()
+                        .parameter(parameter, "$response.body#/id")
+                        .extensions(Some(operation_id))
+                        .build(),
+                ),
+            );
+        }
+    }
 }
 
 /// Operation ids unique across features (`pulse.close`, `reviews.close`), and doc comments'

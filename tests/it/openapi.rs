@@ -92,6 +92,33 @@ fn the_document_is_well_formed_every_ref_resolves_and_every_path_parameter_is_de
         }
     }
     assert!(ids.len() >= 45, "{} operations", ids.len());
+    // Every link leads to an operation that exists and takes the parameter it fills.
+    let mut links = 0;
+    for (method, path, op) in operations(&doc) {
+        for r in op["responses"].as_object().unwrap().values() {
+            for link in r["links"].as_object().into_iter().flat_map(|l| l.values()) {
+                links += 1;
+                let target = link["operationId"].as_str().unwrap();
+                let (_, _, t) = operations(&doc)
+                    .into_iter()
+                    .find(|(_, _, o)| o["operationId"] == target)
+                    .unwrap_or_else(|| {
+                        panic!("{method} {path} links to {target}, which is not there")
+                    });
+                for p in link["parameters"].as_object().unwrap().keys() {
+                    assert!(
+                        t["parameters"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|x| x["name"] == *p),
+                        "{target} takes no {p}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 20, "{links} links");
 }
 
 #[test]
