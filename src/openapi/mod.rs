@@ -329,7 +329,9 @@ fn problem(status: StatusCode, description: &str) -> Response {
     r.build()
 }
 
-/// Each documented path as its segments, with the methods documented for it.
+/// Each documented path as its segments, with the methods documented for it. Computed once
+/// per process: the document is a pure function of the code, so this is a constant that
+/// cannot be written down by hand, not state (nothing configurable or mutable lives here).
 type Routes = Vec<(Vec<String>, Vec<&'static str>)>;
 
 fn routes() -> &'static Routes {
