@@ -82,7 +82,12 @@ pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
         Method::PUT,
         Method::OPTIONS,
     ];
-    let err = if known.contains(req.method()) {
+    // A documented API path asked with another method: 405 with the methods it has.
+    let documented = req
+        .path()
+        .strip_prefix("/api/v1")
+        .and_then(crate::openapi::allowed_methods);
+    let err = if known.contains(req.method()) && documented.is_none() {
         AppError::NotFound
     } else {
         AppError::MethodNotAllowed
@@ -93,10 +98,13 @@ pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
         actix_web::ResponseError::error_response(&err)
     };
     if matches!(err, AppError::MethodNotAllowed) {
-        res.headers_mut().insert(
-            header::ALLOW,
-            header::HeaderValue::from_static(ROUTED_METHODS),
-        );
+        let allow = match documented {
+            Some(methods) => header::HeaderValue::from_str(&methods.join(", ")),
+            None => Ok(header::HeaderValue::from_static(ROUTED_METHODS)),
+        };
+        if let Ok(allow) = allow {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
     }
     res
 }
@@ -204,6 +212,10 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(members.paths())
             .service(members.into_scope(not_found))
             .route("/healthz", web::get().to(healthz))
+            .route(
+                crate::openapi::PAGE_PATH,
+                web::get().to(crate::openapi::docs_page),
+            )
             .service(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(crate::openapi::document))

@@ -240,14 +240,20 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// RFC 9457 problem details: the body of every API error. The OpenAPI document takes its
+/// schema from this type, so what the document promises is what `problem_response` sends.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     kind: &'static str,
     status: u16,
     title: &'a str,
+    /// What went wrong and, for input, which field; never an internal cause.
     detail: String,
+    /// One entry per invalid field (422 only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldError>>)]
     errors: Option<&'a [FieldError]>,
 }
 

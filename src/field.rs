@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// A problem with one input field, shown next to that field on forms.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -81,7 +81,7 @@ pub fn account(
         html! {
             h1 { "API tokens for scripts" }
             p { "A token lets a script (a report, a chat bot, a backup job) do what you can do here, without your password. Revoke it when the script no longer needs it." }
-            p { "Scripts call the JSON API with " code { "Authorization: Bearer <token>" } ". The API is described at " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } "." }
+            p { "Scripts call the JSON API with " code { "Authorization: Bearer <token>" } ". The API is described for people at " a href="/api/docs" { "/api/docs" } " and for programs at " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } " (OpenAPI 3.1)." }
             @if let Some(t) = new_token {
                 (notice("good", html! {
                     p { "Your new token. Copy it now: it is shown only once." }

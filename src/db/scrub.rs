@@ -51,7 +51,8 @@ const LAST_ERROR: &str = "scrub.last_error";
 const CLOSE_XID: &str = "scrub.close_xid";
 
 /// What admins see about the scrub.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ScrubStatus)]
 pub struct Status {
     pub pending: bool,
     /// When the oldest un-scrubbed close committed (a staff action, audited anyway).

@@ -10,7 +10,7 @@ pub fn may_show(n: i64, threshold: i64) -> bool {
     n >= threshold && n > 0
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShownItem {
     pub question_id: String,
     pub text: String,
@@ -36,7 +36,7 @@ pub struct ShownItem {
     pub suppressed: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShownEnps {
     pub n: i64,
     pub score: f64,
@@ -46,7 +46,7 @@ pub struct ShownEnps {
 }
 
 /// The results of one round as the viewer may see them.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum RoundResults {
     /// Not closed: only participation.
@@ -63,7 +63,7 @@ pub enum RoundResults {
     Shown(Box<Shown>),
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Shown {
     pub invited: i64,
     pub answered: i64,

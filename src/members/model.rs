@@ -149,7 +149,7 @@ impl ScopeKind {
 }
 
 /// `GET /api/v1/{rounds,reviews}/{id}/bulletin` (API.md).
-#[derive(serde::Serialize, Debug, Clone)]
+#[derive(serde::Serialize, Debug, Clone, utoipa::ToSchema)]
 pub struct Bulletin {
     pub id: String,
     pub key_fingerprint: String,

@@ -369,7 +369,7 @@ pub struct Figures {
 
 /// A change between two periods, with whether it is within noise: the difference of two
 /// means against twice its standard error, sqrt(s1²/n1 + s2²/n2).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Change {
     pub delta: f64,
     pub standard_error: Option<f64>,

@@ -27,8 +27,10 @@ pub const PUBLIC_EXPONENT_B64: &str = "AQAB";
 /// The token message a member's browser picks: 32 random bytes.
 pub const MESSAGE_BYTES: usize = 32;
 
-/// A public round key as API.md publishes it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// A public round key as API.md publishes it: `n` and `e` big-endian, base64url; the
+/// fingerprint is the lowercase hex SHA-256 of the modulus bytes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = Key)]
 pub struct KeyJson {
     pub n: String,
     pub e: String,
@@ -37,7 +39,7 @@ pub struct KeyJson {
 
 /// One entry of the key directory (`GET /api/v1/keys`): what the server publishes for
 /// everyone and what a client re-reads, over a separate cookieless request, before it blinds.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ListedKey {
     /// `round` or `review`.
     pub kind: String,
@@ -84,8 +86,9 @@ pub fn check_listed(
     check_exponent(&unb64(&key.e).ok_or("e is not base64url")?)
 }
 
-/// A finalized token as a member submits it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A finalized token as a member submits it: message, randomizer and signature, base64url.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Token)]
 pub struct TokenJson {
     pub message: String,
     pub randomizer: String,

@@ -2,12 +2,13 @@
 //! and the token check every anonymous submission goes through.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::crypto::{self, Token, TokenJson};
 use super::store;
 use crate::db::blocking;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Problem};
 use crate::secret::{b64, unb64};
 use crate::state::AppState;
 use crate::teams::store::member_by_invite;
@@ -15,10 +16,18 @@ use crate::teams::store::member_by_invite;
 /// Longest invite secret we bother to hash; real ones are 22 characters.
 const MAX_INVITE: usize = 200;
 
-#[derive(Deserialize)]
+/// A member asks for a blind signature: their invite secret and the blinded token message
+/// (base64url). The server learns who asked, never which token it signed.
+#[derive(Deserialize, ToSchema)]
 pub struct IssueRequest {
     pub invite: String,
     pub blinded_message: String,
+}
+
+/// The blind signature (base64url); the member's browser unblinds it into a token.
+#[derive(Serialize, ToSchema)]
+pub struct Issued {
+    blind_signature: String,
 }
 
 pub fn bad_invite() -> AppError {
@@ -125,17 +134,52 @@ pub fn verify_token(
     }
 }
 
+/// Signs a member's blinded token message for a pulse round, once per member.
+#[utoipa::path(post, path = "/rounds/{round_id}/tokens", tag = "members", security(()),
+    params(("round_id" = String, Path, description = "The round's id")), request_body = IssueRequest,
+    responses((status = 200, description = "Signed, once per member", body = Issued),
+        (status = 403, description = "The invite is not valid, or not on this round's roster", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This member has a token for this round already", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Closed", body = Problem, content_type = "application/problem+json")))]
 async fn issue_round(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Json<IssueRequest>,
 ) -> ApiResult<HttpResponse> {
-    let sig = issue(&state, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "blind_signature": sig })))
+    let blind_signature = issue(&state, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(Issued { blind_signature }))
+}
+
+/// Signs a member's blinded token message for a review, once per member.
+///
+/// The same issuance as for rounds (a review is one more scope with a key); a handler of its own so the document names
+/// the parameter for what it is.
+#[utoipa::path(post, path = "/reviews/{review_id}/tokens", tag = "members", security(()),
+    params(("review_id" = String, Path, description = "The review's id")), request_body = IssueRequest,
+    responses((status = 200, description = "Signed, once per member", body = Issued),
+        (status = 403, description = "The invite is not valid, or not on this review's roster", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This member has a token for this review already", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Closed", body = Problem, content_type = "application/problem+json")))]
+async fn issue_review(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<IssueRequest>,
+) -> ApiResult<HttpResponse> {
+    issue_round(state, id, body).await
+}
+
+/// The issuance operations, merged into the document by src/openapi.rs.
+#[derive(OpenApi)]
+#[openapi(paths(issue_round, issue_review))]
+pub struct TokensApi;
+
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    TokensApi::openapi()
 }
 
 /// Issuance is anonymous (the invite is the only credential): mounted in the member scope.
 pub fn configure_member(m: &mut crate::web::member::MemberRoutes) {
     m.post("/api/v1/rounds/{id}/tokens", issue_round)
-        .post("/api/v1/reviews/{id}/tokens", issue_round);
+        .post("/api/v1/reviews/{id}/tokens", issue_review);
 }

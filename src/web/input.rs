@@ -87,6 +87,12 @@ fn check_body(content_type: &str, body: &[u8]) -> Vec<FieldError> {
     let mut out = Vec::new();
     if content_type.starts_with("application/json") {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+            // Every JSON body Candor reads is an object. serde would also read a struct from
+            // an array of its fields in order (`[null, null]` opened a round), which no client
+            // means and no document describes.
+            if !v.is_object() {
+                out.push(FieldError::new("body", "send a JSON object"));
+            }
             check_json("body", &v, &mut out);
         }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {

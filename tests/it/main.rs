@@ -17,6 +17,7 @@ mod grow;
 mod guide;
 mod metrics;
 mod migrations;
+mod openapi;
 mod pulse;
 mod reviews;
 mod verify;

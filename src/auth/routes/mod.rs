@@ -119,6 +119,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/audit", web::get().to(audit_page));
 }
 
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    api::AuthApi::openapi()
+}
+
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     use api::*;
     cfg.route("/login", web::post().to(api_login))

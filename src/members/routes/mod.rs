@@ -26,3 +26,9 @@ pub fn configure_member(m: &mut MemberRoutes) {
         .get("/api/v1/rounds/{id}/bulletin", api_round_bulletin)
         .get("/api/v1/reviews/{id}/bulletin", api_review_bulletin);
 }
+
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi/).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    member::MembersApi::openapi()
+}

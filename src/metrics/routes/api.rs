@@ -1,17 +1,22 @@
-//! The culture-metrics API: heat map, export, trends and groups of teams.
+//! The culture-metrics API: heat map, export, trends and groups of teams. Each handler's
+//! `#[utoipa::path]` is its entry in the OpenAPI document (src/openapi.rs).
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
-use super::export::{csv_response, rows_csv, rows_json};
+use super::export::{csv_response, rows_csv, rows_json, Heatmap};
 use super::{parse_view, PeriodQuery};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Problem};
 use crate::metrics::actions;
-use crate::metrics::model::View;
+use crate::metrics::model::{Change, View};
 use crate::state::AppState;
 use crate::web::session::ApiStaff;
 
+/// The heat map over the latest closed round of each team the caller may see, or over one
+/// quarter.
+#[utoipa::path(get, path = "/metrics/heatmap", tag = "metrics", params(PeriodQuery),
+    responses((status = 200, description = "The heat map", body = Heatmap)))]
 pub(super) async fn api_heatmap(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -21,6 +26,9 @@ pub(super) async fn api_heatmap(
     Ok(HttpResponse::Ok().json(rows_json(&r)))
 }
 
+/// Exactly the heat map's aggregates as CSV, never raw answers.
+#[utoipa::path(get, path = "/metrics/export.csv", tag = "metrics", params(PeriodQuery),
+    responses((status = 200, description = "One row per team and group", body = String, content_type = "text/csv")))]
 pub(super) async fn api_export(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -30,57 +38,151 @@ pub(super) async fn api_export(
     Ok(csv_response(rows_csv(&r)?))
 }
 
+/// Trend lines per team and group over the last quarters, and the bad-news counts.
+#[derive(Serialize, ToSchema)]
+pub struct Trends {
+    trends: Vec<TrendLineJson>,
+    bad_news: BadNewsJson,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrendLineJson {
+    name: String,
+    /// `team` or `group`.
+    #[schema(value_type = String)]
+    kind: &'static str,
+    points: Vec<QuarterPoint>,
+    /// Between the last two shown quarters, with whether it is within noise.
+    change: Option<Change>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuarterPoint {
+    /// A quarter like `2026-Q3`.
+    period: String,
+    /// `shown`, `suppressed` or `none`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    score: Option<f64>,
+    answered: Option<i64>,
+}
+
+/// How often bad news reaches staff: reviews held, accounts written, follow-ups.
+#[derive(Serialize, ToSchema)]
+pub struct BadNewsJson {
+    reviews_held: i64,
+    accounts: i64,
+    followups_asked: i64,
+    followups_answered: i64,
+}
+
+/// Trend lines per team and group over the last quarters, with whether each change is within
+/// noise, and how often bad news reaches staff.
+#[utoipa::path(get, path = "/metrics/trends", tag = "metrics",
+    responses((status = 200, description = "The trends", body = Trends)))]
 pub(super) async fn api_trends(
     state: web::Data<AppState>,
     staff: ApiStaff,
 ) -> ApiResult<HttpResponse> {
     let r = actions::report(&state, &staff.user, View::Latest).await?;
-    let lines: Vec<serde_json::Value> = r
+    let trends = r
         .trends
         .iter()
-        .map(|t| {
-            json!({
-                "name": t.name, "kind": t.kind,
-                "points": r.quarters.iter().zip(&t.points).map(|(q, f)| json!({
-                    "period": q.label(),
-                    "status": f.as_ref().map(|f| f.status).unwrap_or("none"),
-                    "score": f.as_ref().and_then(|f| f.score),
-                    "answered": f.as_ref().map(|f| f.answered),
-                })).collect::<Vec<_>>(),
-                "change": t.change,
-            })
+        .map(|t| TrendLineJson {
+            name: t.name.clone(),
+            kind: t.kind,
+            points: r
+                .quarters
+                .iter()
+                .zip(&t.points)
+                .map(|(q, f)| QuarterPoint {
+                    period: q.label(),
+                    status: f.as_ref().map(|f| f.status).unwrap_or("none"),
+                    score: f.as_ref().and_then(|f| f.score),
+                    answered: f.as_ref().map(|f| f.answered),
+                })
+                .collect(),
+            change: t.change.clone(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "trends": lines, "bad_news": {
-        "reviews_held": r.bad_news.reviews_held, "accounts": r.bad_news.accounts,
-        "followups_asked": r.bad_news.followups_asked, "followups_answered": r.bad_news.followups_answered,
-    } })))
+    let b = &r.bad_news;
+    Ok(HttpResponse::Ok().json(Trends {
+        trends,
+        bad_news: BadNewsJson {
+            reviews_held: b.reviews_held,
+            accounts: b.accounts,
+            followups_asked: b.followups_asked,
+            followups_answered: b.followups_answered,
+        },
+    }))
 }
 
-#[derive(Deserialize)]
+/// A group of teams with dated memberships.
+#[derive(Serialize, ToSchema)]
+pub struct GroupJson {
+    id: String,
+    name: String,
+    teams: Vec<GroupTeam>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupTeam {
+    team_id: String,
+    name: String,
+    /// `YYYY-MM-DD`.
+    added_on: String,
+    /// `YYYY-MM-DD`, once the team stopped counting for the group.
+    removed_on: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct GroupCreate {
     name: String,
     #[serde(default)]
     team_ids: Vec<String>,
 }
 
+/// The new group's id.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: String,
+}
+
+/// Groups of teams (admins only).
+#[utoipa::path(get, path = "/metrics/groups", tag = "metrics",
+    responses((status = 200, description = "The groups", body = Vec<GroupJson>),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_groups(
     state: web::Data<AppState>,
     staff: ApiStaff,
 ) -> ApiResult<HttpResponse> {
     staff.require_admin()?;
     let (groups, _) = actions::groups(&state).await?;
-    let out: Vec<serde_json::Value> = groups
+    let out: Vec<GroupJson> = groups
         .iter()
-        .map(|g| {
-            json!({ "id": g.id, "name": g.name, "teams": g.members.iter().map(|(id, name, added, removed)| json!({
-                "team_id": id, "name": name, "added_on": added, "removed_on": removed,
-            })).collect::<Vec<_>>() })
+        .map(|g| GroupJson {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            teams: g
+                .members
+                .iter()
+                .map(|(id, name, added, removed)| GroupTeam {
+                    team_id: id.clone(),
+                    name: name.clone(),
+                    added_on: added.clone(),
+                    removed_on: removed.clone(),
+                })
+                .collect(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// Creates a group of teams (admins only).
+#[utoipa::path(post, path = "/metrics/groups", tag = "metrics", request_body = GroupCreate,
+    responses((status = 201, description = "Created", body = Created),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A group with this name exists", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_create_group(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -90,14 +192,20 @@ pub(super) async fn api_create_group(
     let name =
         crate::teams::model::parse_team_name(&body.name).map_err(|e| AppError::Invalid(vec![e]))?;
     let id = actions::create_group(&state, &staff.user, name, body.team_ids.clone()).await?;
-    Ok(HttpResponse::Created().json(json!({ "id": id })))
+    Ok(HttpResponse::Created().json(Created { id }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TeamRef {
     team_id: String,
 }
 
+/// The team counts for the group from now on (admins only).
+#[utoipa::path(post, path = "/metrics/groups/{group_id}/teams", tag = "metrics",
+    params(("group_id" = String, Path, description = "The group's id")), request_body = TeamRef,
+    responses((status = 201, description = "Added"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The team counts for the group already", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_add_team(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -116,6 +224,12 @@ pub(super) async fn api_add_team(
     Ok(HttpResponse::Created().finish())
 }
 
+/// The team stops counting for the group from now on (admins only).
+#[utoipa::path(delete, path = "/metrics/groups/{group_id}/teams/{team_id}", tag = "metrics",
+    params(("group_id" = String, Path, description = "The group's id"),
+        ("team_id" = String, Path, description = "The team's id")),
+    responses((status = 204, description = "Removed"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_remove_team(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -126,3 +240,16 @@ pub(super) async fn api_remove_team(
     actions::change_membership(&state, &staff.user, g, t, false).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// The metrics operations, merged into the document by src/openapi.rs.
+#[derive(OpenApi)]
+#[openapi(paths(
+    api_heatmap,
+    api_export,
+    api_trends,
+    api_groups,
+    api_create_group,
+    api_add_team,
+    api_remove_team
+))]
+pub struct MetricsApi;

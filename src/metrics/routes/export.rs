@@ -2,55 +2,116 @@
 //! and the API, so every form carries exactly the same figures.
 
 use actix_web::HttpResponse;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::AppError;
 use crate::html::csv::Csv;
 use crate::metrics::pages::ITEM_LABELS;
 use crate::metrics::report::{HeatRow, Report};
 
-/// The heat map's rows as JSON (API.md's shape, extended with groups and eNPS).
-pub(super) fn rows_json(r: &Report) -> serde_json::Value {
+/// The heat map as JSON (API.md's shape, extended with groups and eNPS): the same typed rows
+/// for the API and the staff export, and the schema the OpenAPI document shows.
+#[derive(Serialize, ToSchema)]
+pub struct Heatmap {
+    /// `latest` or a quarter like `2026-Q3`.
+    period: String,
+    teams: Vec<HeatRowJson>,
+    groups: Vec<HeatRowJson>,
+}
+
+/// One team or group of the heat map; figures only where the threshold allows them.
+#[derive(Serialize, ToSchema)]
+pub struct HeatRowJson {
+    /// Set on a team's row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    team_id: Option<String>,
+    /// Set on a group's row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id: Option<String>,
+    name: String,
+    /// `shown`, `suppressed` or `none` (no closed round).
+    #[schema(value_type = String)]
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    round_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answered: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invited: Option<i64>,
+    /// On the 1-7 scale; with it come `spread`, `agreement` and `items`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    spread: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    agreement: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Vec<ItemMean>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment_rate: Option<f64>,
+}
+
+/// The mean of one question over a shown row.
+#[derive(Serialize, ToSchema)]
+pub struct ItemMean {
+    question_id: String,
+    /// The same as `question_id` (kept for clients of the first version).
+    key: String,
+    mean: f64,
+}
+
+pub(super) fn rows_json(r: &Report) -> Heatmap {
     let row = |h: &HeatRow| {
-        let mut v = json!({ "name": h.name, "status": h.figures.as_ref().map(|f| f.status).unwrap_or("none") });
-        v[if h.kind == "team" {
-            "team_id"
-        } else {
-            "group_id"
-        }] = json!(h.id);
-        if let Some(id) = &h.round_id {
-            v["round_id"] = json!(id);
+        let f = h.figures.as_ref();
+        let shown = f.filter(|f| f.score.is_some());
+        let team = h.kind == "team";
+        HeatRowJson {
+            team_id: team.then(|| h.id.clone()),
+            group_id: (!team).then(|| h.id.clone()),
+            name: h.name.clone(),
+            status: f.map(|f| f.status).unwrap_or("none"),
+            round_id: h.round_id.clone(),
+            answered: f.map(|f| f.answered),
+            invited: f.map(|f| f.invited),
+            score: shown.and_then(|f| f.score),
+            spread: shown.map(|f| f.spread),
+            agreement: shown.map(|f| f.agreement),
+            items: shown.map(|f| {
+                f.items
+                    .iter()
+                    .filter_map(|(k, m)| {
+                        m.map(|mean| ItemMean {
+                            question_id: k.clone(),
+                            key: k.clone(),
+                            mean,
+                        })
+                    })
+                    .collect()
+            }),
+            enps: f.and_then(|f| f.enps),
+            comment_rate: f.and_then(|f| f.comment_rate),
         }
-        if let Some(f) = &h.figures {
-            v["answered"] = json!(f.answered);
-            v["invited"] = json!(f.invited);
-            if let Some(s) = f.score {
-                v["score"] = json!(s);
-                v["spread"] = json!(f.spread);
-                v["agreement"] = json!(f.agreement);
-                v["items"] =
-                    json!(f
-                        .items
-                        .iter()
-                        .filter_map(
-                            |(k, m)| m.map(|m| json!({ "question_id": k, "key": k, "mean": m }))
-                        )
-                        .collect::<Vec<_>>());
-            }
-            if let Some(e) = f.enps {
-                v["enps"] = json!(e);
-            }
-            if let Some(c) = f.comment_rate {
-                v["comment_rate"] = json!(c);
-            }
-        }
-        v
     };
-    json!({
-        "period": r.view.label(),
-        "teams": r.rows.iter().filter(|h| h.kind == "team").map(row).collect::<Vec<_>>(),
-        "groups": r.rows.iter().filter(|h| h.kind == "group").map(row).collect::<Vec<_>>(),
-    })
+    Heatmap {
+        period: r.view.label(),
+        teams: r
+            .rows
+            .iter()
+            .filter(|h| h.kind == "team")
+            .map(row)
+            .collect(),
+        groups: r
+            .rows
+            .iter()
+            .filter(|h| h.kind == "group")
+            .map(row)
+            .collect(),
+    }
 }
 
 /// The same rows as CSV: exactly the aggregates the heat map shows, never raw answers.

@@ -12,8 +12,11 @@ use serde::Deserialize;
 use super::model::View;
 use crate::error::AppError;
 
-#[derive(Deserialize)]
+/// Which view of the metrics: `latest` (the default) or a quarter like `2026-Q3`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
+    /// `latest` (the default) or a quarter like `2026-Q3`.
     #[serde(default)]
     period: String,
 }
@@ -35,6 +38,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/metrics/groups/{id}/teams/{team}/remove",
             web::post().to(remove_team_page),
         );
+}
+
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    api::MetricsApi::openapi()
 }
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {

@@ -65,7 +65,7 @@ pub const ENPS_TEXT: &str =
     "How likely are you to recommend this team as a place to work to a friend?";
 pub const SOURCE_CITATION: &str = "Edmondson, A. (1999). Psychological Safety and Learning Behavior in Work Teams. Administrative Science Quarterly, 44(2), 350-383.";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Scale,
@@ -95,7 +95,7 @@ impl Kind {
 }
 
 /// Where a round is in its life. Stored as its lowercase name; the API shows the same word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RoundStatus {
     /// Created with a future opening time: no roster, questions or key frozen yet.
@@ -163,9 +163,10 @@ pub fn split_options(s: &str) -> Vec<String> {
 }
 
 /// One stored answer.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Answer {
     pub question_id: String,
+    /// A whole number for `scale` and `enps`, the option's text for `choice`, text for `text`.
     pub value: Value,
 }
 

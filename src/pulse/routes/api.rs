@@ -1,25 +1,32 @@
-//! The staff JSON API for pulse, and the shapes it answers with (API.md).
+//! The staff JSON API for pulse, and the shapes it answers with (API.md). Each handler's
+//! `#[utoipa::path]` is its entry in the OpenAPI document (src/openapi.rs), and the DTOs derive
+//! their schemas, so the document describes exactly what is sent.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::super::actions::{self, RoundDetail};
 use super::super::model::{self, rfc3339, Kind, Question, RoundStatus};
 use crate::disclosure::RoundResults;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
 use crate::tokens::crypto::KeyJson;
 use crate::web::session::ApiStaff;
 
-#[derive(Serialize)]
+/// A question as a round froze it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Question)]
 pub struct QuestionJson {
     id: String,
     kind: Kind,
     text: String,
     min: i32,
     max: i32,
+    /// Scored in reverse: higher answers mean less safety.
     reverse: bool,
     required: bool,
+    /// The options of a `choice` question; absent for other kinds.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     options: Vec<String>,
 }
@@ -39,21 +46,28 @@ impl From<&Question> for QuestionJson {
     }
 }
 
-#[derive(Serialize)]
+/// A pulse round (API.md `Round`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Round)]
 pub struct RoundJson {
     id: String,
     team_id: String,
     title: String,
     status: RoundStatus,
+    /// RFC 3339 UTC.
     opens_at: String,
+    /// RFC 3339 UTC; absent when the round closes by hand.
     #[serde(skip_serializing_if = "Option::is_none")]
     closes_at: Option<String>,
+    /// `YYYY-MM-DD`, once closed.
     #[serde(skip_serializing_if = "Option::is_none")]
     closed_on: Option<String>,
     threshold: i32,
     invited: i32,
     questions: Vec<QuestionJson>,
+    /// The round's public key while it is open; a closed round's key is destroyed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<KeyJson>)]
     key: Option<KeyJson>,
 }
 
@@ -76,19 +90,30 @@ impl From<RoundDetail> for RoundJson {
     }
 }
 
-#[derive(Deserialize)]
+/// Opens a round now, or schedules it at `opens_at`.
+#[derive(Deserialize, ToSchema)]
 pub struct RoundCreate {
+    /// `psychological-safety` (the team's questionnaire); absent means the same.
     #[serde(default)]
     template: Option<String>,
     #[serde(default)]
     title: Option<String>,
+    /// RFC 3339; absent or empty: open now.
     #[serde(default)]
     opens_at: Option<String>,
+    /// RFC 3339, after `opens_at`; absent or empty: close by hand.
     #[serde(default)]
     closes_at: Option<String>,
 }
 
+/// Opens a round on the team now, or schedules it at `opens_at`.
+///
 /// `template` names the team's questionnaire (see `model::check_template`).
+#[utoipa::path(post, path = "/teams/{team_id}/rounds", tag = "pulse",
+    params(("team_id" = String, Path, description = "The team's id")), request_body = RoundCreate,
+    responses((status = 201, description = "The round, open or scheduled", body = RoundJson),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The team has a round open already, or no one on its roster", body = Problem, content_type = "application/problem+json")))]
 pub async fn open(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -109,6 +134,10 @@ pub async fn open(
     Ok(HttpResponse::Created().json(RoundJson::from(detail)))
 }
 
+/// A team's rounds, oldest first.
+#[utoipa::path(get, path = "/teams/{team_id}/rounds", tag = "pulse", params(("team_id" = String, Path, description = "The team's id")),
+    responses((status = 200, description = "The team's rounds", body = Vec<RoundJson>),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub async fn team_rounds(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -119,6 +148,10 @@ pub async fn team_rounds(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// A round, its frozen questions and its key.
+#[utoipa::path(get, path = "/rounds/{round_id}", tag = "pulse", params(("round_id" = String, Path, description = "The round's id")),
+    responses((status = 200, description = "The round", body = RoundJson),
+        (status = 403, description = "Not a leader of the round's team", body = Problem, content_type = "application/problem+json")))]
 pub async fn round(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -128,6 +161,12 @@ pub async fn round(
     Ok(HttpResponse::Ok().json(RoundJson::from(detail)))
 }
 
+/// Closes a round: aggregates stored once, answers shuffled, key destroyed, who took part
+/// forgotten.
+#[utoipa::path(post, path = "/rounds/{round_id}/close", tag = "pulse", params(("round_id" = String, Path, description = "The round's id")),
+    responses((status = 200, description = "The closed round", body = RoundJson),
+        (status = 403, description = "Not a leader of the round's team", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open (scheduled or already closed)", body = Problem, content_type = "application/problem+json")))]
 pub async fn close(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -138,79 +177,65 @@ pub async fn close(
     Ok(HttpResponse::Ok().json(RoundJson::from(detail)))
 }
 
-/// API.md's results shape, built from what `disclosure` allows.
-pub fn results_json(results: &RoundResults) -> serde_json::Value {
-    use serde_json::json;
-    match results {
-        RoundResults::Open { invited, answered } => {
-            json!({ "status": "open", "invited": invited, "answered": answered })
-        }
-        RoundResults::Suppressed {
-            invited,
-            answered,
-            needed,
-        } => {
-            json!({ "status": "suppressed", "invited": invited, "answered": answered, "needed": needed })
-        }
-        RoundResults::Shown(s) => {
-            let mut v = json!({
-                "status": "shown", "invited": s.invited, "answered": s.answered, "threshold": s.threshold,
-                "items": s.items, "comment_count": s.comment_count,
-            });
-            for (k, x) in [
-                ("score", s.score),
-                ("spread", s.spread),
-                ("agreement", s.agreement),
-            ] {
-                if let Some(x) = x {
-                    v[k] = json!(x);
-                }
-            }
-            if let Some(e) = &s.enps {
-                v["enps"] = json!(e);
-            }
-            if let Some(c) = &s.comments {
-                v["comments"] = json!(c);
-            }
-            v
-        }
-    }
-}
-
+/// A round's results as the threshold allows: participation while open, nothing under the
+/// threshold once closed, aggregates otherwise (API.md's shape, `status` first).
+#[utoipa::path(get, path = "/rounds/{round_id}/results", tag = "pulse", params(("round_id" = String, Path, description = "The round's id")),
+    responses((status = 200, description = "What may be shown", body = RoundResults),
+        (status = 403, description = "Not a leader of the round's team", body = Problem, content_type = "application/problem+json")))]
 pub async fn results(
     state: web::Data<AppState>,
     staff: ApiStaff,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let results = actions::round_results(&state, &staff.user, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(results_json(&results)))
+    Ok(HttpResponse::Ok().json(results))
 }
 
+/// The team's closed rounds as a trend line.
+#[utoipa::path(get, path = "/teams/{team_id}/trend", tag = "pulse", params(("team_id" = String, Path, description = "The team's id")),
+    responses((status = 200, description = "One point per closed round, oldest first", body = Vec<TrendPoint>),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub async fn trend(
     state: web::Data<AppState>,
     staff: ApiStaff,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
-    let out: Vec<serde_json::Value> = points
+    let out: Vec<TrendPoint> = points
         .iter()
         .filter(|p| p.round.is_closed())
-        .map(|p| {
-            let answered = match &p.results {
+        .map(|p| TrendPoint {
+            round_id: p.round.id.clone(),
+            closed_on: p.round.closed_on.map(|d| d.to_string()),
+            status: p.results.status(),
+            answered: match &p.results {
                 RoundResults::Shown(s) => s.answered,
                 RoundResults::Suppressed { answered, .. } | RoundResults::Open { answered, .. } => {
                     *answered
                 }
-            };
-            let mut v = serde_json::json!({
-                "round_id": p.round.id, "closed_on": p.round.closed_on.map(|d| d.to_string()),
-                "status": p.results.status(), "answered": answered,
-            });
-            if let Some(s) = p.results.score() {
-                v["score"] = serde_json::json!(s);
-            }
-            v
+            },
+            score: p.results.score(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
 }
+
+/// One closed round on a team's trend line.
+#[derive(Serialize, ToSchema)]
+pub struct TrendPoint {
+    round_id: String,
+    /// `YYYY-MM-DD`.
+    closed_on: Option<String>,
+    /// `shown` or `suppressed`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    answered: i64,
+    /// On the 1-7 scale; only when shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+}
+
+/// The staff pulse operations, merged into the document by src/openapi.rs.
+#[derive(OpenApi)]
+#[openapi(paths(open, team_rounds, round, close, results, trend))]
+pub struct PulseApi;

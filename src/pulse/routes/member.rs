@@ -5,17 +5,19 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use super::super::actions::member as actions;
 use super::super::model::{self, Answer, Kind, Question};
 use super::super::pages::{self, MemberRound};
-use crate::error::{ApiResult, PageResult};
+use crate::error::{ApiResult, PageResult, Problem};
 use crate::members::model::identifying_details;
 use crate::state::AppState;
 use crate::tokens::crypto::TokenJson;
 use crate::web::html_response;
 
-#[derive(Deserialize)]
+/// A member's answers with the unblinded token that lets them in.
+#[derive(Deserialize, ToSchema)]
 pub struct AnswersBody {
     token: TokenJson,
     #[serde(default)]
@@ -27,7 +29,19 @@ pub struct AnswersBody {
     replace: bool,
 }
 
-#[derive(Serialize)]
+/// Exactly what was stored, so the member can check it.
+#[derive(Serialize, ToSchema)]
+pub struct AnswersStored {
+    stored: StoredResponse,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StoredResponse {
+    answers: Vec<StoredAnswer>,
+    comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct StoredAnswer {
     question_id: String,
     question: String,
@@ -40,7 +54,7 @@ fn stored_view(
     questions: &[Question],
     answers: &[Answer],
     comment: Option<&str>,
-) -> serde_json::Value {
+) -> StoredResponse {
     let answers: Vec<StoredAnswer> = answers
         .iter()
         .map(|a| StoredAnswer {
@@ -58,9 +72,25 @@ fn stored_view(
             value: a.value.clone(),
         })
         .collect();
-    serde_json::json!({ "answers": answers, "comment": comment })
+    StoredResponse {
+        answers,
+        comment: comment.map(str::to_owned),
+    }
 }
 
+/// Stores a member's answers to a round, let in by an unblinded token.
+///
+/// Anonymous: no cookie is read or set, nothing is logged. The answers are checked first
+/// (422 leaves the token unspent), then the token, then one transaction spends it and
+/// stores the answer.
+#[utoipa::path(post, path = "/rounds/{round_id}/answers", tag = "members", security(()),
+    params(("round_id" = String, Path, description = "The round's id")),
+    request_body = AnswersBody,
+    responses((status = 201, description = "Stored", body = AnswersStored),
+        (status = 200, description = "Replaced: with `replace: true`, the answer this token stored earlier is now this one (G17)", body = AnswersStored),
+        (status = 403, description = "The token does not verify under this round's key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This token was used already (send `replace: true` to change its answer)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The round is closed", body = Problem, content_type = "application/problem+json")))]
 pub async fn api_answers(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -86,8 +116,13 @@ pub async fn api_answers(
         &stored.answers,
         stored.comment.as_deref(),
     );
-    Ok(HttpResponse::build(status).json(serde_json::json!({ "stored": view })))
+    Ok(HttpResponse::build(status).json(AnswersStored { stored: view }))
 }
+
+/// The member's pulse operation, merged into the document by src/openapi.rs.
+#[derive(OpenApi)]
+#[openapi(paths(api_answers))]
+pub struct PulseMemberApi;
 
 #[derive(Deserialize)]
 pub struct InviteForm {

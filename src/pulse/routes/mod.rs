@@ -11,7 +11,15 @@ mod api;
 mod member;
 mod staff;
 
-pub use api::{results_json, QuestionJson};
+pub use api::QuestionJson;
+
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let mut doc = api::PulseApi::openapi();
+    doc.merge(member::PulseMemberApi::openapi());
+    doc
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/rounds", web::get().to(staff::rounds_index))

@@ -7,7 +7,7 @@ use super::{MAX_ENTRY_CHARS, MAX_FIELD_CHARS, MAX_TIMELINE_ENTRIES};
 use crate::error::FieldError;
 
 /// One moment on a writer's timeline; `time` is a rough time of day they chose, or none.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TimelineEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
@@ -17,7 +17,7 @@ pub struct TimelineEntry {
 
 /// An account as submitted (API.md). Unknown fields are refused so a client that misspells
 /// a field hears about it instead of losing the words.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
     #[serde(default)]
@@ -36,7 +36,7 @@ pub struct AccountInput {
 
 /// An account as stored and shown: exactly the checked input, plus the additions its writer
 /// made later through the receipt.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Account {
     pub timeline: Vec<TimelineEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

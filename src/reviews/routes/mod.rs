@@ -51,6 +51,12 @@ pub fn configure_member(m: &mut MemberRoutes) {
         .post("/api/v1/followups/add", api::add);
 }
 
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    api::ReviewsApi::openapi()
+}
+
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.route("/reviews", web::post().to(api::create))
         .route("/reviews", web::get().to(api::list))

@@ -1,9 +1,11 @@
-//! The teams JSON API: teams, rosters and invite links.
+//! The teams JSON API: teams, rosters and invite links. Each handler's `#[utoipa::path]` is
+//! its entry in the OpenAPI document (src/openapi.rs); the DTOs derive their schemas.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
 use crate::teams::actions;
 use crate::teams::model::{
@@ -12,17 +14,23 @@ use crate::teams::model::{
 };
 use crate::web::session::ApiStaff;
 
-#[derive(Serialize)]
+/// Someone on a roster: an id and the label staff gave them (a name or an email).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Member)]
 pub struct MemberJson {
     id: String,
     label: String,
 }
 
-#[derive(Serialize)]
+/// A team and its roster (API.md `Team`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Team)]
 pub struct TeamJson {
     id: String,
     name: String,
+    /// Fewest answers before any figure of a future round is shown.
     threshold: i32,
+    /// Whether facilitators may invite this team to reviews (G12).
     reviews_allowed: bool,
     members: Vec<MemberJson>,
 }
@@ -43,13 +51,16 @@ impl From<TeamWithRoster> for TeamJson {
     }
 }
 
-#[derive(Serialize)]
+/// A member's personal invite link.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TeamInvite)]
 pub struct InviteJson {
     member_id: String,
     label: String,
     url: String,
     /// Who has seen this link (API.md): `"staff"` for every link listed here, since listing
     /// it shows it. Links delivered only to the member will be listed without `url`.
+    #[schema(value_type = String, example = "staff")]
     custody: &'static str,
 }
 
@@ -64,14 +75,21 @@ impl From<InviteLink> for InviteJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TeamCreate {
     name: String,
+    /// At least the instance's floor; absent: the floor.
     threshold: Option<i64>,
+    /// One label (a name or an email) per person.
     #[serde(default)]
     roster: Vec<String>,
 }
 
+/// Creates a team with a roster.
+#[utoipa::path(post, path = "/teams", tag = "teams", request_body = TeamCreate,
+    responses((status = 201, description = "The new team", body = TeamJson),
+        (status = 403, description = "Not a leader or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A team with this name exists", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_create(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -102,6 +120,9 @@ pub(super) async fn api_create(
     Ok(HttpResponse::Created().json(TeamJson::from(made)))
 }
 
+/// Teams you lead (all of them, for admins).
+#[utoipa::path(get, path = "/teams", tag = "teams",
+    responses((status = 200, description = "The teams", body = Vec<TeamJson>)))]
 pub(super) async fn api_list(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -111,6 +132,10 @@ pub(super) async fn api_list(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// A team and its roster.
+#[utoipa::path(get, path = "/teams/{team_id}", tag = "teams", params(("team_id" = String, Path, description = "The team's id")),
+    responses((status = 200, description = "The team", body = TeamJson),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_get(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -120,7 +145,7 @@ pub(super) async fn api_get(
     Ok(HttpResponse::Ok().json(TeamJson::from(team)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TeamPatch {
     name: Option<String>,
     threshold: Option<i64>,
@@ -128,6 +153,12 @@ pub struct TeamPatch {
     reviews_allowed: Option<bool>,
 }
 
+/// Renames a team, changes its threshold for future rounds, or lets facilitators invite it
+/// to reviews.
+#[utoipa::path(patch, path = "/teams/{team_id}", tag = "teams", params(("team_id" = String, Path, description = "The team's id")), request_body = TeamPatch,
+    responses((status = 200, description = "The changed team", body = TeamJson),
+        (status = 403, description = "Not a leader of this team (admins only for `reviews_allowed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another team has this name", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_update(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -144,11 +175,15 @@ pub(super) async fn api_update(
     Ok(HttpResponse::Ok().json(TeamJson::from(team)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RosterAdd {
     roster: Vec<String>,
 }
 
+/// Adds people to a roster.
+#[utoipa::path(post, path = "/teams/{team_id}/members", tag = "teams", params(("team_id" = String, Path, description = "The team's id")), request_body = RosterAdd,
+    responses((status = 201, description = "The team with its new roster", body = TeamJson),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_add_members(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -163,6 +198,10 @@ pub(super) async fn api_add_members(
     Ok(HttpResponse::Created().json(TeamJson::from(team)))
 }
 
+/// Removes someone from the roster.
+#[utoipa::path(delete, path = "/teams/{team_id}/members/{member_id}", tag = "teams", params(("team_id" = String, Path, description = "The team's id"), ("member_id" = String, Path, description = "The member's id on the roster")),
+    responses((status = 204, description = "Removed"),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_remove_member(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -173,6 +212,11 @@ pub(super) async fn api_remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Gives a member a new invite link; the old one stops working. The new link is shown, so
+/// its custody is `staff` (G13).
+#[utoipa::path(post, path = "/teams/{team_id}/members/{member_id}/invite", tag = "teams", params(("team_id" = String, Path, description = "The team's id"), ("member_id" = String, Path, description = "The member's id on the roster")),
+    responses((status = 200, description = "The new link", body = InviteJson),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_regenerate(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -183,6 +227,11 @@ pub(super) async fn api_regenerate(
     Ok(HttpResponse::Ok().json(InviteJson::from(one)))
 }
 
+/// Each member's personal invite link. Listing them shows them to staff, so they are marked
+/// seen (G13) and the listing is audited.
+#[utoipa::path(get, path = "/teams/{team_id}/invites", tag = "teams", params(("team_id" = String, Path, description = "The team's id")),
+    responses((status = 200, description = "One link per member", body = Vec<InviteJson>),
+        (status = 403, description = "Not a leader of this team", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn api_invites(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -194,3 +243,17 @@ pub(super) async fn api_invites(
         .insert_header(("Cache-Control", "no-store"))
         .json(out))
 }
+
+/// The teams operations, merged into the document by src/openapi.rs.
+#[derive(OpenApi)]
+#[openapi(paths(
+    api_create,
+    api_list,
+    api_get,
+    api_update,
+    api_add_members,
+    api_remove_member,
+    api_regenerate,
+    api_invites
+))]
+pub struct TeamsApi;

@@ -27,6 +27,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/teams/{id}/invites/show", web::post().to(show_links));
 }
 
+/// This feature's API operations and schemas, for the OpenAPI document (src/openapi.rs).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    api::TeamsApi::openapi()
+}
+
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     use api::*;
     cfg.route("/teams", web::post().to(api_create))
