@@ -14,4 +14,6 @@ pub struct AppState {
     pub hasher: Hasher,
     pub key_cache: std::sync::Arc<crate::tokens::KeyCache>,
     pub metrics: std::sync::Arc<crate::metrics::Cache>,
+    /// Wakes the delivery loop when a message is queued (`schedule::deliver_forever`).
+    pub delivery: std::sync::Arc<crate::delivery::Wake>,
 }

@@ -379,6 +379,7 @@ pub fn round_page(
     r: &RoundRow,
     results: &RoundResults,
     fingerprint: Option<&str>,
+    mail_on: bool,
 ) -> Markup {
     layout(
         &r.title,
@@ -396,6 +397,7 @@ pub fn round_page(
                         (csrf_field(&viewer.csrf))
                         button.danger type="submit" { "Close the round now" }
                     }
+                    @if r.is_open() { (crate::delivery::pages::remind_panel(&r.id, &viewer.csrf, mail_on)) }
                 }
                 RoundResults::Suppressed { answered, invited, needed } => {
                     (notice("warn", html! { p { (answered) " of " (invited) " answered. Results are hidden: " (needed) " more answers were needed to reach the threshold of " (r.threshold) "." } }))

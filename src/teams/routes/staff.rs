@@ -306,7 +306,9 @@ pub(super) async fn invites_csv(
     let rows = actions::show_all_links(&state, &staff.user, id.into_inner()).await?;
     let mut csv = String::from("label,url\n");
     for r in rows {
-        csv.push_str(&format!("{},{}\n", csv_cell(&r.label), csv_cell(&r.url)));
+        // A mailed link stays with its member (G13): its cell says so instead.
+        let url = r.url.as_deref().unwrap_or("(sent to the member by email)");
+        csv.push_str(&format!("{},{}\n", csv_cell(&r.label), csv_cell(url)));
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
