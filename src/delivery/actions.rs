@@ -56,14 +56,16 @@ pub async fn send_invites(
     team_id: String,
     member_ids: Option<Vec<String>>,
 ) -> Result<(usize, usize), AppError> {
-    if state.settings.mail.is_none() {
-        return Err(mail_off());
-    }
+    let mail_on = state.settings.mail.is_some();
     let (links, keys, user) = (Links::new(state), state.keys.clone(), user.clone());
     let queued = state
         .db
         .write(move |c| {
+            // Access first: a team the caller may not lead is forbidden whatever the setting.
             let (team, roster) = teams::roster_for_mail(c, &user, &team_id)?;
+            if !mail_on {
+                return Err(mail_off());
+            }
             let chosen: Vec<(String, String)> = match &member_ids {
                 None => roster,
                 Some(ids) => {
@@ -162,9 +164,7 @@ pub async fn remind_round(
     user: &StaffUser,
     round_id: String,
 ) -> Result<usize, AppError> {
-    if state.settings.mail.is_none() {
-        return Err(mail_off());
-    }
+    let mail_on = state.settings.mail.is_some();
     let (links, user) = (Links::new(state), user.clone());
     let n = state
         .db
@@ -173,6 +173,9 @@ pub async fn remind_round(
             // read in this transaction.
             let round = crate::pulse::store::find_round(c, &round_id)?;
             let team = crate::teams::store::team_for(c, &user, &round.team_id)?;
+            if !mail_on {
+                return Err(mail_off());
+            }
             if !round.is_open() {
                 return Err(AppError::Conflict(
                     "Only an open round can be reminded of.".into(),

@@ -16,8 +16,22 @@ const NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A mail transport and its From address.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Always `Some` until dropped (see `Drop`).
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
+}
+
+/// lettre's pool spawns a task when dropped, which panics once the runtime is gone (the
+/// delivery loop is dropped as the server shuts down). Then the transport is left to the
+/// process's exit instead; inside a runtime it closes its connections as usual.
+impl Drop for Mailer {
+    fn drop(&mut self) {
+        if let Some(t) = self.transport.take() {
+            if tokio::runtime::Handle::try_current().is_err() {
+                std::mem::forget(t);
+            }
+        }
+    }
 }
 
 impl Mailer {
@@ -31,7 +45,10 @@ impl Mailer {
             .from
             .parse::<Mailbox>()
             .map_err(|e| format!("CANDOR_MAIL_FROM: {e}"))?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport: Some(transport),
+            from,
+        })
     }
 
     /// Sends one plain-text message and returns the server's answer (code and text).
@@ -51,7 +68,10 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
             .map_err(|e| (true, format!("cannot build the message: {e}")))?;
-        match self.transport.send(message).await {
+        let Some(transport) = &self.transport else {
+            return Err((false, "the mail transport was closed".into()));
+        };
+        match transport.send(message).await {
             Ok(response) => Ok(format!(
                 "{} {}",
                 response.code(),

@@ -9,6 +9,7 @@ mod attacks_purpose;
 mod attacks_scrub;
 mod attacks_staff;
 mod browser;
+mod delivery;
 mod edges;
 mod foundation;
 mod metrics;
