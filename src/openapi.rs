@@ -67,11 +67,15 @@ pub fn spec() -> Value {
         "/staff": { "get": op("List staff (admin)", false), "post": op("Invite a staff member; returns a one-time set-password URL (admin)", false) },
         "/staff/{id}": { "patch": op("Change a staff member's role or deactivate them (admin)", false) },
         "/teams": { "get": op("Teams you lead (all, for admins)", false), "post": op("Create a team with a roster", false) },
-        "/teams/{team_id}": { "get": op("A team and its roster", false), "patch": op("Rename a team, change its threshold for future rounds, or allow facilitators to invite it to reviews: {name?, threshold?, reviews_allowed?}", false) },
+        "/teams/{team_id}": { "get": op("A team and its roster", false), "patch": op("Rename a team, change its threshold for future rounds, or allow facilitators to invite it to reviews, or set its chat webhook (Slack-compatible, counts only; \"\" clears it): {name?, threshold?, reviews_allowed?, webhook_url?}", false) },
         "/teams/{team_id}/members": { "post": op("Add people to a roster", false) },
         "/teams/{team_id}/members/{member_id}": { "delete": op("Remove someone from the roster", false) },
         "/teams/{team_id}/members/{member_id}/invite": { "post": op("Give a member a new invite link; the old one stops working", false) },
-        "/teams/{team_id}/invites": { "get": op("Each member's personal invite link: [{member_id, label, url, custody: staff}]; listing them shows them to staff, so they are marked seen (G13), audited", false) },
+        "/teams/{team_id}/invites": { "get": op("Each member's personal invite link: [{member_id, label, url?, custody: staff | member}]; listing shows them to staff, so they are marked seen (G13), audited; a link Candor mailed to its member is listed without url, custody member", false) },
+        "/teams/{team_id}/invites/send": { "post": op("Email each member whose label holds an address (all, or {member_ids?}) their own link; a link staff had seen is replaced first; those links get custody member and are never shown to staff -> 202 {queued, skipped}; 409 when email is off", false) },
+        "/rounds/{round_id}/remind": { "post": op("Email the same reminder, with their own link, to every member of an open round's roster, answered or not (no participation record, G3) -> 202 {queued}; 409 when email is off", false) },
+        "/delivery": { "get": op("Admin: {mail, waiting, failed: [{id, channel, purpose, recipient, subject, attempts, last_error, failed_at}]}: the outbox, never a message body", false) },
+        "/delivery/webhook": { "put": op("Admin: the instance's default chat webhook {url} for teams without one (\"\" or null clears it)", false) },
     });
     for more in [review_paths(), pulse_and_metrics_paths()] {
         if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), more) {
