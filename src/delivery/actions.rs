@@ -314,13 +314,6 @@ pub async fn due_round_events(state: &AppState) -> Result<usize, AppError> {
     Ok(n)
 }
 
-/// Sets or clears a team's webhook, checked; called by the teams API's PATCH.
-pub fn set_team_webhook_in(c: &mut DbConnection, team_id: &str, raw: &str) -> Result<(), AppError> {
-    let url = model::parse_webhook_url(raw).map_err(|e| AppError::Invalid(vec![e]))?;
-    store::set_team_webhook(c, team_id, url.as_deref())?;
-    Ok(())
-}
-
 /// Sets or clears the instance's default webhook (admins).
 pub async fn set_default_webhook(
     state: &AppState,

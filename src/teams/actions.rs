@@ -411,7 +411,10 @@ pub async fn change(
             store::update_team(c, &team_id, &name, &key, threshold, reviews_allowed)?;
             audit_update(c, &user, &name, threshold, reviews_allowed)?;
             if let Some(url) = &changes.webhook_url {
-                crate::delivery::actions::set_team_webhook_in(c, &team_id, url)?;
+                // delivery's model checks the URL and its store keeps it (delivery's actions
+                // call back into teams, so not through them: no import cycle).
+                let url = crate::delivery::model::parse_webhook_url(url).map_err(invalid)?;
+                crate::delivery::store::set_team_webhook(c, &team_id, url.as_deref())?;
             }
             let team = store::find_team(c, &team_id)?;
             with_roster(c, team)

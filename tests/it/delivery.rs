@@ -905,3 +905,62 @@ fn outbox_throughput() {
     );
     println!("one delivered invite:\n{}", smtp.messages()[0].body);
 }
+
+#[test]
+fn the_scheduled_reminder_and_closing_notice_go_out_once_whichever_replica_runs_them() {
+    let smtp = Smtp::start();
+    let hook = Hook::start(200);
+    let app = app_with_mail(&smtp);
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let roster = [
+        "s1@example.org",
+        "s2@example.org",
+        "s3@example.org",
+        "Sam No Address",
+    ];
+    let (team_id, _) = team(&api, "Scheduled", 3, &roster);
+    api.patch(
+        &format!("/teams/{team_id}"),
+        &json!({ "webhook_url": hook.url }),
+    );
+    let closes = time::OffsetDateTime::now_utc() + time::Duration::hours(12);
+    let closes = closes
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let r = api.post(
+        &format!("/teams/{team_id}/rounds"),
+        &json!({ "template": "psychological-safety", "closes_at": closes }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    hook.wait_for(1);
+    // Two replicas' timers (and one of them twice) run the schedule.
+    let mail = smtp.settings();
+    let replica = app.replica_with(move |s| s.mail = Some(mail));
+    replica.periodic();
+    replica.periodic();
+    app.replica_with(|_| {}).periodic();
+    let mails = smtp.wait_for(3);
+    let posts = hook.wait_for(2);
+    std::thread::sleep(Duration::from_secs(6));
+    let mails_after = smtp.messages();
+    assert_eq!(mails.len(), 3);
+    assert_eq!(mails_after.len(), 3, "one reminder each, once");
+    assert!(mails_after
+        .iter()
+        .all(|m| m.subject.starts_with("Reminder")));
+    let posts_after = hook.bodies.lock().unwrap().clone();
+    assert_eq!(
+        posts_after.len(),
+        2,
+        "one opening and one closing notice: {posts_after:?}"
+    );
+    let closing = posts
+        .iter()
+        .find(|p| p.contains("closes"))
+        .expect("a closing notice");
+    assert!(
+        !closing.contains("answered"),
+        "no count under the threshold: {closing}"
+    );
+}
