@@ -87,7 +87,7 @@ pub async fn send_invites(
                 .filter_map(|(id, label)| model::email_in_label(&label).map(|e| (id, e)))
                 .collect();
             let ids: Vec<String> = with_email.iter().map(|(id, _)| id.clone()).collect();
-            let mailed = teams::links_for_mail(c, &links, &team_id, &ids)?;
+            let mailed = teams::links_for_mail(c, &links, &ids)?;
             for MailLink {
                 member_id,
                 secret,
@@ -124,6 +124,77 @@ pub async fn send_invites(
     Ok(queued)
 }
 
+/// Those of these members whose label holds an email address: only their links are mailed,
+/// and so only theirs leave staff custody.
+fn with_address(c: &mut DbConnection, ids: &[String]) -> Result<Vec<String>, AppError> {
+    // teams::store: the members' labels, read in the caller's transaction.
+    Ok(crate::teams::store::find_active_members(c, ids)?
+        .into_iter()
+        .filter(|m| model::email_in_label(&m.label).is_some())
+        .map(|m| m.id)
+        .collect())
+}
+
+/// Mails each invitee of an open review whose label holds an address the review's own link.
+/// Returns (queued, skipped for want of an address).
+pub async fn send_review_invites(
+    state: &AppState,
+    user: &StaffUser,
+    review_id: String,
+) -> Result<(usize, usize), AppError> {
+    let mail_on = state.settings.mail.is_some();
+    let (links, keys, user) = (Links::new(state), state.keys.clone(), user.clone());
+    let queued = state
+        .db
+        .write(move |c| {
+            let review = crate::reviews::actions::review_for(c, &user, &review_id)?;
+            if !mail_on {
+                return Err(mail_off());
+            }
+            if !review.is_open() {
+                return Err(AppError::Conflict(
+                    "Only an open review's invitees can be mailed.".into(),
+                ));
+            }
+            // tokens::store: the review's invitees, frozen when it opened.
+            let invited = crate::tokens::store::eligible_members(c, &review_id)?;
+            let ids = with_address(c, &invited)?;
+            let mailed = teams::links_for_mail(c, &links, &ids)?;
+            let mut n = 0;
+            for l in &mailed {
+                let Some(to) = model::email_in_label(&l.label) else {
+                    continue;
+                };
+                let open = open_keys(c, &keys, &l.secret)?
+                    .into_iter()
+                    .filter(|k| k.title == review.title)
+                    .collect::<Vec<_>>();
+                let (subject, body) = model::review_invite_message(&review.title, &l.url, &open);
+                store::enqueue(
+                    c,
+                    &Outgoing {
+                        channel: Channel::Mail,
+                        purpose: "review_invite",
+                        recipient: to,
+                        subject,
+                        body,
+                    },
+                )?;
+                n += 1;
+            }
+            audit(
+                c,
+                Some(&user.email),
+                "review.invites_mailed",
+                &format!("{n} link(s) of {}", review.title),
+            )?;
+            Ok((n, invited.len() - n))
+        })
+        .await?;
+    state.delivery.wake();
+    Ok(queued)
+}
+
 /// Queues the same reminder to every member of a round's frozen roster who has an address,
 /// answered or not (G3: no list of non-responders is ever made).
 fn queue_reminders(
@@ -134,7 +205,8 @@ fn queue_reminders(
 ) -> Result<usize, AppError> {
     // tokens::store: the round's frozen roster (G9); no action of tokens returns it.
     let roster = crate::tokens::store::eligible_members(c, &round.id)?;
-    let current = teams::current_links_for_mail(c, links, &roster)?;
+    let ids = with_address(c, &roster)?;
+    let current = teams::current_links_for_mail(c, links, &ids)?;
     let closes = round.closes_at.map(|t| t.date().to_string());
     let mut n = 0;
     for l in current {

@@ -261,9 +261,25 @@ only to send you your link and reminders, the same ones everyone on the team get
 /// A member's invite: their own link, what is open with each key's fingerprint, and what
 /// Candor stores. Never the member's label or anyone else's.
 pub fn invite_message(team: &str, url: &str, open: &[OpenKey]) -> (String, String) {
-    let subject = format!("Your personal Candor link for {team}");
+    invite_text(&format!("the team \"{team}\""), team, url, open)
+}
+
+/// A review invitee's invite: the review's own link (G12), nothing about the other invitees.
+pub fn review_invite_message(review: &str, url: &str, open: &[OpenKey]) -> (String, String) {
+    invite_text(
+        &format!(
+            "the incident review \"{review}\" (you can write an account of what you saw and did)"
+        ),
+        review,
+        url,
+        open,
+    )
+}
+
+fn invite_text(what: &str, name: &str, url: &str, open: &[OpenKey]) -> (String, String) {
+    let subject = format!("Your personal Candor link for {name}");
     let mut body = format!(
-        "Hello,\n\nThis is your personal link to Candor for the team \"{team}\":\n\n    {url}\n\n\
+        "Hello,\n\nThis is your personal link to Candor for {what}:\n\n    {url}\n\n\
 Candor sent it to you directly: no staff member has seen it. Do not forward it; whoever holds \
 it can answer in your place. If you think someone else has it, ask for a new one.\n\n"
     );

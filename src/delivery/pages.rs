@@ -37,6 +37,21 @@ pub fn send_invites_panel(team_id: &str, csrf: &str, mail_on: bool) -> Markup {
     }
 }
 
+/// On an open review's page: mail each invitee their own link for it.
+pub fn send_review_invites_panel(review_id: &str, csrf: &str, mail_on: bool) -> Markup {
+    html! {
+        @if mail_on {
+            form.inline method="post" action=(format!("/reviews/{review_id}/invites/send")) {
+                (csrf_field(csrf))
+                button type="submit" { "Email each person their own link" }
+            }
+            p.hint { "Each invitee whose entry holds an email address gets this review's link by email; a mailed link is never shown here again." }
+        } @else {
+            (how_to_turn_on())
+        }
+    }
+}
+
 /// On an open round's page: remind everyone on its roster.
 pub fn remind_panel(round_id: &str, csrf: &str, mail_on: bool) -> Markup {
     html! {

@@ -516,16 +516,18 @@ pub fn roster_for_mail(
 pub fn links_for_mail(
     c: &mut DbConnection,
     links: &Links,
-    team_id: &str,
     member_ids: &[String],
 ) -> Result<Vec<MailLink>, AppError> {
     let mut out = Vec::with_capacity(member_ids.len());
-    for id in member_ids {
-        let mut m = store::find_member(c, team_id, id)?;
-        if m.staff_seen {
-            store::regenerate_invite(c, &links.keys, id)?;
-            m = store::find_member(c, team_id, id)?;
-        }
+    for m in store::find_active_members(c, member_ids)? {
+        let m = if m.staff_seen {
+            store::regenerate_invite(c, &links.keys, &m.id)?;
+            store::find_active_members(c, std::slice::from_ref(&m.id))?
+                .pop()
+                .ok_or(AppError::NotFound)?
+        } else {
+            m
+        };
         store::mark_mailed(c, &m.id, &m.invite_nonce)?;
         out.push(mail_link(links, m));
     }

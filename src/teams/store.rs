@@ -405,3 +405,18 @@ pub fn find_active_members(conn: &mut DbConnection, ids: &[String]) -> QueryResu
         .order(members::label_key)
         .load(conn)
 }
+
+/// Which of these members (by id) hold a link Candor mailed them, and still that link.
+pub fn mailed_among(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashSet<String>> {
+    use crate::db::schema::mailed_links;
+    let rows: Vec<String> = mailed_links::table
+        .inner_join(members::table)
+        .filter(mailed_links::member_id.eq_any(ids))
+        .filter(mailed_links::invite_nonce.eq(members::invite_nonce))
+        .select(mailed_links::member_id)
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -964,3 +964,76 @@ fn the_scheduled_reminder_and_closing_notice_go_out_once_whichever_replica_runs_
         "no count under the threshold: {closing}"
     );
 }
+
+#[test]
+fn review_invitations_are_mailed_and_never_shown_to_facilitators_again() {
+    let smtp = Smtp::start();
+    let app = app_with_mail(&smtp);
+    let admin = app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let day = (time::OffsetDateTime::now_utc() - time::Duration::days(1))
+        .date()
+        .to_string();
+    let r = api.post(
+        "/reviews",
+        &json!({ "title": "Outage", "incident_date": day, "summary": "What happened",
+                 "invitees": ["ops1@example.org", "ops2@example.org", "ops3@example.org", "Pat on call"] }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let review = r.json();
+    let id = review["id"].as_str().unwrap();
+    let sent = api.post(&format!("/reviews/{id}/invites/send"), &json!({}));
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    assert_eq!(sent.json()["queued"], 3);
+    assert_eq!(sent.json()["skipped"], 1);
+    let mails = smtp.wait_for(3);
+    let fingerprint = review["key"]["fingerprint"].as_str().unwrap();
+    let mut secrets = vec![];
+    for m in &mails {
+        assert!(
+            m.body.contains("Outage") && m.body.contains(fingerprint),
+            "{}",
+            m.body
+        );
+        let s = secret_in(&m.body);
+        let p = app.anon_api().post("/participate", &json!({ "invite": s }));
+        assert_eq!(p.status, 200, "{}", p.text);
+        assert_eq!(p.json()["custody"], "member");
+        assert_eq!(p.json()["open"][0]["kind"], "review");
+        secrets.push(s);
+    }
+    let mut seen = api.get(&format!("/reviews/{id}/invites")).text;
+    seen.push_str(&admin.get(&format!("/reviews/{id}")).text().unwrap());
+    seen.push_str(
+        &admin
+            .get(&format!("/reviews/{id}/invites.csv"))
+            .text()
+            .unwrap(),
+    );
+    for s in &secrets {
+        assert!(
+            !seen.contains(s.as_str()),
+            "a mailed review link was shown to staff"
+        );
+    }
+    let listed = api.get(&format!("/reviews/{id}/invites")).json();
+    let pat = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Pat on call")
+        .unwrap();
+    assert_eq!(
+        pat["custody"], "staff",
+        "the unmailed link is handed to staff as before"
+    );
+    assert!(pat["url"].is_string());
+    for s in &secrets {
+        let p = app.anon_api().post("/participate", &json!({ "invite": s }));
+        assert_eq!(
+            p.json()["custody"],
+            "member",
+            "still only theirs after the views"
+        );
+    }
+}

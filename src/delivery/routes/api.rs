@@ -48,6 +48,19 @@ pub(super) async fn api_send_invites(
     }))
 }
 
+pub(super) async fn api_send_review_invites(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (queued, skipped) =
+        actions::send_review_invites(&state, &staff.user, id.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(Queued {
+        queued,
+        skipped: Some(skipped),
+    }))
+}
+
 pub(super) async fn api_remind(
     state: web::Data<AppState>,
     staff: ApiStaff,

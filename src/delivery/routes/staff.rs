@@ -31,6 +31,26 @@ pub(super) async fn send_invites(
     ))
 }
 
+pub(super) async fn send_review_invites(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> PageResult<Markup> {
+    staff.check_csrf(&form.csrf)?;
+    let review_id = id.into_inner();
+    let (queued, skipped) =
+        actions::send_review_invites(&state, &staff.user, review_id.clone()).await?;
+    Ok(pages::queued(
+        &staff.viewer(),
+        "Invites sent",
+        &format!(
+            "{queued} invite(s) queued; {skipped} person(s) have no email address and got nothing."
+        ),
+        &format!("/reviews/{review_id}"),
+    ))
+}
+
 pub(super) async fn remind(
     state: web::Data<AppState>,
     staff: Staff,

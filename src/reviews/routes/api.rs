@@ -124,7 +124,10 @@ pub(super) async fn get(
 struct InviteJson {
     member_id: String,
     label: String,
-    url: String,
+    /// Absent for a link Candor mailed to its invitee: only they have it (G13).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    custody: &'static str,
 }
 
 pub(super) async fn invites(
@@ -136,6 +139,7 @@ pub(super) async fn invites(
     let out: Vec<InviteJson> = rows
         .into_iter()
         .map(|(member_id, label, url)| InviteJson {
+            custody: if url.is_some() { "staff" } else { "member" },
             member_id,
             label,
             url,

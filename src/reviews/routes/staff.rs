@@ -112,7 +112,13 @@ async fn render_detail(
     let v = actions::load_view(state, &staff.user, review_id).await?;
     Ok(html_response(
         status,
-        pages::detail(&staff.viewer(), &v, &errors, message),
+        pages::detail(
+            &staff.viewer(),
+            &v,
+            &errors,
+            message,
+            state.settings.mail.is_some(),
+        ),
     ))
 }
 
@@ -283,7 +289,8 @@ pub(super) async fn invites_csv(
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
     let mut csv = String::from("label,url\n");
     for (_, label, url) in rows {
-        csv.push_str(&format!("{},{}\n", csv_cell(&label), csv_cell(&url)));
+        let url = url.as_deref().unwrap_or("(sent to them by email)");
+        csv.push_str(&format!("{},{}\n", csv_cell(&label), csv_cell(url)));
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
