@@ -64,7 +64,7 @@ pub fn spec() -> Value {
         "/login": { "post": op("Sign in; returns a session cookie and the CSRF token for cookie-authenticated writes", true) },
         "/me": { "get": op("The signed-in staff member", false) },
         "/me/tokens": { "post": op("Create an API token for yourself", false) },
-        "/staff": { "get": op("List staff (admin)", false), "post": op("Invite a staff member; returns a one-time set-password URL (admin)", false) },
+        "/staff": { "get": op("List staff (admin)", false), "post": op("Invite a staff member {email, role, send_email?}; returns a one-time set-password URL (admin), or with send_email: true mails it to them and returns none (needs email delivery, else 409)", false) },
         "/staff/{id}": { "patch": op("Change a staff member's role or deactivate them (admin)", false) },
         "/teams": { "get": op("Teams you lead (all, for admins)", false), "post": op("Create a team with a roster", false) },
         "/teams/{team_id}": { "get": op("A team and its roster", false), "patch": op("Rename a team, change its threshold for future rounds, or allow facilitators to invite it to reviews, or set its chat webhook (Slack-compatible, counts only; \"\" clears it): {name?, threshold?, reviews_allowed?, webhook_url?}", false) },

@@ -451,3 +451,40 @@ pub async fn dismiss(state: &AppState, user: &StaffUser, id: String) -> Result<(
         })
         .await
 }
+
+/// Invites a staff member and mails them their set-password link instead of showing it, in
+/// one transaction: the admin never holds another person's credential. Returns their id.
+pub async fn invite_staff_by_mail(
+    state: &AppState,
+    actor: &StaffUser,
+    email: String,
+    role: crate::auth::model::Role,
+) -> Result<String, AppError> {
+    if !actor.is_admin() {
+        return Err(AppError::forbidden());
+    }
+    if state.settings.mail.is_none() {
+        return Err(mail_off());
+    }
+    let (maker, actor) = (crate::auth::actions::LinkMaker::new(state), actor.clone());
+    let id = state
+        .db
+        .write(move |c| {
+            let (id, link) = crate::auth::actions::invite_in(c, &maker, &actor, &email, role)?;
+            let (subject, body) = model::staff_link_message(&link, role.as_str());
+            store::enqueue(
+                c,
+                &Outgoing {
+                    channel: Channel::Mail,
+                    purpose: "staff_invite",
+                    recipient: email,
+                    subject,
+                    body,
+                },
+            )?;
+            Ok(id)
+        })
+        .await?;
+    state.delivery.wake();
+    Ok(id)
+}

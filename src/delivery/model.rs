@@ -323,6 +323,18 @@ list that could tell.\n\n{WHAT_CANDOR_STORES}\n"
     (subject, body)
 }
 
+/// A staff member's set-password link, mailed to them so the admin never holds it.
+pub fn staff_link_message(url: &str, role: &str) -> (String, String) {
+    (
+        "Your Candor staff account".into(),
+        format!(
+            "Hello,\n\nAn administrator gave you a Candor staff account ({role}). Choose your \
+password with this link; it works once and expires:\n\n    {url}\n\nIf you did not expect \
+this message, ignore it.\n"
+        ),
+    )
+}
+
 /// A team chat announcement: counts only, never a label, a link or an answer.
 pub fn announcement(text: String) -> (String, String) {
     ("Candor announcement".into(), text)

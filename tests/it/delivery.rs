@@ -1037,3 +1037,43 @@ fn review_invitations_are_mailed_and_never_shown_to_facilitators_again() {
         );
     }
 }
+
+#[test]
+fn a_staff_invitation_can_be_mailed_so_no_admin_holds_the_link() {
+    let smtp = Smtp::start();
+    let app = app_with_mail(&smtp);
+    app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let r = api.post(
+        "/staff",
+        &json!({ "email": "new.lead@example.org", "role": "leader", "send_email": true }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        r.json().get("set_password_url").is_none_or(Value::is_null),
+        "{}",
+        r.text
+    );
+    let mails = smtp.wait_for(1);
+    assert_eq!(mails[0].to, "new.lead@example.org");
+    let at = mails[0]
+        .body
+        .find("/welcome/")
+        .expect("a set-password link");
+    let path: String = mails[0].body[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(!api.get("/staff").text.contains(&path));
+    let page = app.browser().get(&path);
+    assert_eq!(page.status(), 200, "the mailed link works");
+    // Without email the option is refused rather than silently showing the link.
+    let quiet = TestApp::spawn();
+    quiet.admin();
+    let qapi = quiet.api(&quiet.token_for(ADMIN_EMAIL));
+    let r = qapi.post(
+        "/staff",
+        &json!({ "email": "x@example.org", "role": "leader", "send_email": true }),
+    );
+    assert_problem(&r, 409);
+}
