@@ -225,6 +225,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(crate::metrics::routes::configure_api)
                     .configure(crate::reviews::routes::configure_api)
                     .configure(crate::instance::routes::configure_api)
+                    .configure(crate::delivery::routes::configure_api)
                     .default_service(web::to(not_found)),
             )
             .configure(crate::auth::routes::configure)
@@ -233,6 +234,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::metrics::routes::configure)
             .configure(crate::reviews::routes::configure)
             .configure(crate::instance::routes::configure)
+            .configure(crate::delivery::routes::configure)
             .default_service(web::to(not_found));
     }
 }

@@ -68,6 +68,20 @@ pub enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Check email delivery (CANDOR_SMTP_URL, CANDOR_MAIL_FROM).
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Send one test message and print the mail server's answer.
+    Test {
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -126,6 +140,14 @@ pub struct SettingsArgs {
         global = true
     )]
     pub db_connections: u32,
+    /// SMTP server for invites and reminders: smtps://user:pass@host:465 (implicit TLS),
+    /// smtp://user:pass@host:587 (STARTTLS required), smtp://host:25?tls=none (plain, for a
+    /// relay on the same machine). Unset: no email; links are handed out by staff as before.
+    #[arg(long, env = "CANDOR_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+    /// The From address of every message, e.g. "Candor <candor@example.org>".
+    #[arg(long, env = "CANDOR_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
 }
 
 /// Checked settings handed from main to the app.
@@ -140,6 +162,8 @@ pub struct Settings {
     pub secret: Option<String>,
     pub workers: usize,
     pub db_connections: u32,
+    /// Email delivery, when configured (`delivery::model::MailSettings` checks both parts).
+    pub mail: Option<crate::delivery::model::MailSettings>,
 }
 
 impl Settings {
@@ -182,6 +206,10 @@ impl Settings {
                     .unwrap_or(2)
             }),
             db_connections: args.db_connections.max(2),
+            mail: crate::delivery::model::MailSettings::from_parts(
+                args.smtp_url.as_deref(),
+                args.mail_from.as_deref(),
+            )?,
         })
     }
 
@@ -197,6 +225,7 @@ impl Settings {
             secret: None,
             workers: 2,
             db_connections: 4,
+            mail: None,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod disclosure;
 pub mod error;
@@ -76,6 +77,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         key_cache: Default::default(),
         metrics: Default::default(),
         clock: clock::Clock::system(),
+        delivery: Default::default(),
     })
 }
 
@@ -92,6 +94,9 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             schedule::run(&ticking).await;
         }
     });
+    // The outbox worker (`schedule::deliver_forever`): sends what actions queued, woken at
+    // once by a queueing request and polling every few seconds for retries.
+    actix_web::rt::spawn(schedule::deliver_forever(state.clone()));
     let server = HttpServer::new(move || {
         App::new()
             // The input guard runs inside the privacy middleware, so a refusal still gets the

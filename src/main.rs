@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use candor::auth::model::{check_password, parse_email, Role};
 use candor::auth::{password, store};
-use candor::config::{AdminCommand, Cli, Command, Settings, TokenCommand};
+use candor::config::{AdminCommand, Cli, Command, MailCommand, Settings, TokenCommand};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -69,6 +69,9 @@ fn run(cli: Cli) -> Result<(), String> {
             print_outcome("restored", &done);
             Ok(())
         }
+        Command::Mail {
+            command: MailCommand::Test { to },
+        } => mail_test(&settings, &to),
         Command::Demo { months } => {
             let state = candor::build_state(settings)?;
             let made = candor::demo::fill(&state, months).map_err(|e| e.to_string())?;
@@ -172,4 +175,32 @@ fn token_create(settings: Settings, email: &str, label: &str) -> Result<(), Stri
         .map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())
+}
+
+/// Sends one message straight through the configured SMTP server (not the outbox) and prints
+/// the server's answer, so an operator sees at once whether the settings work.
+fn mail_test(settings: &Settings, to: &str) -> Result<(), String> {
+    let mail = settings.mail.as_ref().ok_or(
+        "email is not configured: set CANDOR_SMTP_URL and CANDOR_MAIL_FROM (docs/operations.md)",
+    )?;
+    actix_web::rt::System::new().block_on(async move {
+        let mailer = candor::delivery::send::Mailer::new(mail)?;
+        let answer = mailer
+            .send_text(
+                to,
+                "Candor test message",
+                "This is a test message from Candor: email delivery works.\n",
+            )
+            .await
+            .map_err(|(permanent, e)| {
+                let kind = if permanent {
+                    "refused"
+                } else {
+                    "failed (temporary)"
+                };
+                format!("sending to {to} {kind}: {e}")
+            })?;
+        println!("sent to {to}; the server answered: {answer}");
+        Ok(())
+    })
 }

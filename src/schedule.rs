@@ -43,6 +43,14 @@ pub async fn run(state: &AppState) -> Outcome {
         outcome.record(job, result);
     }
     outcome.record("review_retention", review_retention(state).await);
+    // Reminders and chat notices due before rounds close: queued once (delivery's round
+    // events), sent by the delivery loop below.
+    outcome.record(
+        "round_events",
+        crate::delivery::actions::due_round_events(state)
+            .await
+            .map(|_| ()),
+    );
     // Any scrub still owed (a close whose scrub was kept from finishing, a retention run):
     // retried on every tick until it completes (G15). Last, so it covers what the jobs above
     // just closed or deleted.
@@ -97,4 +105,37 @@ async fn scrub(state: &AppState) -> Result<(), AppError> {
     let db = state.db.clone();
     blocking(move || crate::db::scrub::run(&db)).await?;
     Ok(())
+}
+
+/// How often the delivery loop looks for messages whose backoff has passed, when nothing
+/// woke it sooner.
+const DELIVERY_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The outbox worker's loop, one per app process: drain what is due, then wait for a wake
+/// (an action queued something) or the poll. Its transports are built here, on the runtime
+/// that uses them. A failure is logged with counts only, never a recipient (G4), and the
+/// loop goes on: what was not sent stays queued.
+pub async fn deliver_forever(state: actix_web::web::Data<AppState>) {
+    let senders = match crate::delivery::send::Senders::new(state.settings.mail.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(target: "candor", error = %e, "delivery cannot start; messages stay queued");
+            return;
+        }
+    };
+    loop {
+        match crate::delivery::worker::drain(&state, &senders).await {
+            Ok(d) if d.retrying > 0 || d.failed > 0 => {
+                tracing::warn!(target: "candor", sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox: some messages were not accepted");
+            }
+            Ok(d) if d.sent > 0 => {
+                tracing::info!(target: "candor", sent = d.sent, "outbox: messages sent");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(target: "candor", job = "deliver", error = %e, "periodic job failed; retried on the next tick");
+            }
+        }
+        state.delivery.wait(DELIVERY_POLL).await;
+    }
 }

@@ -17,4 +17,6 @@ pub struct AppState {
     pub metrics: std::sync::Arc<crate::metrics::Cache>,
     /// The time every action and periodic job reads; tests move it instead of sleeping.
     pub clock: Clock,
+    /// Wakes the delivery loop when a message is queued (`schedule::deliver_forever`).
+    pub delivery: std::sync::Arc<crate::delivery::Wake>,
 }

@@ -318,3 +318,46 @@ diesel::joinable!(group_teams -> team_groups (group_id));
 diesel::allow_tables_to_appear_in_same_query!(team_groups, group_teams, teams);
 
 diesel::allow_tables_to_appear_in_same_query!(reviews, signing_keys);
+
+// Delivery (issue 14): the outbox, mailed links, team webhooks and round events.
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        channel -> Text,
+        purpose -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Integer,
+        due_at -> Timestamp,
+        claim -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        failed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mailed_links (member_id) {
+        member_id -> Text,
+        invite_nonce -> Text,
+    }
+}
+
+diesel::table! {
+    team_webhooks (team_id) {
+        team_id -> Text,
+        url -> Text,
+    }
+}
+
+diesel::table! {
+    round_events (round_id, event) {
+        round_id -> Text,
+        event -> Text,
+    }
+}
+
+diesel::joinable!(mailed_links -> members (member_id));
+diesel::allow_tables_to_appear_in_same_query!(mailed_links, members);

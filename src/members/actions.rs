@@ -24,7 +24,8 @@ pub type OpenEntry = (
 pub const CLOSED_KEYS_LISTED_DAYS: i64 = 30;
 
 /// What is open to the member holding this invite, and whether staff have seen the invite.
-fn open_for(
+/// Delivery calls it in its own transaction to name the open keys in an invite (G11).
+pub fn open_for(
     c: &mut DbConnection,
     keys: &crate::secret::Keys,
     invite: &str,

@@ -67,6 +67,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         crate::reviews::routes::openapi(),
         crate::metrics::routes::openapi(),
         crate::instance::routes::openapi(),
+        crate::delivery::routes::openapi(),
     ] {
         doc.merge(part);
     }

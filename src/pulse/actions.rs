@@ -55,7 +55,10 @@ pub fn open_round_in(
     tokens::insert_key(c, round_id, key)?;
     tokens::freeze_roster(c, round_id, &roster)?;
     store::mark_open(c, round_id, roster.len() as i32, threshold, now)?;
-    Ok((store::find_round(c, round_id)?, true))
+    let round = store::find_round(c, round_id)?;
+    // Team chat hears of it in this transaction: an opening that rolls back announces nothing.
+    crate::delivery::actions::round_opened(c, &round)?;
+    Ok((round, true))
 }
 
 /// Closes a round in the caller's transaction: aggregates computed once and stored,
@@ -93,7 +96,9 @@ pub fn close_round_in(
     // The old row images (pre-shuffle responses, issuances, the key) are scrubbed after
     // commit; owing it is recorded here so a crash in between still leaves it owed (G15).
     crate::db::scrub::request(c, crate::clock::recorded_at())?;
-    Ok((store::find_round(c, round_id)?, true))
+    let round = store::find_round(c, round_id)?;
+    crate::delivery::actions::round_closed(c, &round)?;
+    Ok((round, true))
 }
 
 /// Opens a round now, or schedules it. Key generation (RSA-2048) runs off the async workers

@@ -341,6 +341,18 @@ pub fn open_rounds_for(
         .load(conn)
 }
 
+/// Open rounds closing at or before `before` (delivery's reminders and closing notices).
+pub fn open_rounds_closing_before(
+    conn: &mut DbConnection,
+    before: PrimitiveDateTime,
+) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .filter(rounds::status.eq(RoundStatus::Open.as_str()))
+        .filter(rounds::closes_at.le(before))
+        .order(rounds::closes_at)
+        .load(conn)
+}
+
 /// Takes the round's row lock on PostgreSQL: exclusive for close, shared for submissions, so
 /// a close that races a submission either includes it or refuses it. SQLite's single
 /// writer already serialises them.

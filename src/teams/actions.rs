@@ -15,16 +15,18 @@ use crate::state::AppState;
 
 /// What rendering invite links needs from the state, owned so it can cross threads.
 #[derive(Clone)]
-struct Links {
+pub struct Links {
     keys: Keys,
     base: String,
+    mail_on: bool,
 }
 
 impl Links {
-    fn new(state: &AppState) -> Self {
+    pub fn new(state: &AppState) -> Self {
         Self {
             keys: state.keys.clone(),
             base: state.settings.base_url.clone(),
+            mail_on: state.settings.mail.is_some(),
         }
     }
 
@@ -42,13 +44,18 @@ fn team_view(
     team: store::TeamRow,
     reveal: &Reveal,
 ) -> Result<TeamView, AppError> {
-    let members = store::list_members(conn, &team.id)?
+    let rows = store::list_members(conn, &team.id)?;
+    let mailed = store::mailed_ids(conn, &rows)?;
+    let members = rows
         .into_iter()
         .map(|m| {
-            let shown = reveal.shows(&m.id);
+            let mailed = mailed.contains(&m.id);
+            // A mailed link is never shown, whatever was asked (G13).
+            let shown = reveal.shows(&m.id) && !mailed;
             MemberView {
                 url: shown.then(|| links.url(&m)),
                 staff_seen: m.staff_seen || shown,
+                mailed,
                 id: m.id,
                 label: m.label,
             }
@@ -61,6 +68,7 @@ fn team_view(
         members,
         leaders,
         rounds,
+        mail_on: links.mail_on,
     })
 }
 
@@ -72,14 +80,21 @@ fn record_shown(
     team: &store::TeamRow,
     reveal: &Reveal,
 ) -> Result<(), AppError> {
-    let ids: Vec<String> = match reveal {
+    let rows = match reveal {
         Reveal::None => return Ok(()),
-        Reveal::All => store::list_members(conn, &team.id)?
-            .into_iter()
-            .map(|m| m.id)
-            .collect(),
-        Reveal::One(id) => vec![store::find_member(conn, &team.id, id)?.id],
+        Reveal::All => store::list_members(conn, &team.id)?,
+        Reveal::One(id) => vec![store::find_member(conn, &team.id, id)?],
     };
+    // Mailed links are not shown, so they are not marked either.
+    let mailed = store::mailed_ids(conn, &rows)?;
+    let ids: Vec<String> = rows
+        .into_iter()
+        .map(|m| m.id)
+        .filter(|id| !mailed.contains(id))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
     store::mark_staff_seen(conn, &ids)?;
     audit(
         conn,
@@ -319,7 +334,8 @@ pub async fn regenerate_shown(
             record_shown(c, &user, &team, &Reveal::One(member_id.clone()))?;
             let m = store::find_member(c, &team_id, &member_id)?;
             Ok(InviteLink {
-                url: links.url(&m),
+                url: Some(links.url(&m)),
+                custody: super::model::CUSTODY_STAFF,
                 member_id: m.id,
                 label: m.label,
             })
@@ -396,6 +412,12 @@ pub async fn change(
             let reviews_allowed = changes.reviews_allowed.unwrap_or(team.reviews_allowed);
             store::update_team(c, &team_id, &name, &key, threshold, reviews_allowed)?;
             audit_update(c, &user, &name, threshold, reviews_allowed)?;
+            if let Some(url) = &changes.webhook_url {
+                // delivery's model checks the URL and its store keeps it (delivery's actions
+                // call back into teams, so not through them: no import cycle).
+                let url = crate::delivery::model::parse_webhook_url(url).map_err(invalid)?;
+                crate::delivery::store::set_team_webhook(c, &team_id, url.as_deref())?;
+            }
             let team = store::find_team(c, &team_id)?;
             with_roster(c, team)
         })
@@ -432,7 +454,8 @@ pub async fn add_leader(
 }
 
 /// Every member's link, for an export or the API. Listing a link shows it to staff, so this
-/// runs in a write transaction that records it (G13).
+/// runs in a write transaction that records it (G13); a link Candor mailed to its member is
+/// listed without its URL and stays in the member's custody.
 pub async fn show_all_links(
     state: &AppState,
     user: &StaffUser,
@@ -444,14 +467,100 @@ pub async fn show_all_links(
         .write(move |conn| {
             let team = store::team_for(conn, &user, &team_id)?;
             record_shown(conn, &user, &team, &Reveal::All)?;
-            Ok(store::list_members(conn, &team_id)?
+            let rows = store::list_members(conn, &team_id)?;
+            let mailed = store::mailed_ids(conn, &rows)?;
+            Ok(rows
                 .into_iter()
-                .map(|m| InviteLink {
-                    url: links.url(&m),
-                    member_id: m.id,
-                    label: m.label,
+                .map(|m| {
+                    let mailed = mailed.contains(&m.id);
+                    InviteLink {
+                        url: (!mailed).then(|| links.url(&m)),
+                        custody: if mailed {
+                            super::model::CUSTODY_MEMBER
+                        } else {
+                            super::model::CUSTODY_STAFF
+                        },
+                        member_id: m.id,
+                        label: m.label,
+                    }
                 })
                 .collect())
         })
         .await
+}
+
+/// A member's link as delivery mails it, with the nonce it was made from.
+pub struct MailLink {
+    pub member_id: String,
+    pub label: String,
+    pub secret: String,
+    pub url: String,
+    pub nonce: String,
+}
+
+/// The active members of a team the user may lead, for delivery to pick whom to mail.
+pub fn roster_for_mail(
+    c: &mut DbConnection,
+    user: &StaffUser,
+    team_id: &str,
+) -> Result<(TeamSummary, Vec<(String, String)>), AppError> {
+    let team = store::team_for(c, user, team_id)?;
+    let members = store::list_members(c, team_id)?
+        .into_iter()
+        .map(|m| (m.id, m.label))
+        .collect();
+    Ok((team.summary(), members))
+}
+
+/// Links to mail to these members, in the caller's transaction. A link staff have seen is
+/// replaced first, so what Candor mails is a link only the member holds (custody "member",
+/// G13); each is marked mailed, so no staff view shows it from here on.
+pub fn links_for_mail(
+    c: &mut DbConnection,
+    links: &Links,
+    member_ids: &[String],
+) -> Result<Vec<MailLink>, AppError> {
+    let mut out = Vec::with_capacity(member_ids.len());
+    for m in store::find_active_members(c, member_ids)? {
+        let m = if m.staff_seen {
+            store::regenerate_invite(c, &links.keys, &m.id)?;
+            store::find_active_members(c, std::slice::from_ref(&m.id))?
+                .pop()
+                .ok_or(AppError::NotFound)?
+        } else {
+            m
+        };
+        store::mark_mailed(c, &m.id, &m.invite_nonce)?;
+        out.push(mail_link(links, m));
+    }
+    Ok(out)
+}
+
+/// The current links of these members (a reminder's), marked mailed since Candor mails them.
+/// Links staff have already seen keep that custody: a reminder does not replace them.
+pub fn current_links_for_mail(
+    c: &mut DbConnection,
+    links: &Links,
+    member_ids: &[String],
+) -> Result<Vec<MailLink>, AppError> {
+    let rows = store::find_active_members(c, member_ids)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        if !m.staff_seen {
+            store::mark_mailed(c, &m.id, &m.invite_nonce)?;
+        }
+        out.push(mail_link(links, m));
+    }
+    Ok(out)
+}
+
+fn mail_link(links: &Links, m: store::MemberRow) -> MailLink {
+    let secret = invite_secret(&links.keys, &m.id, &m.invite_nonce);
+    MailLink {
+        url: invite_url(&links.base, &secret),
+        secret,
+        member_id: m.id,
+        label: m.label,
+        nonce: m.invite_nonce,
+    }
 }

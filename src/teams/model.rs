@@ -211,6 +211,9 @@ pub struct MemberView {
     pub label: String,
     pub url: Option<String>,
     pub staff_seen: bool,
+    /// Candor mailed this link to the member (custody "member"): it is never shown to staff;
+    /// a new link is the only way for staff to get one (G13).
+    pub mailed: bool,
 }
 
 /// A team's page: its settings, roster and leaders.
@@ -220,6 +223,8 @@ pub struct TeamView {
     pub leaders: Vec<String>,
     /// How many pulse rounds the team has had: none, and the page says what to do next.
     pub rounds: i64,
+    /// Whether Candor can mail links (CANDOR_SMTP_URL set); the page says how to turn it on.
+    pub mail_on: bool,
 }
 
 /// A team with its roster's ids and labels, as the API lists it.
@@ -229,11 +234,13 @@ pub struct TeamWithRoster {
     pub members: Vec<(String, String)>,
 }
 
-/// One member's invite link, shown to staff (and so in staff custody, G13).
+/// One member's invite link as staff may have it: `url` only for a link in staff custody;
+/// a link Candor mailed to the member is listed without it (G13).
 pub struct InviteLink {
     pub member_id: String,
     pub label: String,
-    pub url: String,
+    pub url: Option<String>,
+    pub custody: &'static str,
 }
 
 /// What a settings change asks for; absent fields keep their value (the API's PATCH).
@@ -241,6 +248,8 @@ pub struct TeamChanges {
     pub name: Option<String>,
     pub threshold: Option<i64>,
     pub reviews_allowed: Option<bool>,
+    /// The team's chat webhook (delivery checks and stores it); `Some("")` clears it.
+    pub webhook_url: Option<String>,
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ pub fn detail(
             h2 { "Invite links" }
             p { "Each person needs their own link. It lets them answer each round once; it does not tie their answers to them." }
             p.hint { "Links stay hidden here until you ask to see them. A person whose link staff have seen is told so on their own page, because whoever holds a link could answer in their place. Give each link only to its owner." }
+            (crate::delivery::pages::send_invites_panel(&t.id, &viewer.csrf, v.mail_on))
             @if v.members.is_empty() { p.muted { "Nobody is on the roster yet." } } @else {
                 form.inline method="post" action=(format!("/teams/{}/invites/show", t.id)) {
                     (csrf_field(&viewer.csrf)) button.small type="submit" { "Show all links" }
@@ -97,6 +98,8 @@ pub fn detail(
                         td {
                             @if let Some(url) = &m.url {
                                 input.copy type="text" readonly value=(url) aria-label=(format!("Invite link for {}", m.label));
+                            } @else if m.mailed {
+                                span.muted { "Sent by email · only they have it" }
                             } @else if m.staff_seen {
                                 span.muted { "Hidden · staff have seen it" }
                             } @else {
@@ -104,7 +107,7 @@ pub fn detail(
                             }
                         }
                         td.actions {
-                            @if m.url.is_none() {
+                            @if m.url.is_none() && !m.mailed {
                                 form.inline method="post" action=(format!("/teams/{}/invites/show", t.id)) {
                                     (csrf_field(&viewer.csrf))
                                     input type="hidden" name="member_id" value=(m.id);

@@ -361,3 +361,63 @@ pub fn member_by_invite(
         .first(conn)
         .optional()
 }
+
+/// Records that this member's current link (made from `nonce`) was mailed to them by Candor
+/// (G13 custody "member"): from here on no staff view shows it. A new link has a new nonce,
+/// so the mark lapses by itself when a link is regenerated.
+pub fn mark_mailed(conn: &mut DbConnection, member_id: &str, nonce: &str) -> QueryResult<usize> {
+    use crate::db::schema::mailed_links;
+    diesel::delete(mailed_links::table.find(member_id)).execute(conn)?;
+    diesel::insert_into(mailed_links::table)
+        .values((
+            mailed_links::member_id.eq(member_id),
+            mailed_links::invite_nonce.eq(nonce),
+        ))
+        .execute(conn)
+}
+
+/// Which of these members hold a link Candor mailed them, and still that link.
+pub fn mailed_ids(
+    conn: &mut DbConnection,
+    members_: &[MemberRow],
+) -> QueryResult<std::collections::HashSet<String>> {
+    use crate::db::schema::mailed_links;
+    let ids: Vec<&str> = members_.iter().map(|m| m.id.as_str()).collect();
+    let rows: Vec<(String, String)> = mailed_links::table
+        .filter(mailed_links::member_id.eq_any(ids))
+        .select((mailed_links::member_id, mailed_links::invite_nonce))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(id, nonce)| {
+            members_
+                .iter()
+                .any(|m| &m.id == id && &m.invite_nonce == nonce)
+        })
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Members by id, active ones only (what a reminder goes to).
+pub fn find_active_members(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<MemberRow>> {
+    members::table
+        .filter(members::id.eq_any(ids))
+        .filter(members::active.eq(true))
+        .order(members::label_key)
+        .load(conn)
+}
+
+/// Which of these members (by id) hold a link Candor mailed them, and still that link.
+pub fn mailed_among(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashSet<String>> {
+    use crate::db::schema::mailed_links;
+    let rows: Vec<String> = mailed_links::table
+        .inner_join(members::table)
+        .filter(mailed_links::member_id.eq_any(ids))
+        .filter(mailed_links::invite_nonce.eq(members::invite_nonce))
+        .select(mailed_links::member_id)
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

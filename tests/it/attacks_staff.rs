@@ -93,6 +93,8 @@ const CASES: &[Case] = &[
     page("GET", "/teams/{team}/trend.csv", ""),
     page("GET", "/rounds/{round}", ""),
     page("POST", "/rounds/{close}/close", ""),
+    page("POST", "/teams/{team}/invites/send", ""),
+    page("POST", "/rounds/{round}/remind", ""),
     listing(Kind::Page, "/teams"),
     listing(Kind::Page, "/rounds"),
     listing(Kind::Page, "/metrics"),
@@ -117,6 +119,8 @@ const CASES: &[Case] = &[
     api("GET", "/teams/{team}/trend", ""),
     api("GET", "/rounds/{round}", ""),
     api("POST", "/rounds/{close}/close", "{}"),
+    api("POST", "/teams/{team}/invites/send", "{}"),
+    api("POST", "/rounds/{round}/remind", "{}"),
     api("GET", "/rounds/{round}/results", ""),
     listing(Kind::Api, "/teams"),
     listing(Kind::Api, "/metrics/heatmap"),
@@ -397,7 +401,15 @@ fn leader_rows(app: &TestApp, user_id: &str) -> i64 {
 }
 
 fn role_change_scenario(change: Change) {
-    let app = TestApp::spawn();
+    // Email on (to a port nothing listens on: messages just wait in the outbox), so the
+    // delivery routes work before the change.
+    let app = TestApp::spawn_with(|s| {
+        s.mail = candor::delivery::model::MailSettings::from_parts(
+            Some("smtp://127.0.0.1:9"),
+            Some("candor@example.org"),
+        )
+        .expect("mail settings");
+    });
     let admin_browser = app.admin();
     let admin = app.api(&app.token_for(ADMIN_EMAIL));
     // The team's leader; for AdminToLeader the subject is a second admin who leads nothing.

@@ -11,6 +11,7 @@ mod attacks_staff;
 mod attacks_verify;
 mod browser;
 mod crash;
+mod delivery;
 mod edges;
 mod foundation;
 mod grow;

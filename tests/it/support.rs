@@ -556,7 +556,13 @@ impl TestApp {
     /// Starts a second server on this app's database (migrations already applied, the same
     /// instance secret read from it).
     pub fn replica(&self) -> Replica {
+        self.replica_with(|_| {})
+    }
+
+    /// A replica with settings of its own (email delivery, say) on this app's database.
+    pub fn replica_with(&self, tweak: impl FnOnce(&mut Settings)) -> Replica {
         let mut settings = Settings::for_database(self.url.clone(), self.dir.clone());
+        tweak(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         settings.base_url = self.base.clone();

@@ -290,14 +290,14 @@ pub async fn set_password(
 
 /// What writing a set-password link needs from the state, owned so it can cross threads.
 #[derive(Clone)]
-struct LinkMaker {
+pub struct LinkMaker {
     keys: Keys,
     base_url: String,
     now: time::PrimitiveDateTime,
 }
 
 impl LinkMaker {
-    fn new(state: &AppState) -> Self {
+    pub fn new(state: &AppState) -> Self {
         Self {
             keys: state.keys.clone(),
             base_url: state.settings.base_url.clone(),
@@ -306,7 +306,7 @@ impl LinkMaker {
     }
 }
 
-fn new_password_link(
+pub fn new_password_link(
     conn: &mut DbConnection,
     links: &LinkMaker,
     user_id: &str,
@@ -323,7 +323,7 @@ fn new_password_link(
 }
 
 /// Creates a staff user with a one-time set-password link; returns (user id, link).
-fn invite_in(
+pub fn invite_in(
     conn: &mut DbConnection,
     links: &LinkMaker,
     actor: &StaffUser,

@@ -97,6 +97,10 @@ pub struct StaffCreate {
     email: String,
     /// `admin`, `leader` or `facilitator`.
     role: String,
+    /// Mail the set-password link to the new staff member instead of returning it (needs
+    /// email delivery): then no admin ever holds it.
+    #[serde(default)]
+    send_email: bool,
 }
 
 /// Invites a staff member; answers with a one-time set-password URL (admins only).
@@ -112,13 +116,20 @@ pub(super) async fn api_staff_create(
     staff.require_admin()?;
     let email = parse_email(&body.email).map_err(|e| AppError::Invalid(vec![e]))?;
     let role = parse_role(&body.role)?;
-    let (id, link) = actions::invite_staff(&state, &staff.user, email, role).await?;
+    let (id, link) = if body.send_email {
+        let id = crate::delivery::actions::invite_staff_by_mail(&state, &staff.user, email, role)
+            .await?;
+        (id, None)
+    } else {
+        let (id, link) = actions::invite_staff(&state, &staff.user, email, role).await?;
+        (id, Some(link))
+    };
     Ok(HttpResponse::Created().json(StaffJson {
         id,
         email: body.email.trim().to_lowercase(),
         role: role.as_str().into(),
         active: true,
-        set_password_url: Some(link),
+        set_password_url: link,
     }))
 }
 

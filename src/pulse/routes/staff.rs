@@ -109,6 +109,7 @@ pub async fn round_page(
         &o.round,
         &o.results,
         o.fingerprint.as_deref(),
+        state.settings.mail.is_some(),
     ))
 }
 

@@ -59,7 +59,7 @@ fn public_key(state: &AppState, review_id: &str, row: &KeyRow) -> Result<KeyJson
 
 /// The review, if this staff member may see it: admins see all, facilitators the reviews
 /// they facilitate; leaders never (they must not read accounts).
-fn review_for(
+pub fn review_for(
     conn: &mut DbConnection,
     user: &StaffUser,
     review_id: &str,

@@ -299,17 +299,26 @@ fn review_view(
 }
 
 /// A review's invite links as staff see them; showing them marks them as seen by staff, which
-/// each invitee's page then says (G13). The mark is `teams`' store, called directly for now.
+/// each invitee's page then says (G13). A link Candor mailed to its invitee is listed without
+/// its URL and not marked. The marks are `teams`' store, called directly for now.
 fn shown_invites(
     c: &mut DbConnection,
     keys: &Keys,
     base: &str,
     review_id: &str,
-) -> Result<Vec<(String, String, String)>, AppError> {
+) -> Result<Vec<(String, String, Option<String>)>, AppError> {
     let invites = store::list_invites(c, keys, base, review_id)?;
-    let ids: Vec<String> = invites.iter().map(|(id, _, _)| id.clone()).collect();
+    let all: Vec<String> = invites.iter().map(|(id, _, _)| id.clone()).collect();
+    let mailed = crate::teams::store::mailed_among(c, &all)?;
+    let ids: Vec<String> = all.into_iter().filter(|id| !mailed.contains(id)).collect();
     crate::teams::store::mark_staff_seen(c, &ids)?;
-    Ok(invites)
+    Ok(invites
+        .into_iter()
+        .map(|(id, label, url)| {
+            let url = (!mailed.contains(&id)).then_some(url);
+            (id, label, url)
+        })
+        .collect())
 }
 
 /// A review as its facilitators see it (the page, the API's accounts).
@@ -465,7 +474,7 @@ pub async fn invites_of(
     state: &AppState,
     user: StaffUser,
     review_id: ReviewId,
-) -> Result<Vec<(String, String, String)>, AppError> {
+) -> Result<Vec<(String, String, Option<String>)>, AppError> {
     let review_id = review_id.into_string();
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
     state

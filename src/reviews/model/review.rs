@@ -166,7 +166,8 @@ pub struct ReviewView {
     pub received: i64,
     pub released: i64,
     pub accounts: Vec<AccountView>,
-    pub invites: Vec<(String, String, String)>,
+    /// (member id, label, link): no link for one Candor mailed to its invitee (G13).
+    pub invites: Vec<(String, String, Option<String>)>,
     pub facilitators: Vec<String>,
     /// Accounts a close now would leave held: fewer than the threshold arrived (since the
     /// last release) and the deadline the writers were shown has not passed.

@@ -130,6 +130,7 @@ pub fn detail(
     v: &ReviewView,
     errors: &[FieldError],
     message: Option<&str>,
+    mail_on: bool,
 ) -> Markup {
     let r = &v.review;
     let open = r.is_open();
@@ -193,12 +194,15 @@ pub fn detail(
             p { "Send each person their own link; with it they see this review on their Candor page. Team members use their usual team link. "
                 a href=(format!("/reviews/{}/invites.csv", r.id)) download { "Download all links (CSV)" } }
             p.muted { "Key fingerprint shown to every writer: " code.secret { (v.fingerprint) } }
+            @if open { (crate::delivery::pages::send_review_invites_panel(&r.id, &viewer.csrf, mail_on)) }
             @if v.invites.is_empty() { p.muted { "Nobody is invited." } } @else {
                 div.scroll tabindex="0" { table.roster {
                     thead { tr { th scope="col" { "Person" } th scope="col" { "Invite link" } } }
                     tbody { @for (_, label, url) in &v.invites { tr {
                         td { (label) }
-                        td { input.copy type="text" readonly value=(url) aria-label=(format!("Invite link for {label}")); }
+                        td { @if let Some(url) = url {
+                            input.copy type="text" readonly value=(url) aria-label=(format!("Invite link for {label}"));
+                        } @else { span.muted { "Sent by email · only they have it" } } }
                     } } }
                 } }
             }

@@ -146,7 +146,10 @@ pub(super) async fn get(
 pub struct InviteJson {
     member_id: String,
     label: String,
-    url: String,
+    /// Absent for a link Candor mailed to its invitee: only they have it (G13).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    custody: &'static str,
 }
 
 /// Each invited person's link of this review's own (never a team link, G12); listing them
@@ -164,6 +167,7 @@ pub(super) async fn invites(
     let out: Vec<InviteJson> = rows
         .into_iter()
         .map(|(member_id, label, url)| InviteJson {
+            custody: if url.is_some() { "staff" } else { "member" },
             member_id,
             label,
             url,

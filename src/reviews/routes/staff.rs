@@ -102,7 +102,13 @@ async fn render_detail(
     let v = actions::load_view(state, &staff.user, review_id).await?;
     Ok(html_response(
         status,
-        pages::detail(&staff.viewer(), &v, &errors, message),
+        pages::detail(
+            &staff.viewer(),
+            &v,
+            &errors,
+            message,
+            state.settings.mail.is_some(),
+        ),
     ))
 }
 
@@ -270,7 +276,7 @@ pub(super) async fn invites_csv(
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
     let mut csv = Csv::new(&["label", "url"]);
     for (_, label, url) in &rows {
-        csv.row([label.as_str(), url]);
+        csv.row([label.as_str(), url.as_deref().unwrap_or("(sent to them by email)")]);
     }
     let csv = csv
         .finish()

@@ -9,8 +9,7 @@ use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
 use crate::teams::actions;
 use crate::teams::model::{
-    parse_roster_list, parse_team_name, InviteLink, NewTeam, TeamChanges, TeamWithRoster,
-    Threshold, CUSTODY_STAFF,
+    parse_roster_list, parse_team_name, InviteLink, NewTeam, TeamChanges, TeamWithRoster, Threshold,
 };
 use crate::web::session::ApiStaff;
 
@@ -57,9 +56,11 @@ impl From<TeamWithRoster> for TeamJson {
 pub struct InviteJson {
     member_id: String,
     label: String,
-    url: String,
-    /// Who has seen this link (API.md): `"staff"` for every link listed here, since listing
-    /// it shows it. Links delivered only to the member will be listed without `url`.
+    /// Only for a link in staff custody: a link Candor mailed to its member is never shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    /// Who has the link (API.md): `"staff"` once listed here or shown, `"member"` when only
+    /// the member has it (mailed by Candor).
     #[schema(value_type = String, example = "staff")]
     custody: &'static str,
 }
@@ -70,7 +71,7 @@ impl From<InviteLink> for InviteJson {
             member_id: l.member_id,
             label: l.label,
             url: l.url,
-            custody: CUSTODY_STAFF,
+            custody: l.custody,
         }
     }
 }
@@ -151,6 +152,8 @@ pub struct TeamPatch {
     threshold: Option<i64>,
     /// Whether facilitators may invite this team to reviews (G12).
     reviews_allowed: Option<bool>,
+    /// A Slack-compatible incoming webhook for announcements (counts only); "" clears it.
+    webhook_url: Option<String>,
 }
 
 /// Renames a team, changes its threshold for future rounds, or lets facilitators invite it
@@ -170,6 +173,7 @@ pub(super) async fn api_update(
         name: body.name,
         threshold: body.threshold,
         reviews_allowed: body.reviews_allowed,
+        webhook_url: body.webhook_url,
     };
     let team = actions::change(&state, &staff.user, id.into_inner(), changes).await?;
     Ok(HttpResponse::Ok().json(TeamJson::from(team)))

@@ -308,7 +308,11 @@ pub(super) async fn invites_csv(
     let rows = actions::show_all_links(&state, &staff.user, id.into_inner()).await?;
     let mut csv = Csv::new(&["label", "url"]);
     for r in &rows {
-        csv.row([r.label.as_str(), &r.url]);
+        // A mailed link stays with its member (G13): its cell says so instead.
+        csv.row([
+            r.label.as_str(),
+            r.url.as_deref().unwrap_or("(sent to the member by email)"),
+        ]);
     }
     let csv = csv
         .finish()
