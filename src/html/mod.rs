@@ -1,8 +1,8 @@
 //! The page layout and the small widgets every page shares. Pure functions: data in, markup out.
 
 pub mod chart;
-pub mod plain;
 pub mod csv;
+pub mod plain;
 
 use actix_web::http::StatusCode;
 use maud::{html, Markup, DOCTYPE};

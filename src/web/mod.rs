@@ -1,8 +1,8 @@
 //! Web plumbing every feature's routes share: HTML responses, redirects, and (in `session`)
 //! the staff extractors with CSRF. Nothing here knows a feature's pages or queries.
 
-pub mod guide;
 pub mod form;
+pub mod guide;
 pub mod input;
 pub mod member;
 pub mod session;

@@ -21,6 +21,6 @@ mod migrations;
 mod openapi;
 mod pulse;
 mod reviews;
-mod verify;
-mod ux;
 mod routing;
+mod ux;
+mod verify;

@@ -221,5 +221,11 @@ pub(super) async fn api_transparency(state: web::Data<AppState>) -> ApiResult<Ht
 
 /// The member entry operations, merged into the document by src/openapi.rs.
 #[derive(OpenApi)]
-#[openapi(paths(api_participate, api_transparency, api_keys, api_round_bulletin, api_review_bulletin))]
+#[openapi(paths(
+    api_participate,
+    api_transparency,
+    api_keys,
+    api_round_bulletin,
+    api_review_bulletin
+))]
 pub struct MembersApi;

@@ -276,7 +276,10 @@ pub(super) async fn invites_csv(
     let rows = actions::invites_of(&state, staff.user.clone(), id.into_inner()).await?;
     let mut csv = Csv::new(&["label", "url"]);
     for (_, label, url) in &rows {
-        csv.row([label.as_str(), url.as_deref().unwrap_or("(sent to them by email)")]);
+        csv.row([
+            label.as_str(),
+            url.as_deref().unwrap_or("(sent to them by email)"),
+        ]);
     }
     let csv = csv
         .finish()
