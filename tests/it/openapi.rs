@@ -181,6 +181,8 @@ fn what_the_document_says_about_credentials_is_what_the_server_does() {
         "post /followups/add",
         "get /keys",
         "get /transparency",
+        "get /rounds/{round_id}/bulletin",
+        "get /reviews/{review_id}/bulletin",
         "post /login",
     ] {
         assert!(
@@ -188,7 +190,7 @@ fn what_the_document_says_about_credentials_is_what_the_server_does() {
             "{member} is not anonymous: {anonymous:?}"
         );
     }
-    assert_eq!(anonymous.len(), 11, "{anonymous:?}");
+    assert_eq!(anonymous.len(), 13, "{anonymous:?}");
 }
 
 #[test]
