@@ -27,6 +27,24 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A port for a test SMTP server: from 20000-29999 (below the ephemeral range that port-0
+/// binds draw from), starting at a random point and never handed out twice in this process.
+fn smtp_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    if NEXT.load(Ordering::Relaxed) == 0 {
+        let base = 20_000 + (std::process::id() % 9_000) as u16;
+        let _ = NEXT.compare_exchange(0, base, Ordering::Relaxed, Ordering::Relaxed);
+    }
+    loop {
+        let p = NEXT.fetch_add(1, Ordering::Relaxed);
+        let p = 20_000 + (p - 20_000) % 10_000;
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return p;
+        }
+    }
+}
+
 /// The python that has aiosmtpd (Debian's, when a version manager shadows `python3`).
 fn python() -> String {
     for p in ["python3", "/usr/bin/python3"] {
@@ -60,8 +78,21 @@ pub struct Smtp {
 }
 
 impl Smtp {
+    /// A server on a port of its own. `free_port` hands out a port the OS just freed, which a
+    /// parallel test (or another process's) server can take before aiosmtpd binds it; the
+    /// connect check would then find *that* server and this test would wait for mail that
+    /// goes to another mailbox. So the port comes from a range below the OS's ephemeral
+    /// ports, unique within this process, and the server must still be running (it exits at
+    /// once when its bind fails) before it is used; otherwise it is retried on another port.
     pub fn start() -> Self {
-        Self::start_on(free_port())
+        for _ in 0..20 {
+            let mut smtp = Self::start_on(smtp_port());
+            std::thread::sleep(Duration::from_millis(300));
+            if smtp.child.try_wait().unwrap().is_none() {
+                return smtp;
+            }
+        }
+        panic!("aiosmtpd could not bind a port");
     }
 
     pub fn start_on(port: u16) -> Self {
