@@ -115,10 +115,26 @@ fn refuse(req: ServiceRequest, errors: Vec<FieldError>) -> ServiceResponse<BoxBo
     req.into_response(res)
 }
 
+/// The methods some route answers; see `app::ROUTED_METHODS`.
+const ROUTED: [actix_web::http::Method; 6] = [
+    actix_web::http::Method::GET,
+    actix_web::http::Method::HEAD,
+    actix_web::http::Method::POST,
+    actix_web::http::Method::PATCH,
+    actix_web::http::Method::PUT,
+    actix_web::http::Method::DELETE,
+];
+
 pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // A method Candor routes nowhere (TRACE, CONNECT, made-up ones) reaches no handler and
+    // no query: routing answers it 405 whatever its path or body, so the guard leaves it be
+    // (else a TRACE with a JSON body got this guard's 422 instead of the 405 it is owed).
+    if !ROUTED.contains(req.method()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     // The path as routed (percent-decoded): `/rounds/a%00b/answers` must not reach a query.
     let decoded = percent_decode(req.path());
     if let Some(e) = check_text("path", &decoded) {
