@@ -69,7 +69,7 @@ fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> a
 
 /// Methods Candor routes at all. Anything else (TRACE, CONNECT, made-up methods) is a 405 on
 /// every path, so a scanner learns nothing and TRACE can never echo a request back.
-const ROUTED_METHODS: &str = "GET, HEAD, POST, PATCH, DELETE";
+const ROUTED_METHODS: &str = "GET, HEAD, POST, PATCH, PUT, DELETE";
 
 pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
     use actix_web::http::Method;
@@ -210,6 +210,9 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             // First, so a member's request is routed inside the scope; its guard lets every
             // other request through to the staff routes below.
             .app_data(members.paths())
+            .app_data(crate::web::input::ApiMethods(
+                crate::openapi::allowed_methods,
+            ))
             .service(members.into_scope(not_found))
             .route("/healthz", web::get().to(healthz))
             .route(
