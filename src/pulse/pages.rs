@@ -8,7 +8,7 @@ use super::model::{Kind, Question, RoundStatus, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
-use crate::html::chart::{bars, line_chart, Series};
+use crate::html::chart::{bars, line_chart, small_multiples, Series};
 use crate::html::csv::Csv;
 use crate::html::{
     confirm_action, csrf_field, error_summary, layout, notice, plain, Field, Viewer,
@@ -270,7 +270,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                div.scroll tabindex="0" { (line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
+                div.scroll tabindex="0" { (small_multiples("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
                 div.scroll tabindex="0" { table {
                     caption { "Items by round (mean after reverse scoring)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }
