@@ -16,6 +16,7 @@ use crate::html::{
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
+mod shares;
 mod verify;
 
 pub fn fmt1(x: f64) -> String {
@@ -376,6 +377,7 @@ fn shown_results(s: &Shown) -> Markup {
                     @if let Some(t) = &i.texts { ul { @for x in t { li { (x) } } } }
                 } @else {
                     @if let Some(m) = i.mean { p { "Mean " strong { (fmt2(m)) } " from " (i.n) " answers" @if i.reverse { " (" (fmt2(i.scored_mean.unwrap_or(m))) " after reverse scoring)" } } }
+                    (shares::shares_line(i))
                     @if let Some(d) = &i.distribution { (bars(&format!("Answers to: {}", i.text), &dist_labels(i), d)) }
                 }
             }

@@ -97,6 +97,55 @@ fn the_demo_shows_most_cells_hides_one_team_honestly_and_shows_comments_and_revi
         let comments = r["comments"].as_array().map_or(0, Vec::len);
         assert!(comments >= 5, "comments shown for {}: {r}", t["name"]);
     }
+    // Results that read at a glance, on the pages the demo fills.
+    let b = app.login(ADMIN_EMAIL, PASSWORD);
+    let metrics = b.get("/metrics").text().unwrap();
+    let heat = metrics
+        .split("<svg class=\"heat\"")
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .expect("the heat map");
+    let fills: std::collections::HashSet<&str> = heat
+        .split("fill=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|f| f.starts_with('#') && *f != "#111111" && *f != "#333333" && *f != "#eeeeee")
+        .collect();
+    assert!(
+        !fills.is_empty() && fills.len() <= 5,
+        "cells coloured in at most five bands: {fills:?}"
+    );
+    let legend = metrics
+        .split("class=\"heat-legend\"")
+        .nth(1)
+        .expect("legend");
+    assert_eq!(
+        legend
+            .split("</ul>")
+            .next()
+            .unwrap()
+            .matches("<li>")
+            .count(),
+        5
+    );
+    let team = shown[0]["team_id"].as_str().unwrap();
+    let pulse = b.get(&format!("/teams/{team}/rounds")).text().unwrap();
+    assert!(
+        pulse.contains("chart multiples"),
+        "items as small multiples"
+    );
+    let round = b
+        .get(&format!(
+            "/rounds/{}",
+            shown[0]["round_id"].as_str().unwrap()
+        ))
+        .text()
+        .unwrap();
+    assert_eq!(
+        round.matches(" favourable · ").count(),
+        7,
+        "shares next to each scale item's mean"
+    );
     // "Bad news shared": the closed review counts, with its accounts and follow-ups.
     let b = api.get("/metrics/trends").json()["bad_news"].clone();
     assert_eq!(b["reviews_held"], 1, "{b}");
