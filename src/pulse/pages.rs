@@ -16,6 +16,7 @@ use crate::html::{
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
+mod picker;
 mod shares;
 mod verify;
 
@@ -290,6 +291,7 @@ pub struct TeamPulse<'a> {
     pub team: &'a TeamRow,
     pub points: &'a [TrendPoint],
     pub questions: usize,
+    pub picks: &'a [TeamQuestionRow],
     pub members: i64,
     /// Today's date, for the default title of a new round.
     pub today: time::Date,
@@ -344,6 +346,7 @@ pub fn team_pulse(
                 (Field::new("title", "Title").value(&title).render(errors))
                 (Field::new("opens_at", "Opens (UTC)").kind("datetime-local").value(&value("opens_at")).optional().hint("Leave empty to open now.").render(errors))
                 (Field::new("closes_at", "Closes (UTC)").kind("datetime-local").value(&value("closes_at")).optional().hint("Leave empty to close it yourself. Results appear only after the round closes.").render(errors))
+                (picker::fieldset(v.picks, errors, form))
                 p.muted { "Opening freezes the roster, the questions and the threshold for this round, and makes its key." }
                 button type="submit" { "Open round" }
             }

@@ -19,6 +19,7 @@ mod grow;
 mod guide;
 mod metrics;
 mod migrations;
+mod open_round;
 mod openapi;
 mod pulse;
 mod reviews;
