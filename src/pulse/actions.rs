@@ -532,8 +532,9 @@ pub async fn add_question(
 /// What a leader does to an existing question.
 pub enum QuestionEdit {
     Remove,
-    /// New wording, checked by `model::check_question_text`.
-    Reword(Result<String, FieldError>),
+    /// New wording, checked by `model::check_question_text`, and whether the leader confirmed
+    /// changing a validated scale item (whose research no longer vouches for new words).
+    Reword(Result<String, FieldError>, bool),
 }
 
 pub async fn edit_question(
@@ -568,8 +569,11 @@ pub async fn edit_question(
                         )?;
                     }
                 }
-                QuestionEdit::Reword(Err(e)) => errors.push(e),
-                QuestionEdit::Reword(Ok(text)) => {
+                QuestionEdit::Reword(Err(e), _) => errors.push(e),
+                QuestionEdit::Reword(Ok(t), false) if picker::is_scale_item(&q) && t != q.text => {
+                    errors.push(FieldError::new("text", model::VALIDATED_WORDING))
+                }
+                QuestionEdit::Reword(Ok(text), _) => {
                     store::set_question_text(c, &team.id, &qid, &text)?;
                     audit(
                         c,

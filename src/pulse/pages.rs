@@ -477,6 +477,7 @@ pub fn questions_page(
                     label for=(format!("q-{}", q.id)) { (q.kind) @if q.reverse { " · reverse-scored" } @if let Some(b) = &q.builtin { " · built-in " (b) } }
                     textarea id=(format!("q-{}", q.id)) name="text" maxlength="300" { (q.text) }
                     @if Kind::parse(&q.kind) == Some(Kind::Choice) { p.muted { "Options: " (q.options.replace('\n', " · ")) } }
+                    @if q.builtin.as_deref().is_some_and(|b| b.starts_with("ps")) { (picker::validated_warning(&q.id)) }
                     button.small type="submit" name="action" value="save" { "Save wording" }
                     " "
                     @if q.builtin.as_deref().is_none_or(|b| b == "enps") { button.small.danger type="submit" name="action" value="remove" { "Remove" } }

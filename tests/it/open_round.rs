@@ -104,3 +104,52 @@ fn a_refused_pick_opens_nothing_changes_nothing_and_keeps_the_choices() {
     let page = b.get(&format!("/teams/{team}/rounds")).text().unwrap();
     assert!(page.contains(" (eNPS)") && !page.contains("A fine question"));
 }
+
+#[test]
+fn a_validated_scale_item_warns_and_keeps_its_wording_until_the_change_is_confirmed() {
+    let app = TestApp::spawn();
+    let b = app.admin();
+    let api = app.api(&app.token_for(ADMIN_EMAIL));
+    let (team, _) = team_with(&api, "Wording", 3, &["a", "b", "c"]);
+    let questions = format!("/teams/{team}/questions");
+    // The team's first visit writes its built-in questionnaire.
+    b.get(&format!("/teams/{team}/rounds"));
+    let page = b.get(&questions).text().unwrap();
+    assert!(
+        page.contains("validated in research"),
+        "warned before any change"
+    );
+    let action = page
+        .split("action=\"")
+        .map(|s| s.split('"').next().unwrap())
+        .find(|a| a.starts_with(&format!("{questions}/")))
+        .unwrap()
+        .to_owned();
+    let res = b.submit(
+        &questions,
+        &action,
+        &[("text", "Mistakes are fine here"), ("action", "save")],
+    );
+    assert_eq!(res.status(), 422, "refused without the tick");
+    assert!(res.text().unwrap().contains("Tick the box"));
+    let page = b.get(&questions).text().unwrap();
+    assert!(
+        !page.contains("Mistakes are fine here"),
+        "wording unchanged"
+    );
+    let res = b.submit(
+        &questions,
+        &action,
+        &[
+            ("text", "Mistakes are fine here"),
+            ("action", "save"),
+            ("confirm_validated", "1"),
+        ],
+    );
+    assert_eq!(res.status(), 200);
+    assert!(b
+        .get(&questions)
+        .text()
+        .unwrap()
+        .contains("Mistakes are fine here"));
+}

@@ -43,3 +43,14 @@ pub fn fieldset(
         }
     }
 }
+
+/// Above a validated scale item's wording: changing it loses what the research showed, so
+/// the change needs a tick (checked again on the server).
+pub fn validated_warning(question_id: &str) -> Markup {
+    let id = format!("confirm-{question_id}");
+    html! {
+        (crate::html::notice("warn", html! { p { (crate::pulse::model::VALIDATED_WORDING) } }))
+        p { input type="checkbox" name="confirm_validated" value="1" id=(id);
+            label for=(id) { "I understand: change the wording anyway" } }
+    }
+}

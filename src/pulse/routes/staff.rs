@@ -247,6 +247,9 @@ pub struct EditQuestionForm {
     text: String,
     #[serde(default)]
     action: String,
+    /// Ticked to confirm rewording one of the validated scale items.
+    #[serde(default)]
+    confirm_validated: Option<String>,
 }
 
 pub async fn edit_question(
@@ -260,13 +263,21 @@ pub async fn edit_question(
     let edit = if form.action == "remove" {
         QuestionEdit::Remove
     } else {
-        QuestionEdit::Reword(model::check_question_text(&form.text))
+        QuestionEdit::Reword(
+            model::check_question_text(&form.text),
+            form.confirm_validated.is_some(),
+        )
     };
     let q = actions::edit_question(&state, &staff.user, team_id, qid, edit).await?;
+    let status = if q.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(questions_response(
         &staff,
         &q,
-        StatusCode::OK,
+        status,
         &pages::QuestionDraft::default(),
     ))
 }
