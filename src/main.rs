@@ -74,11 +74,21 @@ fn run(cli: Cli) -> Result<(), String> {
         } => mail_test(&settings, &to),
         Command::Demo { months } => {
             let state = candor::build_state(settings)?;
+            let base = state.settings.base_url.clone();
             let made = candor::demo::fill(&state, months).map_err(|e| e.to_string())?;
             println!(
-                "demo data: {} teams, {} closed rounds, {} answers, and the group \"Engineering (demo)\"; sign in and open /metrics",
-                made.teams, made.rounds, made.answers
+                "demo data: {} teams, {} closed rounds, {} answers, the group \"Engineering (demo)\", {} reviews with {} accounts and {} follow-ups",
+                made.teams, made.rounds, made.answers, made.reviews, made.accounts, made.followups
             );
+            println!("Start the server (`candor serve`) and open {base}/metrics");
+            match made.login {
+                candor::demo::Login::Created { email, password } => {
+                    println!("Sign in as {email} with the password {password} (shown only now)")
+                }
+                candor::demo::Login::Existing { email } => {
+                    println!("Sign in as {email}, the existing administrator")
+                }
+            }
             Ok(())
         }
     }

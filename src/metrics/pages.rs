@@ -30,10 +30,19 @@ pub struct MetricsPage<'a> {
     pub bad_news: &'a BadNews,
 }
 
+/// How many colour bands the heat map uses: few enough that a reader tells them apart and
+/// the legend names each, where a smooth gradient made 4.9 and 5.1 look alike and different.
+const BANDS: usize = 5;
+
+/// The band a value on the colour scale (0 to 1) falls in.
+fn band(t: f64) -> usize {
+    ((t.clamp(0.0, 1.0) * BANDS as f64).floor() as usize).min(BANDS - 1)
+}
+
 /// Light colours so black text stays readable (contrast above 7:1 on every one): orange for
-/// low, near-white for the middle, blue for high.
+/// low, near-white for the middle, blue for high; one colour per band.
 fn colour(t: f64) -> String {
-    let t = t.clamp(0.0, 1.0);
+    let t = (band(t) as f64 + 0.5) / BANDS as f64;
     let (lo, mid, hi) = ((0xf4, 0xb6, 0x8c), (0xf5, 0xf5, 0xf2), (0x9c, 0xc8, 0xe6));
     let mix = |a: (i32, i32, i32), b: (i32, i32, i32), u: f64| {
         let f = |x: i32, y: i32| (f64::from(x) + (f64::from(y) - f64::from(x)) * u).round() as i32;
@@ -136,6 +145,18 @@ pub fn heatmap_svg(rows: &[HeatRow]) -> Markup {
     }
 }
 
+/// The bands' colours with the scores each covers (on the 1-to-7 scale), under the map.
+fn heat_legend() -> Markup {
+    html! {
+        ul.heat-legend aria-label="Colour bands of the heat map (score on the 1 to 7 scale)" {
+            @for b in 0..BANDS {
+                @let (lo, hi) = (1.0 + 6.0 * b as f64 / BANDS as f64, 1.0 + 6.0 * (b + 1) as f64 / BANDS as f64);
+                li { span.swatch style=(format!("background:{}", colour((b as f64 + 0.5) / BANDS as f64))) {} (fmt1(lo)) " to " (fmt1(hi)) }
+            }
+        }
+    }
+}
+
 fn heat_table(rows: &[HeatRow]) -> Markup {
     let cols = columns();
     html! {
@@ -186,6 +207,7 @@ pub fn metrics(viewer: &Viewer, p: &MetricsPage<'_>) -> Markup {
             h2 { "Heat map (" (if p.view == View::Latest { "each team's latest closed round".to_owned() } else { format!("latest round in {q}") }) ")" }
             @if p.rows.is_empty() { p.muted { "No teams to show." } } @else {
                 div.scroll tabindex="0" { (heatmap_svg(p.rows)) }
+                (heat_legend())
                 (heat_table(p.rows))
                 p { a href=(format!("/metrics/export.csv?period={q}")) download { "Download these aggregates (CSV)" } " · " a href=(format!("/metrics/export.json?period={q}")) { "JSON" } }
             }

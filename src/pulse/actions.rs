@@ -21,6 +21,7 @@ use crate::tokens::crypto::{self, KeyJson, NewKey};
 use crate::tokens::store as tokens;
 
 pub mod member;
+pub mod picker;
 
 fn no_questions() -> AppError {
     AppError::invalid(
@@ -108,6 +109,7 @@ pub async fn start_round(
     user: &StaffUser,
     team_id: String,
     input: RoundInput,
+    pick: Option<picker::Pick>,
 ) -> Result<RoundRow, AppError> {
     user.can_lead()
         .then_some(())
@@ -124,6 +126,9 @@ pub async fn start_round(
         .write(move |c| {
             let team = teams::team_for(c, &user, &team_id)?;
             store::ensure_questions(c, &team.id)?;
+            if let Some(p) = &pick {
+                picker::apply(c, &user.email, &team, p)?;
+            }
             if store::list_questions(c, &team.id)?.is_empty() {
                 return Err(no_questions());
             }
@@ -330,6 +335,8 @@ pub struct TeamOverview {
     pub team: TeamRow,
     pub points: Vec<TrendPoint>,
     pub questions: usize,
+    /// The questions the open-round form's picker offers.
+    pub picks: Vec<TeamQuestionRow>,
     pub members: i64,
 }
 
@@ -345,13 +352,15 @@ pub async fn team_overview(
         .write(move |c| {
             let team = teams::team_for(c, &user, &team_id)?;
             store::ensure_questions(c, &team.id)?;
-            let questions = store::list_questions(c, &team.id)?.len();
+            let picks = store::list_questions(c, &team.id)?;
+            let questions = picks.len();
             let members = teams::count_members(c, &team.id)?;
             let points = trend_of(c, &team.id)?;
             Ok(TeamOverview {
                 team,
                 points,
                 questions,
+                picks,
                 members,
             })
         })
@@ -523,8 +532,9 @@ pub async fn add_question(
 /// What a leader does to an existing question.
 pub enum QuestionEdit {
     Remove,
-    /// New wording, checked by `model::check_question_text`.
-    Reword(Result<String, FieldError>),
+    /// New wording, checked by `model::check_question_text`, and whether the leader confirmed
+    /// changing a validated scale item (whose research no longer vouches for new words).
+    Reword(Result<String, FieldError>, bool),
 }
 
 pub async fn edit_question(
@@ -559,8 +569,11 @@ pub async fn edit_question(
                         )?;
                     }
                 }
-                QuestionEdit::Reword(Err(e)) => errors.push(e),
-                QuestionEdit::Reword(Ok(text)) => {
+                QuestionEdit::Reword(Err(e), _) => errors.push(e),
+                QuestionEdit::Reword(Ok(t), false) if picker::is_scale_item(&q) && t != q.text => {
+                    errors.push(FieldError::new("text", model::VALIDATED_WORDING))
+                }
+                QuestionEdit::Reword(Ok(text), _) => {
                     store::set_question_text(c, &team.id, &qid, &text)?;
                     audit(
                         c,

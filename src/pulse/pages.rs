@@ -8,7 +8,7 @@ use super::model::{Kind, Question, RoundStatus, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
-use crate::html::chart::{bars, line_chart, Series};
+use crate::html::chart::{bars, line_chart, small_multiples, Series};
 use crate::html::csv::Csv;
 use crate::html::{
     confirm_action, csrf_field, error_summary, layout, notice, plain, Field, Viewer,
@@ -16,6 +16,8 @@ use crate::html::{
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
+mod picker;
+mod shares;
 mod verify;
 
 pub fn fmt1(x: f64) -> String {
@@ -270,7 +272,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                div.scroll tabindex="0" { (line_chart("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
+                div.scroll tabindex="0" { (small_multiples("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
                 div.scroll tabindex="0" { table {
                     caption { "Items by round (mean after reverse scoring)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }
@@ -289,6 +291,7 @@ pub struct TeamPulse<'a> {
     pub team: &'a TeamRow,
     pub points: &'a [TrendPoint],
     pub questions: usize,
+    pub picks: &'a [TeamQuestionRow],
     pub members: i64,
     /// Today's date, for the default title of a new round.
     pub today: time::Date,
@@ -343,6 +346,7 @@ pub fn team_pulse(
                 (Field::new("title", "Title").value(&title).render(errors))
                 (Field::new("opens_at", "Opens (UTC)").kind("datetime-local").value(&value("opens_at")).optional().hint("Leave empty to open now.").render(errors))
                 (Field::new("closes_at", "Closes (UTC)").kind("datetime-local").value(&value("closes_at")).optional().hint("Leave empty to close it yourself. Results appear only after the round closes.").render(errors))
+                (picker::fieldset(v.picks, errors, form))
                 p.muted { "Opening freezes the roster, the questions and the threshold for this round, and makes its key." }
                 button type="submit" { "Open round" }
             }
@@ -376,6 +380,7 @@ fn shown_results(s: &Shown) -> Markup {
                     @if let Some(t) = &i.texts { ul { @for x in t { li { (x) } } } }
                 } @else {
                     @if let Some(m) = i.mean { p { "Mean " strong { (fmt2(m)) } " from " (i.n) " answers" @if i.reverse { " (" (fmt2(i.scored_mean.unwrap_or(m))) " after reverse scoring)" } } }
+                    (shares::shares_line(i))
                     @if let Some(d) = &i.distribution { (bars(&format!("Answers to: {}", i.text), &dist_labels(i), d)) }
                 }
             }
@@ -472,6 +477,7 @@ pub fn questions_page(
                     label for=(format!("q-{}", q.id)) { (q.kind) @if q.reverse { " · reverse-scored" } @if let Some(b) = &q.builtin { " · built-in " (b) } }
                     textarea id=(format!("q-{}", q.id)) name="text" maxlength="300" { (q.text) }
                     @if Kind::parse(&q.kind) == Some(Kind::Choice) { p.muted { "Options: " (q.options.replace('\n', " · ")) } }
+                    @if q.builtin.as_deref().is_some_and(|b| b.starts_with("ps")) { (picker::validated_warning(&q.id)) }
                     button.small type="submit" name="action" value="save" { "Save wording" }
                     " "
                     @if q.builtin.as_deref().is_none_or(|b| b == "enps") { button.small.danger type="submit" name="action" value="remove" { "Remove" } }

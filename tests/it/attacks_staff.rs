@@ -88,7 +88,7 @@ const CASES: &[Case] = &[
     page(
         "POST",
         "/teams/{team}/questions/{question}",
-        "text={qtext}&action=reword",
+        "text={qtext}&action=reword&confirm_validated=1",
     ),
     page("GET", "/teams/{team}/trend.csv", ""),
     page("GET", "/rounds/{round}", ""),

@@ -381,6 +381,7 @@ fn a_round_freezes_threshold_roster_and_wording_when_it_opens() {
             ("_csrf", &csrf_from(&page)),
             ("text", "Reworded item two."),
             ("action", "save"),
+            ("confirm_validated", "1"),
         ],
     );
     assert_eq!(res.status(), 200);

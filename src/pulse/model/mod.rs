@@ -61,6 +61,10 @@ pub const PSYCHOLOGICAL_SAFETY: [(&str, &str, bool); 7] = [
     ),
 ];
 
+/// Said before a validated scale item's wording is changed, and when a change is refused for
+/// want of the confirming tick.
+pub const VALIDATED_WORDING: &str = "This item's wording was validated in research (Edmondson, 1999): with other words its answers no longer compare with that research or with this team's earlier rounds. Tick the box to change it anyway.";
+
 pub const ENPS_TEXT: &str =
     "How likely are you to recommend this team as a place to work to a friend?";
 pub const SOURCE_CITATION: &str = "Edmondson, A. (1999). Psychological Safety and Learning Behavior in Work Teams. Administrative Science Quarterly, 44(2), 350-383.";

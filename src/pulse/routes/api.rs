@@ -129,7 +129,7 @@ pub async fn open(
         state.clock.now(),
     )
     .map_err(AppError::Invalid)?;
-    let round = actions::start_round(&state, &staff.user, id.into_inner(), input).await?;
+    let round = actions::start_round(&state, &staff.user, id.into_inner(), input, None).await?;
     let detail = actions::describe(&state, round).await?;
     Ok(HttpResponse::Created().json(RoundJson::from(detail)))
 }

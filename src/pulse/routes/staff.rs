@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::super::actions::picker::Pick;
 use super::super::actions::{self, QuestionEdit};
 use super::super::model;
 use super::super::pages::{self, TeamPulse};
@@ -37,6 +38,7 @@ async fn render_team_pulse(
         team: &o.team,
         points: &o.points,
         questions: o.questions,
+        picks: &o.picks,
         members: o.members,
         today: state.clock.today(),
     };
@@ -63,6 +65,14 @@ pub struct OpenForm {
     opens_at: String,
     #[serde(default)]
     closes_at: String,
+    /// Present when the form carried the question picker; without it nothing is changed.
+    #[serde(default)]
+    picker: Option<String>,
+    /// The ticked questions (a key sent once per tick).
+    #[serde(default)]
+    keep: Vec<String>,
+    #[serde(default)]
+    new_text: String,
 }
 
 pub async fn open_form(
@@ -77,7 +87,17 @@ pub async fn open_form(
         ("title".to_owned(), form.title.clone()),
         ("opens_at".to_owned(), form.opens_at.clone()),
         ("closes_at".to_owned(), form.closes_at.clone()),
+        ("new_text".to_owned(), form.new_text.clone()),
     ];
+    let mut echo = echo;
+    if form.picker.is_some() {
+        echo.push(("picker".to_owned(), "1".to_owned()));
+        echo.extend(form.keep.iter().map(|k| ("keep".to_owned(), k.clone())));
+    }
+    let pick = match picked(&form) {
+        Ok(p) => p,
+        Err(errors) => return render_team_pulse(&state, &staff, team_id, errors, echo).await,
+    };
     let checked = model::check_round_input(
         &form.title,
         &form.opens_at,
@@ -88,13 +108,35 @@ pub async fn open_form(
         Ok(i) => i,
         Err(errors) => return render_team_pulse(&state, &staff, team_id, errors, echo).await,
     };
-    match actions::start_round(&state, &staff.user, team_id.clone(), input).await {
+    match actions::start_round(&state, &staff.user, team_id.clone(), input, pick).await {
         Ok(r) => Ok(see_other(&format!("/rounds/{}", r.id))),
         Err(AppError::Invalid(errors)) => {
             render_team_pulse(&state, &staff, team_id, errors, echo).await
         }
         Err(e) => Err(e),
     }
+}
+
+/// The picker's choice, with the leader's own question checked as the questions page checks
+/// one (a 1-to-7 agreement item); `None` when the form had no picker.
+fn picked(form: &OpenForm) -> Result<Option<Pick>, Vec<FieldError>> {
+    if form.picker.is_none() {
+        return Ok(None);
+    }
+    let add = if form.new_text.trim().is_empty() {
+        None
+    } else {
+        let q = model::check_question("scale7", &form.new_text, "", false).map_err(|es| {
+            es.into_iter()
+                .map(|e| FieldError::new("new_text", e.message))
+                .collect::<Vec<_>>()
+        })?;
+        Some(q)
+    };
+    Ok(Some(Pick {
+        keep: form.keep.clone(),
+        add,
+    }))
 }
 
 pub async fn round_page(
@@ -205,6 +247,9 @@ pub struct EditQuestionForm {
     text: String,
     #[serde(default)]
     action: String,
+    /// Ticked to confirm rewording one of the validated scale items.
+    #[serde(default)]
+    confirm_validated: Option<String>,
 }
 
 pub async fn edit_question(
@@ -218,13 +263,21 @@ pub async fn edit_question(
     let edit = if form.action == "remove" {
         QuestionEdit::Remove
     } else {
-        QuestionEdit::Reword(model::check_question_text(&form.text))
+        QuestionEdit::Reword(
+            model::check_question_text(&form.text),
+            form.confirm_validated.is_some(),
+        )
     };
     let q = actions::edit_question(&state, &staff.user, team_id, qid, edit).await?;
+    let status = if q.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(questions_response(
         &staff,
         &q,
-        StatusCode::OK,
+        status,
         &pages::QuestionDraft::default(),
     ))
 }

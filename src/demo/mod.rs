@@ -1,7 +1,12 @@
 //! `candor demo`: fills a fresh instance with teams, a group and a year of monthly pulse
 //! rounds, so a new user sees real charts in a minute. The answers are made up here and
 //! stored the way the confidential route stores them; every round then closes normally
-//! (aggregates, shuffle, key destroyed) and is dated back to its month.
+//! (aggregates, shuffle, key destroyed) and is dated back to its month. Teams are big enough
+//! and answer often enough that most heat-map cells show, except one small team that never
+//! reaches its threshold and is shown as hidden, honestly; comments reach the threshold that
+//! shows them; two reviews carry accounts, follow-ups and replies (`reviews`).
+
+mod reviews;
 
 use diesel::prelude::*;
 use rand::RngExt;
@@ -14,14 +19,18 @@ use crate::state::AppState;
 
 const TEAMS: [(&str, usize, f64, f64); 5] = [
     // name, people, starting score, change per month
-    ("Platform", 9, 4.6, 0.08),
-    ("Payments", 7, 5.4, -0.05),
-    ("Mobile", 6, 4.1, 0.12),
-    ("Data", 12, 5.0, 0.0),
-    ("Support", 5, 3.8, 0.06),
+    ("Platform", 11, 4.6, 0.08),
+    ("Payments", 9, 5.4, -0.05),
+    ("Mobile", 10, 4.1, 0.12),
+    ("Data", 13, 5.0, 0.0),
+    // Fewer people than the threshold of 5: its figures are never shown, and the pages say why.
+    ("Support", 4, 3.8, 0.06),
 ];
 
-const COMMENTS: [&str; 8] = [
+/// Every team's threshold: the default a new team gets.
+const THRESHOLD: u16 = 5;
+
+const COMMENTS: [&str; 16] = [
     "Retros feel safer since we stopped naming people in incident notes.",
     "Too many priorities at once; hard to say no.",
     "On-call handovers are rushed.",
@@ -30,6 +39,14 @@ const COMMENTS: [&str; 8] = [
     "The new deploy checklist helps a lot.",
     "Meetings run over and nobody stops them.",
     "People ask for help more than they used to.",
+    "I can disagree with the lead in planning and nothing bad happens.",
+    "Incidents still end with someone being blamed in the hallway.",
+    "Pairing on the hard tickets made onboarding much easier.",
+    "We say yes to every request from sales.",
+    "Standups are useful again since they got shorter.",
+    "I don't know who decides what goes into the next release.",
+    "Mistakes get talked about openly in retros now.",
+    "Too much work lands on the two most senior people.",
 ];
 
 /// What the demo made, for the command to print.
@@ -37,6 +54,48 @@ pub struct Made {
     pub teams: usize,
     pub rounds: usize,
     pub answers: usize,
+    pub reviews: usize,
+    pub accounts: usize,
+    pub followups: usize,
+    pub login: Login,
+}
+
+/// Who to sign in as: an admin made now (with the only copy of its password), or the
+/// existing admin, whose password the demo never learns.
+pub enum Login {
+    Created { email: String, password: String },
+    Existing { email: String },
+}
+
+/// The admin the demo creates on an instance that has none yet.
+pub const DEMO_ADMIN: &str = "admin@demo.example";
+
+/// The first active admin, or a new one with a random password: a demo is for looking
+/// around at once, and setting up by hand first would be a step between the user and it.
+fn admin(c: &mut crate::db::DbConnection) -> Result<(String, Login), AppError> {
+    use crate::auth::store;
+    if let Some(a) = store::list_staff(c)?
+        .into_iter()
+        .find(|s| s.role == "admin" && s.active)
+    {
+        let email = a.email.clone();
+        return Ok((a.id, Login::Existing { email }));
+    }
+    let password = crate::secret::new_id();
+    let hash = crate::auth::password::hash_now(&password)?;
+    let id = c.transaction(|c| -> Result<String, AppError> {
+        let id = store::insert_staff(c, DEMO_ADMIN, Some(&hash), crate::auth::model::Role::Admin)?;
+        store::audit(c, None, "staff.admin_created_cli", DEMO_ADMIN)?;
+        store::delete_setting(c, "setup_code")?;
+        Ok(id)
+    })?;
+    Ok((
+        id,
+        Login::Created {
+            email: DEMO_ADMIN.into(),
+            password,
+        },
+    ))
 }
 
 fn clamp(v: f64, lo: i64, hi: i64) -> i64 {
@@ -47,11 +106,7 @@ fn clamp(v: f64, lo: i64, hi: i64) -> i64 {
 pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
     let mut conn = state.db.get_write()?;
     let c = &mut *conn;
-    let owner = crate::auth::store::list_staff(c)?
-        .into_iter()
-        .find(|s| s.role == "admin")
-        .map(|s| s.id)
-        .unwrap_or_else(|| "demo".into());
+    let (owner, login) = admin(c)?;
     let mut rng = rand::rng();
     let (mut n_rounds, mut n_answers) = (0, 0);
     let mut team_ids = vec![];
@@ -63,7 +118,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 c,
                 &format!("{name} (demo)"),
                 &format!("{key} (demo)"),
-                5,
+                THRESHOLD,
                 &owner,
             )?;
             crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
@@ -83,19 +138,18 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     closes_at: None,
                     created_by: owner.clone(),
                 };
-                let rid = pulse::insert_round(c, &new, 5)?;
+                let rid = pulse::insert_round(c, &new, i32::from(THRESHOLD))?;
                 crate::pulse::actions::open_round_in(c, &rid, &key_pair, now)?;
                 let questions = pulse::round_questions(c, &rid)?;
                 let members = crate::tokens::store::eligible_members(c, &rid)?;
-                // Some months few people answer: those rounds show as gaps.
-                let share = if rng.random_bool(0.12) {
-                    0.3
-                } else {
-                    rng.random_range(0.6..1.0)
-                };
+                // Everyone answers but up to two people a month, so every team of nine or
+                // more clears the threshold of five every month, and so do its comments.
+                let skipped: Vec<usize> = (0..rng.random_range(0..=2))
+                    .map(|_| rng.random_range(0..members.len().max(1)))
+                    .collect();
                 let mut answered = 0;
-                for member in &members {
-                    if !rng.random_bool(share) {
+                for (i, member) in members.iter().enumerate() {
+                    if skipped.contains(&i) {
                         continue;
                     }
                     let target = start + drift * m as f64 + rng.random_range(-1.2..1.2);
@@ -118,9 +172,10 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                             })
                         })
                         .collect();
-                    let comment = rng
-                        .random_bool(0.35)
-                        .then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
+                    // Two people in three comment: with seven or more answers that is at
+                    // least five comments, enough to be shown.
+                    let comment =
+                        (answered % 3 != 2).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
                     crate::tokens::store::record_issuance(c, &rid, member)?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
@@ -152,6 +207,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         crate::metrics::store::bump_version(c)?;
         Ok(())
     })?;
+    let made_reviews = reviews::fill(c, &state.keys, &owner, &team_ids, state.clock.now())?;
     // The closes above owe a scrub (G15); the demo runs it now (on the one writer, so this
     // connection goes back first), and the server retries it on its timer if it cannot finish.
     drop(conn);
@@ -163,5 +219,9 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
         teams: TEAMS.len(),
         rounds: n_rounds,
         answers: n_answers,
+        reviews: made_reviews.reviews,
+        accounts: made_reviews.accounts,
+        followups: made_reviews.followups,
+        login,
     })
 }
