@@ -63,11 +63,11 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 c,
                 &format!("{name} (demo)"),
                 &format!("{key} (demo)"),
-                5,
+                crate::teams::model::Threshold::stored(5),
                 &owner,
             )?;
             crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
-            Ok(id)
+            Ok(id.into_string())
         })?;
         team_ids.push(team_id.clone());
         for m in 0..months {
@@ -77,7 +77,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             let key_pair = crate::tokens::crypto::generate()?;
             let answered = c.transaction(|c| -> Result<usize, AppError> {
                 let new = NewRound {
-                    team_id: team_id.clone(),
+                    team_id: crate::teams::model::TeamId::from(team_id.as_str()),
                     title: format!("Pulse {}", when.date()),
                     opens_at: now,
                     closes_at: None,
@@ -121,7 +121,11 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     let comment = rng
                         .random_bool(0.35)
                         .then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
-                    crate::tokens::store::record_issuance(c, &rid, member)?;
+                    crate::tokens::store::record_issuance(
+                        c,
+                        &rid,
+                        &crate::teams::model::MemberId::from(member.as_str()),
+                    )?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }

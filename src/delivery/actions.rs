@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::pulse::store::RoundRow;
 use crate::state::AppState;
 use crate::teams::actions::{self as teams, Links, MailLink};
+use crate::teams::model::{MemberId, TeamId};
 
 /// The instance-wide webhook, used by teams that have none of their own.
 const DEFAULT_WEBHOOK: &str = "delivery.webhook_url";
@@ -62,14 +63,18 @@ pub async fn send_invites(
         .db
         .write(move |c| {
             // Access first: a team the caller may not lead is forbidden whatever the setting.
+            let team_id = TeamId::from(team_id);
             let (team, roster) = teams::roster_for_mail(c, &user, &team_id)?;
             if !mail_on {
                 return Err(mail_off());
             }
-            let chosen: Vec<(String, String)> = match &member_ids {
+            let chosen: Vec<(MemberId, String)> = match &member_ids {
                 None => roster,
                 Some(ids) => {
-                    if let Some(bad) = ids.iter().find(|id| !roster.iter().any(|(m, _)| m == *id)) {
+                    if let Some(bad) = ids
+                        .iter()
+                        .find(|id| !roster.iter().any(|(m, _)| m.as_str() == *id))
+                    {
                         return Err(AppError::invalid(
                             "member_ids",
                             format!("{bad} is not on this team's roster."),
@@ -77,16 +82,16 @@ pub async fn send_invites(
                     }
                     roster
                         .into_iter()
-                        .filter(|(id, _)| ids.contains(id))
+                        .filter(|(id, _)| ids.iter().any(|i| i == id.as_str()))
                         .collect()
                 }
             };
             let total = chosen.len();
-            let with_email: Vec<(String, String)> = chosen
+            let with_email: Vec<(MemberId, String)> = chosen
                 .into_iter()
                 .filter_map(|(id, label)| model::email_in_label(&label).map(|e| (id, e)))
                 .collect();
-            let ids: Vec<String> = with_email.iter().map(|(id, _)| id.clone()).collect();
+            let ids: Vec<MemberId> = with_email.iter().map(|(id, _)| id.clone()).collect();
             let mailed = teams::links_for_mail(c, &links, &ids)?;
             for MailLink {
                 member_id,
@@ -126,9 +131,10 @@ pub async fn send_invites(
 
 /// Those of these members whose label holds an email address: only their links are mailed,
 /// and so only theirs leave staff custody.
-fn with_address(c: &mut DbConnection, ids: &[String]) -> Result<Vec<String>, AppError> {
+fn with_address(c: &mut DbConnection, ids: &[String]) -> Result<Vec<MemberId>, AppError> {
+    let ids: Vec<MemberId> = ids.iter().map(|id| MemberId::from(id.as_str())).collect();
     // teams::store: the members' labels, read in the caller's transaction.
-    Ok(crate::teams::store::find_active_members(c, ids)?
+    Ok(crate::teams::store::find_active_members(c, &ids)?
         .into_iter()
         .filter(|m| model::email_in_label(&m.label).is_some())
         .map(|m| m.id)
@@ -244,7 +250,8 @@ pub async fn remind_round(
             // pulse::store and teams::store: the round and the caller's right to its team,
             // read in this transaction.
             let round = crate::pulse::store::find_round(c, &round_id)?;
-            let team = crate::teams::store::team_for(c, &user, &round.team_id)?;
+            let team_id = TeamId::from(round.team_id.as_str());
+            let team = crate::teams::store::team_for(c, &user, &team_id)?;
             if !mail_on {
                 return Err(mail_off());
             }
@@ -277,8 +284,8 @@ fn webhook_for(c: &mut DbConnection, team_id: &str) -> Result<Option<String>, Ap
 
 /// Queues a chat post for a team, if it has a webhook. Counts only: never a label, a link
 /// or an answer (the texts are built in `model`).
-fn announce(c: &mut DbConnection, team_id: &str, text: String) -> Result<(), AppError> {
-    let Some(url) = webhook_for(c, team_id)? else {
+fn announce(c: &mut DbConnection, team_id: &TeamId, text: String) -> Result<(), AppError> {
+    let Some(url) = webhook_for(c, team_id.as_str())? else {
         return Ok(());
     };
     let (subject, body) = model::announcement(text);
@@ -295,7 +302,7 @@ fn announce(c: &mut DbConnection, team_id: &str, text: String) -> Result<(), App
     Ok(())
 }
 
-fn team_name(c: &mut DbConnection, team_id: &str) -> Result<String, AppError> {
+fn team_name(c: &mut DbConnection, team_id: &TeamId) -> Result<String, AppError> {
     // teams::store: the name, read in the caller's transaction.
     Ok(crate::teams::store::find_team(c, team_id)?.name)
 }

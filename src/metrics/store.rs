@@ -188,7 +188,7 @@ pub fn visible_teams(
     Ok(Some(
         crate::teams::store::list_teams_for(conn, user)?
             .into_iter()
-            .map(|t| t.id)
+            .map(|t| t.id.into_string())
             .collect(),
     ))
 }

@@ -16,6 +16,7 @@ use crate::db::{blocking, DbConnection};
 use crate::disclosure::{self, RoundResults};
 use crate::error::{AppError, FieldError};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::teams::store::{self as teams, TeamRow};
 use crate::tokens::crypto::{self, KeyJson, NewKey};
 use crate::tokens::store as tokens;
@@ -106,7 +107,7 @@ pub fn close_round_in(
 pub async fn start_round(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     input: RoundInput,
 ) -> Result<RoundRow, AppError> {
     user.can_lead()
@@ -230,7 +231,7 @@ fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResults, AppErr
     ))
 }
 
-fn trend_of(c: &mut DbConnection, team_id: &str) -> Result<Vec<TrendPoint>, AppError> {
+fn trend_of(c: &mut DbConnection, team_id: &TeamId) -> Result<Vec<TrendPoint>, AppError> {
     let rounds = store::list_rounds(c, team_id)?;
     let ids: Vec<String> = rounds
         .iter()
@@ -272,7 +273,7 @@ fn round_for(
 pub async fn team_trend(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Vec<TrendPoint>, AppError> {
     let user = user.clone();
     state
@@ -310,7 +311,7 @@ pub async fn rounds_index(
         .db
         .read(move |c| {
             let teams_list = teams::list_teams_for(c, &user)?;
-            let ids: Vec<String> = teams_list.iter().map(|t| t.id.clone()).collect();
+            let ids: Vec<String> = teams_list.iter().map(|t| t.id.to_string()).collect();
             let rounds = store::list_rounds_of_teams(c, &ids)?;
             Ok(rounds
                 .into_iter()
@@ -337,7 +338,7 @@ pub struct TeamOverview {
 pub async fn team_overview(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<TeamOverview, AppError> {
     let user = user.clone();
     state
@@ -431,7 +432,7 @@ pub async fn round_detail(
 pub async fn team_rounds(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Vec<RoundDetail>, AppError> {
     let user = user.clone();
     state
@@ -458,7 +459,7 @@ pub struct Questionnaire {
 pub async fn questionnaire(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Questionnaire, AppError> {
     let user = user.clone();
     state
@@ -481,7 +482,7 @@ pub async fn questionnaire(
 pub async fn add_question(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     checked: Result<NewQuestion, Vec<FieldError>>,
 ) -> Result<Questionnaire, AppError> {
     let user = user.clone();
@@ -530,7 +531,7 @@ pub enum QuestionEdit {
 pub async fn edit_question(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     question_id: String,
     edit: QuestionEdit,
 ) -> Result<Questionnaire, AppError> {

@@ -11,11 +11,13 @@ use crate::db::schema::{members, round_questions, round_results, rounds, team_qu
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::secret::new_id;
+use crate::teams::model::TeamId;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
     pub id: String,
-    pub team_id: String,
+    #[diesel(deserialize_as = String)]
+    pub team_id: TeamId,
     pub position: i32,
     pub kind: String,
     pub text: String,
@@ -30,7 +32,8 @@ pub struct TeamQuestionRow {
 #[derive(Queryable, Clone, Debug)]
 pub struct RoundRow {
     pub id: String,
-    pub team_id: String,
+    #[diesel(deserialize_as = String)]
+    pub team_id: TeamId,
     pub title: String,
     pub status: String,
     pub opens_at: PrimitiveDateTime,
@@ -58,7 +61,7 @@ impl RoundRow {
 
 fn insert_team_question(
     conn: &mut DbConnection,
-    team_id: &str,
+    team_id: &TeamId,
     position: i32,
     q: &NewQuestion,
     reverse: bool,
@@ -67,7 +70,7 @@ fn insert_team_question(
     diesel::insert_into(team_questions::table)
         .values((
             team_questions::id.eq(new_id()),
-            team_questions::team_id.eq(team_id),
+            team_questions::team_id.eq(team_id.as_str()),
             team_questions::position.eq(position),
             team_questions::kind.eq(q.kind.as_str()),
             team_questions::text.eq(&q.text),
@@ -83,9 +86,9 @@ fn insert_team_question(
 
 /// Gives a team the built-in questionnaire (the seven psychological-safety items and eNPS)
 /// the first time it is needed.
-pub fn ensure_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<()> {
+pub fn ensure_questions(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<()> {
     let any: i64 = team_questions::table
-        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::team_id.eq(team_id.as_str()))
         .count()
         .get_result(conn)?;
     if any > 0 {
@@ -112,17 +115,24 @@ pub fn ensure_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<(
     Ok(())
 }
 
-pub fn list_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<TeamQuestionRow>> {
+pub fn list_questions(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+) -> QueryResult<Vec<TeamQuestionRow>> {
     team_questions::table
-        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::team_id.eq(team_id.as_str()))
         .filter(team_questions::active.eq(true))
         .order(team_questions::position)
         .load(conn)
 }
 
-pub fn add_question(conn: &mut DbConnection, team_id: &str, q: &NewQuestion) -> QueryResult<usize> {
+pub fn add_question(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+    q: &NewQuestion,
+) -> QueryResult<usize> {
     let max: Option<i32> = team_questions::table
-        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::team_id.eq(team_id.as_str()))
         .select(diesel::dsl::max(team_questions::position))
         .first(conn)?;
     insert_team_question(conn, team_id, max.unwrap_or(0) + 1, q, false, None)
@@ -131,24 +141,24 @@ pub fn add_question(conn: &mut DbConnection, team_id: &str, q: &NewQuestion) -> 
 /// New wording applies to later rounds; open and closed rounds keep the text they froze.
 pub fn set_question_text(
     conn: &mut DbConnection,
-    team_id: &str,
+    team_id: &TeamId,
     id: &str,
     text: &str,
 ) -> QueryResult<usize> {
     diesel::update(
         team_questions::table
             .find(id)
-            .filter(team_questions::team_id.eq(team_id)),
+            .filter(team_questions::team_id.eq(team_id.as_str())),
     )
     .set(team_questions::text.eq(text))
     .execute(conn)
 }
 
-pub fn remove_question(conn: &mut DbConnection, team_id: &str, id: &str) -> QueryResult<usize> {
+pub fn remove_question(conn: &mut DbConnection, team_id: &TeamId, id: &str) -> QueryResult<usize> {
     diesel::update(
         team_questions::table
             .find(id)
-            .filter(team_questions::team_id.eq(team_id)),
+            .filter(team_questions::team_id.eq(team_id.as_str())),
     )
     .set(team_questions::active.eq(false))
     .execute(conn)
@@ -179,7 +189,7 @@ fn frozen(q: &TeamQuestionRow) -> Question {
 }
 
 pub struct NewRound {
-    pub team_id: String,
+    pub team_id: TeamId,
     pub title: String,
     pub opens_at: PrimitiveDateTime,
     pub closes_at: Option<PrimitiveDateTime>,
@@ -193,7 +203,7 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
     diesel::insert_into(rounds::table)
         .values((
             rounds::id.eq(&id),
-            rounds::team_id.eq(&r.team_id),
+            rounds::team_id.eq(r.team_id.as_str()),
             rounds::title.eq(&r.title),
             rounds::status.eq(RoundStatus::Scheduled.as_str()),
             rounds::opens_at.eq(r.opens_at),
@@ -235,9 +245,9 @@ pub fn freeze_questions(
 }
 
 /// The ids of the team's active members: the roster a round freezes when it opens.
-pub fn roster_ids(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<String>> {
+pub fn roster_ids(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<String>> {
     members::table
-        .filter(members::team_id.eq(team_id))
+        .filter(members::team_id.eq(team_id.as_str()))
         .filter(members::active.eq(true))
         .select(members::id)
         .load(conn)
@@ -265,9 +275,9 @@ pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<RoundRow> {
     rounds::table.find(id).first(conn)
 }
 
-pub fn list_rounds(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<RoundRow>> {
+pub fn list_rounds(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<RoundRow>> {
     rounds::table
-        .filter(rounds::team_id.eq(team_id))
+        .filter(rounds::team_id.eq(team_id.as_str()))
         .order((rounds::opens_at.asc(), rounds::id))
         .load(conn)
 }

@@ -6,6 +6,7 @@ use super::super::model::{self, Answer, Question};
 use super::super::store::{self, RoundRow};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::teams::model::MemberId;
 use crate::teams::store as teams;
 use crate::tokens::crypto::{self, KeyJson, TokenJson};
 use crate::tokens::routes::{bad_invite, closed};
@@ -107,7 +108,7 @@ pub struct MemberContext {
     pub questions: Vec<Question>,
     pub key: KeyJson,
     pub names: Vec<String>,
-    pub member_id: String,
+    pub member_id: MemberId,
     /// This member has already taken part (a token was issued, or the fallback was used).
     pub already: bool,
 }
@@ -155,7 +156,7 @@ pub async fn member_context(
 pub async fn store_fallback_answer(
     state: &AppState,
     round_id: String,
-    member_id: String,
+    member_id: MemberId,
     answers: Vec<Answer>,
     comment: Option<String>,
 ) -> Result<(), AppError> {

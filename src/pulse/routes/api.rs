@@ -11,6 +11,7 @@ use super::super::model::{self, rfc3339, Kind, Question, RoundStatus};
 use crate::disclosure::RoundResults;
 use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::tokens::crypto::KeyJson;
 use crate::web::session::ApiStaff;
 
@@ -77,7 +78,7 @@ impl From<RoundDetail> for RoundJson {
         Self {
             status: r.status(),
             id: r.id,
-            team_id: r.team_id,
+            team_id: r.team_id.into_string(),
             title: r.title,
             opens_at: rfc3339(r.opens_at),
             closes_at: r.closes_at.map(rfc3339),
@@ -117,7 +118,7 @@ pub struct RoundCreate {
 pub async fn open(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     body: web::Json<RoundCreate>,
 ) -> ApiResult<HttpResponse> {
     staff.require_leader()?;
@@ -141,7 +142,7 @@ pub async fn open(
 pub async fn team_rounds(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> ApiResult<HttpResponse> {
     let rounds = actions::team_rounds(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<RoundJson> = rounds.into_iter().map(RoundJson::from).collect();
@@ -198,7 +199,7 @@ pub async fn results(
 pub async fn trend(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> ApiResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<TrendPoint> = points

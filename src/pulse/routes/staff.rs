@@ -10,6 +10,7 @@ use super::super::model;
 use super::super::pages::{self, TeamPulse};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
@@ -23,7 +24,7 @@ pub async fn rounds_index(state: web::Data<AppState>, staff: Staff) -> PageResul
 async fn render_team_pulse(
     state: &AppState,
     staff: &Staff,
-    team_id: String,
+    team_id: TeamId,
     errors: Vec<FieldError>,
     form: Vec<(String, String)>,
 ) -> PageResult<HttpResponse> {
@@ -49,7 +50,7 @@ async fn render_team_pulse(
 pub async fn team_pulse(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
     render_team_pulse(&state, &staff, id.into_inner(), vec![], vec![]).await
@@ -68,7 +69,7 @@ pub struct OpenForm {
 pub async fn open_form(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<OpenForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
@@ -146,7 +147,7 @@ fn questions_response(
 pub async fn questions_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<maud::Markup> {
     staff.require_leader()?;
     let q = actions::questionnaire(&state, &staff.user, id.into_inner()).await?;
@@ -174,7 +175,7 @@ pub struct NewQuestionForm {
 pub async fn add_question(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<NewQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
@@ -210,7 +211,7 @@ pub struct EditQuestionForm {
 pub async fn edit_question(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(TeamId, String)>,
     Csrf(form): Csrf<web::Form<EditQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
@@ -233,7 +234,7 @@ pub async fn edit_question(
 pub async fn trend_csv(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
     let body = pages::trend_csv(&points).map_err(|e| AppError::caused("writing CSV", e))?;
