@@ -67,6 +67,7 @@ pub fn team(
     let mut conn = ctx.db.get_write().map_err(err)?;
     let keys = &ctx.keys;
     conn.transaction::<_, AppError, _>(|c| {
+        let threshold = candor::teams::model::Threshold::stored(i32::from(threshold));
         let id = teams::insert_team(c, name, &name.to_lowercase(), threshold, leader)?;
         let labels: Vec<String> = (0..size)
             .map(|i| format!("person{i}@example.com"))
@@ -76,7 +77,7 @@ pub fn team(
             .iter()
             .map(|m| teams::invite_secret(keys, &m.id, &m.invite_nonce))
             .collect();
-        Ok((id, invites))
+        Ok((id.into_string(), invites))
     })
     .map_err(err)
 }
@@ -163,7 +164,7 @@ pub fn history(
                 // Spread the answers evenly: round i gets its share of the total.
                 let k = (answers * (i + 1) / n_rounds - answers * i / n_rounds) as usize;
                 let new = pulse::NewRound {
-                    team_id: team_id.clone(),
+                    team_id: team_id.as_str().into(),
                     title: format!("Pulse {}", r + 1),
                     opens_at: now,
                     closes_at: None,
