@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::OPEN;
+use super::ReviewStatus;
 use crate::db::schema::{members, reviews, teams};
 use crate::db::DbConnection;
 use crate::secret::Keys;
@@ -41,7 +41,7 @@ pub fn open_for_member(
     let scopes = crate::tokens::store::scopes_of_member(conn, member_id)?;
     reviews::table
         .filter(reviews::id.eq_any(scopes))
-        .filter(reviews::status.eq(OPEN))
+        .filter(reviews::status.eq(ReviewStatus::Open.as_str()))
         .select((reviews::id, reviews::title))
         .order((reviews::created_at.desc(), reviews::id))
         .load(conn)
