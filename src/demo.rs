@@ -86,7 +86,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 let rid = pulse::insert_round(c, &new, 5)?;
                 crate::pulse::actions::open_round_in(c, &rid, &key_pair, now)?;
                 let questions = pulse::round_questions(c, &rid)?;
-                let members = crate::tokens::store::eligible_members(c, &rid)?;
+                let members = crate::tokens::store::eligible_members(c, rid.as_str())?;
                 // Some months few people answer: those rounds show as gaps.
                 let share = if rng.random_bool(0.12) {
                     0.3
@@ -123,14 +123,14 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                         .then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
                     crate::tokens::store::record_issuance(
                         c,
-                        &rid,
+                        rid.as_str(),
                         &crate::teams::model::MemberId::from(member.as_str()),
                     )?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }
                 crate::pulse::actions::close_round_in(c, &rid, now.date())?;
-                diesel::update(rounds::table.find(&rid))
+                diesel::update(rounds::table.find(rid.as_str()))
                     .set((
                         rounds::opens_at.eq(when),
                         rounds::closed_on.eq(Some((when + time::Duration::days(7)).date())),

@@ -210,7 +210,7 @@ fn queue_reminders(
     team_name: &str,
 ) -> Result<usize, AppError> {
     // tokens::store: the round's frozen roster (G9); no action of tokens returns it.
-    let roster = crate::tokens::store::eligible_members(c, &round.id)?;
+    let roster = crate::tokens::store::eligible_members(c, round.id.as_str())?;
     let ids = with_address(c, &roster)?;
     let current = teams::current_links_for_mail(c, links, &ids)?;
     let closes = round.closes_at.map(|t| t.date().to_string());
@@ -249,7 +249,7 @@ pub async fn remind_round(
         .write(move |c| {
             // pulse::store and teams::store: the round and the caller's right to its team,
             // read in this transaction.
-            let round = crate::pulse::store::find_round(c, &round_id)?;
+            let round = crate::pulse::store::find_round(c, &round_id.as_str().into())?;
             let team_id = TeamId::from(round.team_id.as_str());
             let team = crate::teams::store::team_for(c, &user, &team_id)?;
             if !mail_on {
@@ -309,7 +309,7 @@ fn team_name(c: &mut DbConnection, team_id: &TeamId) -> Result<String, AppError>
 
 /// Called by pulse in the transaction that opens a round.
 pub fn round_opened(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppError> {
-    if !store::claim_round_event(c, &round.id, "opened")? {
+    if !store::claim_round_event(c, round.id.as_str(), "opened")? {
         return Ok(());
     }
     let team = team_name(c, &round.team_id)?;
@@ -326,7 +326,7 @@ pub fn round_opened(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppErr
 /// Called by pulse in the transaction that closes a round: counts only at or above the
 /// round's threshold.
 pub fn round_closed(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppError> {
-    if round.invited == 0 || !store::claim_round_event(c, &round.id, "results")? {
+    if round.invited == 0 || !store::claim_round_event(c, round.id.as_str(), "results")? {
         return Ok(());
     }
     let team = team_name(c, &round.team_id)?;
@@ -360,16 +360,16 @@ pub async fn due_round_events(state: &AppState) -> Result<usize, AppError> {
                 let Some(closes) = round.closes_at else {
                     continue;
                 };
-                if mail_on && store::claim_round_event(c, &round.id, "reminder")? {
+                if mail_on && store::claim_round_event(c, round.id.as_str(), "reminder")? {
                     let team = team_name(c, &round.team_id)?;
                     n += queue_reminders(c, &links, &round, &team)?;
                 }
                 if closes <= now + time::Duration::hours(model::CLOSING_NOTICE_HOURS)
-                    && store::claim_round_event(c, &round.id, "closing")?
+                    && store::claim_round_event(c, round.id.as_str(), "closing")?
                 {
                     // tokens::store and pulse::store: the live counts, told only at or
                     // above the threshold.
-                    let invited = crate::tokens::store::count_eligible(c, &round.id)?;
+                    let invited = crate::tokens::store::count_eligible(c, round.id.as_str())?;
                     let answered = crate::pulse::store::count_responses(c, &round.id)?;
                     let team = team_name(c, &round.team_id)?;
                     let text = model::closing_text(

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 pub use super::model::NewQuestion;
-use super::model::{self, Aggregate, Answer, Kind, Question, RoundStatus};
+use super::model::{self, Aggregate, Answer, Kind, Question, RoundId, RoundStatus};
 use crate::clock::recorded_at;
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
@@ -31,7 +31,8 @@ pub struct TeamQuestionRow {
 
 #[derive(Queryable, Clone, Debug)]
 pub struct RoundRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: RoundId,
     #[diesel(deserialize_as = String)]
     pub team_id: TeamId,
     pub title: String,
@@ -198,11 +199,11 @@ pub struct NewRound {
 
 /// Creates a round as scheduled; `actions::open_round_in` opens it (now, or when its time
 /// comes).
-pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> QueryResult<String> {
-    let id = new_id();
+pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> QueryResult<RoundId> {
+    let id = RoundId::from(new_id());
     diesel::insert_into(rounds::table)
         .values((
-            rounds::id.eq(&id),
+            rounds::id.eq(id.as_str()),
             rounds::team_id.eq(r.team_id.as_str()),
             rounds::title.eq(&r.title),
             rounds::status.eq(RoundStatus::Scheduled.as_str()),
@@ -220,14 +221,14 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
 /// Freezes the team's questions onto the round: later edits never reach an open round.
 pub fn freeze_questions(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     questions: &[TeamQuestionRow],
 ) -> QueryResult<()> {
     for (i, q) in questions.iter().enumerate() {
         let f = frozen(q);
         diesel::insert_into(round_questions::table)
             .values((
-                round_questions::round_id.eq(round_id),
+                round_questions::round_id.eq(round_id.as_str()),
                 round_questions::id.eq(&f.id),
                 round_questions::position.eq(i as i32),
                 round_questions::kind.eq(f.kind.as_str()),
@@ -256,12 +257,12 @@ pub fn roster_ids(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<
 /// Marks a round open now, with the size of its frozen roster and the threshold it keeps.
 pub fn mark_open(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     invited: i32,
     threshold: i32,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(rounds::table.find(round_id))
+    diesel::update(rounds::table.find(round_id.as_str()))
         .set((
             rounds::status.eq(RoundStatus::Open.as_str()),
             rounds::invited.eq(invited),
@@ -271,8 +272,8 @@ pub fn mark_open(
         .execute(conn)
 }
 
-pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<RoundRow> {
-    rounds::table.find(id).first(conn)
+pub fn find_round(conn: &mut DbConnection, id: &RoundId) -> QueryResult<RoundRow> {
+    rounds::table.find(id.as_str()).first(conn)
 }
 
 pub fn list_rounds(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<RoundRow>> {
@@ -292,7 +293,7 @@ pub fn list_rounds_of_teams(
         .load(conn)
 }
 
-pub fn round_questions(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<Question>> {
+pub fn round_questions(conn: &mut DbConnection, round_id: &RoundId) -> QueryResult<Vec<Question>> {
     type Row = (
         String,
         i32,
@@ -306,7 +307,7 @@ pub fn round_questions(conn: &mut DbConnection, round_id: &str) -> QueryResult<V
         Option<String>,
     );
     let rows: Vec<Row> = round_questions::table
-        .filter(round_questions::round_id.eq(round_id))
+        .filter(round_questions::round_id.eq(round_id.as_str()))
         .order(round_questions::position)
         .select((
             round_questions::id,
@@ -366,7 +367,7 @@ pub fn open_rounds_closing_before(
 /// Takes the round's row lock on PostgreSQL: exclusive for close, shared for submissions, so
 /// a close that races a submission either includes it or refuses it. SQLite's single
 /// writer already serialises them.
-pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> QueryResult<()> {
+pub fn lock_round(conn: &mut DbConnection, round_id: &RoundId, exclusive: bool) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(c) => {
             let sql = if exclusive {
@@ -375,7 +376,7 @@ pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> Q
                 "SELECT id FROM rounds WHERE id = $1 FOR SHARE"
             };
             diesel::sql_query(sql)
-                .bind::<diesel::sql_types::Text, _>(round_id)
+                .bind::<diesel::sql_types::Text, _>(round_id.as_str())
                 .execute(c)
                 .map(|_| ())
         }
@@ -385,7 +386,7 @@ pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> Q
 
 pub fn insert_response(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<(), AppError> {
@@ -397,7 +398,7 @@ pub fn insert_response(
 pub fn insert_response_at(
     conn: &mut DbConnection,
     id: &str,
-    round_id: &str,
+    round_id: &RoundId,
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<(), AppError> {
@@ -407,7 +408,7 @@ pub fn insert_response_at(
     diesel::insert_into(responses::table)
         .values((
             responses::id.eq(id),
-            responses::round_id.eq(round_id),
+            responses::round_id.eq(round_id.as_str()),
             responses::answers.eq(json),
             responses::comment.eq(comment),
         ))
@@ -420,7 +421,7 @@ pub fn insert_response_at(
 pub fn replace_response(
     conn: &mut DbConnection,
     id: &str,
-    round_id: &str,
+    round_id: &RoundId,
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<bool, AppError> {
@@ -429,17 +430,17 @@ pub fn replace_response(
     let n = diesel::update(
         responses::table
             .filter(responses::id.eq(id))
-            .filter(responses::round_id.eq(round_id)),
+            .filter(responses::round_id.eq(round_id.as_str())),
     )
     .set((responses::answers.eq(json), responses::comment.eq(comment)))
     .execute(conn)?;
     Ok(n == 1)
 }
 
-pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i64> {
+pub fn count_responses(conn: &mut DbConnection, round_id: &RoundId) -> QueryResult<i64> {
     use crate::db::schema::responses;
     responses::table
-        .filter(responses::round_id.eq(round_id))
+        .filter(responses::round_id.eq(round_id.as_str()))
         .count()
         .get_result(conn)
 }
@@ -448,11 +449,11 @@ pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i
 /// empty answer: closing must not silently drop what someone said.
 pub fn load_responses(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
 ) -> Result<Vec<model::Response>, AppError> {
     use crate::db::schema::responses;
     let rows: Vec<(String, Option<String>)> = responses::table
-        .filter(responses::round_id.eq(round_id))
+        .filter(responses::round_id.eq(round_id.as_str()))
         .select((responses::answers, responses::comment))
         .load(conn)?;
     rows.into_iter()
@@ -464,20 +465,20 @@ pub fn load_responses(
         .collect()
 }
 
-pub fn delete_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<usize> {
+pub fn delete_responses(conn: &mut DbConnection, round_id: &RoundId) -> QueryResult<usize> {
     use crate::db::schema::responses;
-    diesel::delete(responses::table.filter(responses::round_id.eq(round_id))).execute(conn)
+    diesel::delete(responses::table.filter(responses::round_id.eq(round_id.as_str()))).execute(conn)
 }
 
 /// Marks a round closed today with the counts it keeps: answers stored and tokens issued.
 pub fn mark_closed(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     answered: i32,
     issued: i32,
     today: Date,
 ) -> QueryResult<usize> {
-    diesel::update(rounds::table.find(round_id))
+    diesel::update(rounds::table.find(round_id.as_str()))
         .set((
             rounds::status.eq(RoundStatus::Closed.as_str()),
             rounds::closed_on.eq(Some(today)),
@@ -491,7 +492,7 @@ pub fn mark_closed(
 /// another, so that views needing only figures never read the words.
 pub fn put_aggregate(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     agg: Aggregate,
 ) -> Result<(), AppError> {
     let (figures, texts) = agg.split_texts();
@@ -500,7 +501,7 @@ pub fn put_aggregate(
         serde_json::to_string(&figures).map_err(bad)?,
         serde_json::to_string(&texts).map_err(bad)?,
     );
-    let updated = diesel::update(round_results::table.find(round_id))
+    let updated = diesel::update(round_results::table.find(round_id.as_str()))
         .set((
             round_results::aggregate.eq(&figures),
             round_results::texts.eq(&texts),
@@ -509,7 +510,7 @@ pub fn put_aggregate(
     if updated == 0 {
         diesel::insert_into(round_results::table)
             .values((
-                round_results::round_id.eq(round_id),
+                round_results::round_id.eq(round_id.as_str()),
                 round_results::aggregate.eq(&figures),
                 round_results::texts.eq(&texts),
             ))
@@ -521,10 +522,10 @@ pub fn put_aggregate(
 /// One closed round's aggregate with its words, for its results page and API.
 pub fn find_aggregate(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
 ) -> Result<Option<Aggregate>, AppError> {
     let row: Option<(String, String)> = round_results::table
-        .find(round_id)
+        .find(round_id.as_str())
         .select((round_results::aggregate, round_results::texts))
         .first(conn)
         .optional()?;

@@ -94,6 +94,11 @@ impl Kind {
     }
 }
 
+crate::typed_id!(
+    /// A round's id (see `crate::id`); also its scope id in `tokens`, passed there as `as_str()`.
+    RoundId
+);
+
 /// Where a round is in its life. Stored as its lowercase name; the API shows the same word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

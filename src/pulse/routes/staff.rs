@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::super::actions::{self, QuestionEdit};
-use super::super::model;
+use super::super::model::{self, RoundId};
 use super::super::pages::{self, TeamPulse};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
@@ -101,7 +101,7 @@ pub async fn open_form(
 pub async fn round_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
 ) -> PageResult<maud::Markup> {
     let o = actions::round_overview(&state, &staff.user, id.into_inner()).await?;
     Ok(pages::round_page(
@@ -120,7 +120,7 @@ pub struct CloseForm {}
 pub async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     _: Csrf<web::Form<CloseForm>>,
 ) -> PageResult<HttpResponse> {
     let round = actions::finish_round(&state, Some(&staff.user), id.into_inner()).await?;
