@@ -48,3 +48,33 @@ macro_rules! typed_id {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    crate::typed_id!(
+        /// An id only these tests use.
+        SampleId
+    );
+
+    #[test]
+    fn an_id_is_the_plain_string_on_the_wire_both_ways() {
+        let id = SampleId::from("abc-123");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"abc-123\"");
+        let back: SampleId = serde_json::from_str("\"abc-123\"").unwrap();
+        assert_eq!(back, id);
+        assert_eq!(id.to_string(), "abc-123");
+        assert_eq!(maud::html! { (id) }.into_string(), "abc-123");
+    }
+
+    #[test]
+    fn an_id_is_not_a_number_or_an_object_on_the_wire() {
+        assert!(serde_json::from_str::<SampleId>("42").is_err());
+        assert!(serde_json::from_str::<SampleId>("{\"id\":\"a\"}").is_err());
+    }
+
+    #[test]
+    fn an_id_is_escaped_when_rendered() {
+        let id = SampleId::from("<b>");
+        assert_eq!(maud::html! { (id) }.into_string(), "&lt;b&gt;");
+    }
+}

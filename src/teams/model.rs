@@ -287,6 +287,15 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_threshold_never_reads_back_under_the_absolute_floor() {
+        let floor = crate::config::ABSOLUTE_THRESHOLD_FLOOR;
+        assert_eq!(Threshold::stored(0).get(), floor);
+        assert_eq!(Threshold::stored(-5).get(), floor);
+        assert_eq!(Threshold::stored(7).get(), 7);
+        assert_eq!(Threshold::stored(i32::MAX).get(), MAX_THRESHOLD);
+    }
+
+    #[test]
     fn rosters_refuse_duplicates_and_skip_blank_lines() {
         assert_eq!(
             parse_roster_text("Ann\n\n bob \n").expect("valid"),
