@@ -63,6 +63,8 @@ mod tests {
         let back: SampleId = serde_json::from_str("\"abc-123\"").unwrap();
         assert_eq!(back, id);
         assert_eq!(id.to_string(), "abc-123");
+        assert_eq!(id.as_str(), "abc-123");
+        assert_eq!(id.clone().into_string(), "abc-123");
         assert_eq!(maud::html! { (id) }.into_string(), "abc-123");
     }
 
