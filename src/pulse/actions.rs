@@ -6,7 +6,7 @@
 use rand::seq::SliceRandom;
 use time::PrimitiveDateTime;
 
-use super::model::{self, NewQuestion, Question, RoundId, RoundInput, RoundStatus};
+use super::model::{self, NewQuestion, Question, QuestionId, RoundId, RoundInput, RoundStatus};
 // The trend's view struct is this use case's output as it stands: values only, no markup.
 use super::pages::TrendPoint;
 use super::store::{self, NewRound, RoundRow, TeamQuestionRow};
@@ -535,7 +535,7 @@ pub async fn edit_question(
     state: &AppState,
     user: &StaffUser,
     team_id: TeamId,
-    question_id: String,
+    question_id: QuestionId,
     edit: QuestionEdit,
 ) -> Result<Questionnaire, AppError> {
     let user = user.clone();
@@ -546,7 +546,7 @@ pub async fn edit_question(
             let qid = question_id;
             let q = store::list_questions(c, &team.id)?
                 .into_iter()
-                .find(|q| q.id == qid)
+                .find(|q| q.id == qid.as_str())
                 .ok_or(AppError::NotFound)?;
             let mut errors = vec![];
             match edit {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 pub use super::model::NewQuestion;
-use super::model::{self, Aggregate, Answer, Kind, Question, RoundId, RoundStatus};
+use super::model::{self, Aggregate, Answer, Kind, Question, QuestionId, RoundId, RoundStatus};
 use crate::clock::recorded_at;
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
@@ -143,22 +143,26 @@ pub fn add_question(
 pub fn set_question_text(
     conn: &mut DbConnection,
     team_id: &TeamId,
-    id: &str,
+    id: &QuestionId,
     text: &str,
 ) -> QueryResult<usize> {
     diesel::update(
         team_questions::table
-            .find(id)
+            .find(id.as_str())
             .filter(team_questions::team_id.eq(team_id.as_str())),
     )
     .set(team_questions::text.eq(text))
     .execute(conn)
 }
 
-pub fn remove_question(conn: &mut DbConnection, team_id: &TeamId, id: &str) -> QueryResult<usize> {
+pub fn remove_question(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+    id: &QuestionId,
+) -> QueryResult<usize> {
     diesel::update(
         team_questions::table
-            .find(id)
+            .find(id.as_str())
             .filter(team_questions::team_id.eq(team_id.as_str())),
     )
     .set(team_questions::active.eq(false))

@@ -99,6 +99,11 @@ crate::typed_id!(
     RoundId
 );
 
+crate::typed_id!(
+    /// A team question's id (see `crate::id`), as staff edit or remove it.
+    QuestionId
+);
+
 /// Where a round is in its life. Stored as its lowercase name; the API shows the same word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::super::actions::{self, QuestionEdit};
-use super::super::model::{self, RoundId};
+use super::super::model::{self, QuestionId, RoundId};
 use super::super::pages::{self, TeamPulse};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
@@ -211,7 +211,7 @@ pub struct EditQuestionForm {
 pub async fn edit_question(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(TeamId, String)>,
+    path: web::Path<(TeamId, QuestionId)>,
     Csrf(form): Csrf<web::Form<EditQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
