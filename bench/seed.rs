@@ -67,6 +67,7 @@ pub fn team(
     let mut conn = ctx.db.get_write().map_err(err)?;
     let keys = &ctx.keys;
     conn.transaction::<_, AppError, _>(|c| {
+        let threshold = candor::teams::model::Threshold::stored(i32::from(threshold));
         let id = teams::insert_team(c, name, &name.to_lowercase(), threshold, leader)?;
         let labels: Vec<String> = (0..size)
             .map(|i| format!("person{i}@example.com"))
@@ -76,7 +77,7 @@ pub fn team(
             .iter()
             .map(|m| teams::invite_secret(keys, &m.id, &m.invite_nonce))
             .collect();
-        Ok((id, invites))
+        Ok((id.into_string(), invites))
     })
     .map_err(err)
 }
@@ -163,7 +164,7 @@ pub fn history(
                 // Spread the answers evenly: round i gets its share of the total.
                 let k = (answers * (i + 1) / n_rounds - answers * i / n_rounds) as usize;
                 let new = pulse::NewRound {
-                    team_id: team_id.clone(),
+                    team_id: team_id.as_str().into(),
                     title: format!("Pulse {}", r + 1),
                     opens_at: now,
                     closes_at: None,
@@ -173,17 +174,17 @@ pub fn history(
                 candor::pulse::actions::open_round_in(c, &id, key, now)?;
                 let qs = pulse::round_questions(c, &id)?;
                 let rows: Vec<_> = (0..k).map(|_| answers_for(&qs, &mut rng)).collect();
-                insert_responses(c, &id, &rows).map_err(AppError::internal)?;
+                insert_responses(c, id.as_str(), &rows).map_err(AppError::internal)?;
                 candor::pulse::actions::close_round_in(c, &id, now.date())?;
                 // A monthly rhythm, oldest first, so trends read like a year of pulses.
                 let day = now.date() - time::Duration::days(30 * (per_team - r) as i64);
-                diesel::update(rounds::table.find(&id))
+                diesel::update(rounds::table.find(id.as_str()))
                     .set((
                         rounds::opens_at.eq(day.midnight()),
                         rounds::closed_on.eq(Some(day + time::Duration::days(7))),
                     ))
                     .execute(c)?;
-                out.rounds.push(id);
+                out.rounds.push(id.into_string());
                 out.answers += k as u64;
             }
             Ok(())
@@ -209,7 +210,7 @@ pub fn grow(ctx: &Ctx, h: &mut History, target: u64, progress: bool) -> Result<(
     for (i, id) in h.rounds.iter().enumerate() {
         let i = i as u64;
         let k = (extra_total * (i + 1) / n - extra_total * i / n) as usize;
-        let qs = pulse::round_questions(&mut conn, id).map_err(err)?;
+        let qs = pulse::round_questions(&mut conn, &id.as_str().into()).map_err(err)?;
         let existing: Vec<(String, Option<String>)> = responses::table
             .filter(responses::round_id.eq(id))
             .select((responses::answers, responses::comment))
@@ -224,7 +225,7 @@ pub fn grow(ctx: &Ctx, h: &mut History, target: u64, progress: bool) -> Result<(
         all.extend(new_rows);
         let count = all.len() as i64;
         let agg = model::aggregate(&qs, count, &all);
-        candor::pulse::store::put_aggregate(&mut conn, id, agg).map_err(err)?;
+        candor::pulse::store::put_aggregate(&mut conn, &id.as_str().into(), agg).map_err(err)?;
         diesel::update(rounds::table.find(id))
             .set((
                 rounds::invited.eq(count as i32),

@@ -14,6 +14,7 @@ pub mod field;
 pub mod grow;
 pub mod guide;
 pub mod html;
+pub mod id;
 pub mod instance;
 pub mod members;
 pub mod metrics;

@@ -78,11 +78,11 @@ async fn rounds(state: &AppState) -> Vec<(&'static str, Result<(), AppError>)> {
     for id in to_open {
         out.push((
             "open_round",
-            crate::pulse::actions::open_scheduled(state, id).await,
+            crate::pulse::actions::open_scheduled(state, id.into()).await,
         ));
     }
     for id in to_close {
-        let closed = crate::pulse::actions::finish_round(state, None, id).await;
+        let closed = crate::pulse::actions::finish_round(state, None, id.into()).await;
         out.push(("close_round", closed.map(|_| ())));
     }
     out

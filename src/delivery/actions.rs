@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::pulse::store::RoundRow;
 use crate::state::AppState;
 use crate::teams::actions::{self as teams, Links, MailLink};
+use crate::teams::model::{MemberId, TeamId};
 
 /// The instance-wide webhook, used by teams that have none of their own.
 const DEFAULT_WEBHOOK: &str = "delivery.webhook_url";
@@ -62,14 +63,18 @@ pub async fn send_invites(
         .db
         .write(move |c| {
             // Access first: a team the caller may not lead is forbidden whatever the setting.
+            let team_id = TeamId::from(team_id);
             let (team, roster) = teams::roster_for_mail(c, &user, &team_id)?;
             if !mail_on {
                 return Err(mail_off());
             }
-            let chosen: Vec<(String, String)> = match &member_ids {
+            let chosen: Vec<(MemberId, String)> = match &member_ids {
                 None => roster,
                 Some(ids) => {
-                    if let Some(bad) = ids.iter().find(|id| !roster.iter().any(|(m, _)| m == *id)) {
+                    if let Some(bad) = ids
+                        .iter()
+                        .find(|id| !roster.iter().any(|(m, _)| m.as_str() == *id))
+                    {
                         return Err(AppError::invalid(
                             "member_ids",
                             format!("{bad} is not on this team's roster."),
@@ -77,16 +82,16 @@ pub async fn send_invites(
                     }
                     roster
                         .into_iter()
-                        .filter(|(id, _)| ids.contains(id))
+                        .filter(|(id, _)| ids.iter().any(|i| i == id.as_str()))
                         .collect()
                 }
             };
             let total = chosen.len();
-            let with_email: Vec<(String, String)> = chosen
+            let with_email: Vec<(MemberId, String)> = chosen
                 .into_iter()
                 .filter_map(|(id, label)| model::email_in_label(&label).map(|e| (id, e)))
                 .collect();
-            let ids: Vec<String> = with_email.iter().map(|(id, _)| id.clone()).collect();
+            let ids: Vec<MemberId> = with_email.iter().map(|(id, _)| id.clone()).collect();
             let mailed = teams::links_for_mail(c, &links, &ids)?;
             for MailLink {
                 member_id,
@@ -126,9 +131,10 @@ pub async fn send_invites(
 
 /// Those of these members whose label holds an email address: only their links are mailed,
 /// and so only theirs leave staff custody.
-fn with_address(c: &mut DbConnection, ids: &[String]) -> Result<Vec<String>, AppError> {
+fn with_address(c: &mut DbConnection, ids: &[String]) -> Result<Vec<MemberId>, AppError> {
+    let ids: Vec<MemberId> = ids.iter().map(|id| MemberId::from(id.as_str())).collect();
     // teams::store: the members' labels, read in the caller's transaction.
-    Ok(crate::teams::store::find_active_members(c, ids)?
+    Ok(crate::teams::store::find_active_members(c, &ids)?
         .into_iter()
         .filter(|m| model::email_in_label(&m.label).is_some())
         .map(|m| m.id)
@@ -204,7 +210,7 @@ fn queue_reminders(
     team_name: &str,
 ) -> Result<usize, AppError> {
     // tokens::store: the round's frozen roster (G9); no action of tokens returns it.
-    let roster = crate::tokens::store::eligible_members(c, &round.id)?;
+    let roster = crate::tokens::store::eligible_members(c, round.id.as_str())?;
     let ids = with_address(c, &roster)?;
     let current = teams::current_links_for_mail(c, links, &ids)?;
     let closes = round.closes_at.map(|t| t.date().to_string());
@@ -243,8 +249,9 @@ pub async fn remind_round(
         .write(move |c| {
             // pulse::store and teams::store: the round and the caller's right to its team,
             // read in this transaction.
-            let round = crate::pulse::store::find_round(c, &round_id)?;
-            let team = crate::teams::store::team_for(c, &user, &round.team_id)?;
+            let round = crate::pulse::store::find_round(c, &round_id.as_str().into())?;
+            let team_id = TeamId::from(round.team_id.as_str());
+            let team = crate::teams::store::team_for(c, &user, &team_id)?;
             if !mail_on {
                 return Err(mail_off());
             }
@@ -277,8 +284,8 @@ fn webhook_for(c: &mut DbConnection, team_id: &str) -> Result<Option<String>, Ap
 
 /// Queues a chat post for a team, if it has a webhook. Counts only: never a label, a link
 /// or an answer (the texts are built in `model`).
-fn announce(c: &mut DbConnection, team_id: &str, text: String) -> Result<(), AppError> {
-    let Some(url) = webhook_for(c, team_id)? else {
+fn announce(c: &mut DbConnection, team_id: &TeamId, text: String) -> Result<(), AppError> {
+    let Some(url) = webhook_for(c, team_id.as_str())? else {
         return Ok(());
     };
     let (subject, body) = model::announcement(text);
@@ -295,14 +302,14 @@ fn announce(c: &mut DbConnection, team_id: &str, text: String) -> Result<(), App
     Ok(())
 }
 
-fn team_name(c: &mut DbConnection, team_id: &str) -> Result<String, AppError> {
+fn team_name(c: &mut DbConnection, team_id: &TeamId) -> Result<String, AppError> {
     // teams::store: the name, read in the caller's transaction.
     Ok(crate::teams::store::find_team(c, team_id)?.name)
 }
 
 /// Called by pulse in the transaction that opens a round.
 pub fn round_opened(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppError> {
-    if !store::claim_round_event(c, &round.id, "opened")? {
+    if !store::claim_round_event(c, round.id.as_str(), "opened")? {
         return Ok(());
     }
     let team = team_name(c, &round.team_id)?;
@@ -319,7 +326,7 @@ pub fn round_opened(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppErr
 /// Called by pulse in the transaction that closes a round: counts only at or above the
 /// round's threshold.
 pub fn round_closed(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppError> {
-    if round.invited == 0 || !store::claim_round_event(c, &round.id, "results")? {
+    if round.invited == 0 || !store::claim_round_event(c, round.id.as_str(), "results")? {
         return Ok(());
     }
     let team = team_name(c, &round.team_id)?;
@@ -353,16 +360,16 @@ pub async fn due_round_events(state: &AppState) -> Result<usize, AppError> {
                 let Some(closes) = round.closes_at else {
                     continue;
                 };
-                if mail_on && store::claim_round_event(c, &round.id, "reminder")? {
+                if mail_on && store::claim_round_event(c, round.id.as_str(), "reminder")? {
                     let team = team_name(c, &round.team_id)?;
                     n += queue_reminders(c, &links, &round, &team)?;
                 }
                 if closes <= now + time::Duration::hours(model::CLOSING_NOTICE_HOURS)
-                    && store::claim_round_event(c, &round.id, "closing")?
+                    && store::claim_round_event(c, round.id.as_str(), "closing")?
                 {
                     // tokens::store and pulse::store: the live counts, told only at or
                     // above the threshold.
-                    let invited = crate::tokens::store::count_eligible(c, &round.id)?;
+                    let invited = crate::tokens::store::count_eligible(c, round.id.as_str())?;
                     let answered = crate::pulse::store::count_responses(c, &round.id)?;
                     let team = team_name(c, &round.team_id)?;
                     let text = model::closing_text(

@@ -118,11 +118,11 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 c,
                 &format!("{name} (demo)"),
                 &format!("{key} (demo)"),
-                THRESHOLD,
+                crate::teams::model::Threshold::stored(i32::from(THRESHOLD)),
                 &owner,
             )?;
             crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
-            Ok(id)
+            Ok(id.into_string())
         })?;
         team_ids.push(team_id.clone());
         for m in 0..months {
@@ -132,7 +132,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             let key_pair = crate::tokens::crypto::generate()?;
             let answered = c.transaction(|c| -> Result<usize, AppError> {
                 let new = NewRound {
-                    team_id: team_id.clone(),
+                    team_id: crate::teams::model::TeamId::from(team_id.as_str()),
                     title: format!("Pulse {}", when.date()),
                     opens_at: now,
                     closes_at: None,
@@ -141,7 +141,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 let rid = pulse::insert_round(c, &new, i32::from(THRESHOLD))?;
                 crate::pulse::actions::open_round_in(c, &rid, &key_pair, now)?;
                 let questions = pulse::round_questions(c, &rid)?;
-                let members = crate::tokens::store::eligible_members(c, &rid)?;
+                let members = crate::tokens::store::eligible_members(c, rid.as_str())?;
                 // Everyone answers but up to two people a month, so every team of nine or
                 // more clears the threshold of five every month, and so do its comments.
                 let skipped: Vec<usize> = (0..rng.random_range(0..=2))
@@ -176,12 +176,16 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     // least five comments, enough to be shown.
                     let comment =
                         (answered % 3 != 2).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
-                    crate::tokens::store::record_issuance(c, &rid, member)?;
+                    crate::tokens::store::record_issuance(
+                        c,
+                        rid.as_str(),
+                        &crate::teams::model::MemberId::from(member.as_str()),
+                    )?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }
                 crate::pulse::actions::close_round_in(c, &rid, now.date())?;
-                diesel::update(rounds::table.find(&rid))
+                diesel::update(rounds::table.find(rid.as_str()))
                     .set((
                         rounds::opens_at.eq(when),
                         rounds::closed_on.eq(Some((when + time::Duration::days(7)).date())),

@@ -158,7 +158,7 @@ fn one(
     let id = new_id();
     // Every invitee gets a member row of the review's own (G12), as opening a review does.
     let mut member_ids = vec![];
-    for m in crate::teams::store::list_members(c, team)? {
+    for m in crate::teams::store::list_members(c, &crate::teams::model::TeamId::from(team))? {
         member_ids.push(crate::teams::store::insert_member(
             c,
             keys,
@@ -180,7 +180,8 @@ fn one(
     store::insert_review(c, &id, &review, member_ids.len(), owner)?;
     store::add_facilitator(c, &id, owner)?;
     tokens::insert_key(c, &id, key)?;
-    tokens::freeze_roster(c, &id, &member_ids)?;
+    let roster: Vec<String> = member_ids.iter().map(|m| m.as_str().to_owned()).collect();
+    tokens::freeze_roster(c, &id, &roster)?;
     for (w, member) in s.accounts.iter().zip(&member_ids) {
         tokens::record_issuance(c, &id, member)?;
         // A receipt nobody holds: the hash of a fresh random value.

@@ -21,7 +21,7 @@ pub fn round_counts(conn: &mut DbConnection, team_ids: &[String]) -> QueryResult
         .get_result(conn)?;
     let closed = rounds::table
         .filter(rounds::team_id.eq_any(team_ids))
-        .filter(rounds::status.eq("closed"))
+        .filter(rounds::status.eq(crate::pulse::model::RoundStatus::Closed.as_str()))
         .count()
         .get_result(conn)?;
     Ok((all, closed))

@@ -35,16 +35,16 @@ pub fn open_for(
     let key_rows = tokens::find_keys(c, &scopes)?;
     let mut out = Vec::new();
     for r in crate::pulse::store::open_rounds_for(c, &scopes)? {
-        let Some(k) = key_rows.iter().find(|k| k.scope_id == r.id) else {
+        let Some(k) = key_rows.iter().find(|k| k.scope_id == r.id.as_str()) else {
             continue;
         };
         let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
         let questions = crate::pulse::store::round_questions(c, &r.id)?;
-        let taken_part = tokens::is_issued(c, &r.id, &member.id)?;
+        let taken_part = tokens::is_issued(c, r.id.as_str(), &member.id)?;
         out.push((
             OpenItem {
                 kind: "round",
-                id: r.id,
+                id: r.id.into_string(),
                 title: r.title,
                 fingerprint: key.fingerprint.clone(),
                 taken_part,

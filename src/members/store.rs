@@ -6,6 +6,8 @@ use time::Date;
 
 use crate::db::schema::{reviews, rounds, signing_keys};
 use crate::db::DbConnection;
+use crate::pulse::model::RoundStatus;
+use crate::reviews::model::ReviewStatus;
 
 /// A listed key's scope id, its scope's status and its public key (DER, base64).
 pub type KeyRow = (String, String, String);
@@ -15,9 +17,11 @@ pub fn list_round_keys(conn: &mut DbConnection, cutoff: Date) -> QueryResult<Vec
     rounds::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(rounds::id)))
         .filter(
-            rounds::status.eq("open").or(rounds::status
-                .eq("closed")
-                .and(rounds::closed_on.ge(cutoff))),
+            rounds::status
+                .eq(RoundStatus::Open.as_str())
+                .or(rounds::status
+                    .eq(RoundStatus::Closed.as_str())
+                    .and(rounds::closed_on.ge(cutoff))),
         )
         .select((rounds::id, rounds::status, signing_keys::public_der))
         .load(conn)
@@ -29,9 +33,9 @@ pub fn list_review_keys(conn: &mut DbConnection, cutoff: Date) -> QueryResult<Ve
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(reviews::id)))
         .filter(
             reviews::status
-                .eq(crate::reviews::store::OPEN)
+                .eq(ReviewStatus::Open.as_str())
                 .or(reviews::status
-                    .eq(crate::reviews::store::CLOSED)
+                    .eq(ReviewStatus::Closed.as_str())
                     .and(reviews::closed_on.ge(cutoff))),
         )
         .select((reviews::id, reviews::status, signing_keys::public_der))
@@ -78,7 +82,7 @@ pub type ClosedScope = (String, Option<Date>, Option<i32>, Option<i32>);
 pub fn list_closed_rounds(conn: &mut DbConnection) -> QueryResult<Vec<ClosedScope>> {
     rounds::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(rounds::id)))
-        .filter(rounds::status.eq("closed"))
+        .filter(rounds::status.eq(RoundStatus::Closed.as_str()))
         .select((
             rounds::id,
             rounds::closed_on,
@@ -93,7 +97,7 @@ pub fn list_closed_rounds(conn: &mut DbConnection) -> QueryResult<Vec<ClosedScop
 pub fn list_closed_reviews(conn: &mut DbConnection) -> QueryResult<Vec<ClosedScope>> {
     reviews::table
         .inner_join(signing_keys::table.on(signing_keys::scope_id.eq(reviews::id)))
-        .filter(reviews::status.eq(crate::reviews::store::CLOSED))
+        .filter(reviews::status.eq(ReviewStatus::Closed.as_str()))
         .select((
             reviews::id,
             reviews::closed_on,

@@ -11,6 +11,7 @@ use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 
 /// Everything `user` may see in `view`; only leaders and admins see metrics.
 pub async fn report(state: &AppState, user: &StaffUser, view: View) -> Result<Report, AppError> {
@@ -27,7 +28,7 @@ pub async fn report(state: &AppState, user: &StaffUser, view: View) -> Result<Re
                 store::visible_teams(c, &user)?.map(|v| v.into_iter().collect());
             let teams: Vec<(String, String)> = crate::teams::store::list_teams_for(c, &user)?
                 .into_iter()
-                .map(|t| (t.id, t.name))
+                .map(|t| (t.id.into_string(), t.name))
                 .collect();
             // Review counts are instance-wide and over closed reviews only: counts, never text.
             let cc = crate::reviews::store::culture_counts(c, None)?;
@@ -98,7 +99,7 @@ pub async fn create_group(
         .write(move |c| {
             let id = store::create_group(c, &name, &key)?;
             for t in &team_ids {
-                crate::teams::store::find_team(c, t)
+                crate::teams::store::find_team(c, &TeamId::from(t.as_str()))
                     .map_err(|_| AppError::invalid("team_ids", format!("no team {t}")))?;
                 store::add_team(c, &id, t, now)?;
             }
@@ -123,7 +124,7 @@ pub async fn change_membership(
     state
         .db
         .write(move |c| {
-            crate::teams::store::find_team(c, &team_id)
+            crate::teams::store::find_team(c, &TeamId::from(team_id.as_str()))
                 .map_err(|_| AppError::invalid("team_id", "No such team."))?;
             if !store::load_groups(c)?.iter().any(|g| g.id == group_id) {
                 return Err(AppError::NotFound);

@@ -23,7 +23,7 @@ pub fn load_atoms(conn: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
         i32,
     );
     let rows: Vec<Row> = rounds::table
-        .filter(rounds::status.eq("closed"))
+        .filter(rounds::status.eq(crate::pulse::model::RoundStatus::Closed.as_str()))
         .select((
             rounds::id,
             rounds::team_id,
@@ -188,7 +188,7 @@ pub fn visible_teams(
     Ok(Some(
         crate::teams::store::list_teams_for(conn, user)?
             .into_iter()
-            .map(|t| t.id)
+            .map(|t| t.id.into_string())
             .collect(),
     ))
 }

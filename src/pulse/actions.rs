@@ -6,7 +6,7 @@
 use rand::seq::SliceRandom;
 use time::PrimitiveDateTime;
 
-use super::model::{self, NewQuestion, Question, RoundInput, RoundStatus};
+use super::model::{self, NewQuestion, Question, QuestionId, RoundId, RoundInput, RoundStatus};
 // The trend's view struct is this use case's output as it stands: values only, no markup.
 use super::pages::TrendPoint;
 use super::store::{self, NewRound, RoundRow, TeamQuestionRow};
@@ -16,6 +16,7 @@ use crate::db::{blocking, DbConnection};
 use crate::disclosure::{self, RoundResults};
 use crate::error::{AppError, FieldError};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::teams::store::{self as teams, TeamRow};
 use crate::tokens::crypto::{self, KeyJson, NewKey};
 use crate::tokens::store as tokens;
@@ -36,7 +37,7 @@ fn no_questions() -> AppError {
 /// decided under the round's lock, so two openers racing record one opening.
 pub fn open_round_in(
     c: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     key: &NewKey,
     now: PrimitiveDateTime,
 ) -> Result<(RoundRow, bool), AppError> {
@@ -53,8 +54,8 @@ pub fn open_round_in(
     store::freeze_questions(c, round_id, &questions)?;
     let roster = store::roster_ids(c, &round.team_id)?;
     let threshold = teams::find_team(c, &round.team_id)?.threshold;
-    tokens::insert_key(c, round_id, key)?;
-    tokens::freeze_roster(c, round_id, &roster)?;
+    tokens::insert_key(c, round_id.as_str(), key)?;
+    tokens::freeze_roster(c, round_id.as_str(), &roster)?;
     store::mark_open(c, round_id, roster.len() as i32, threshold, now)?;
     let round = store::find_round(c, round_id)?;
     // Team chat hears of it in this transaction: an opening that rolls back announces nothing.
@@ -69,7 +70,7 @@ pub fn open_round_in(
 /// leader's click) record one close, not two. The caller scrubs old row images after commit.
 pub fn close_round_in(
     c: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     today: time::Date,
 ) -> Result<(RoundRow, bool), AppError> {
     store::lock_round(c, round_id, true)?;
@@ -91,7 +92,7 @@ pub fn close_round_in(
     for (answers, comment) in &parsed {
         store::insert_response(c, round_id, answers, comment.as_deref())?;
     }
-    let issued = tokens::close_scope(c, round_id)?;
+    let issued = tokens::close_scope(c, round_id.as_str())?;
     store::mark_closed(c, round_id, parsed.len() as i32, issued as i32, today)?;
     crate::metrics::invalidate(c)?;
     // The old row images (pre-shuffle responses, issuances, the key) are scrubbed after
@@ -107,7 +108,7 @@ pub fn close_round_in(
 pub async fn start_round(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     input: RoundInput,
     pick: Option<picker::Pick>,
 ) -> Result<RoundRow, AppError> {
@@ -161,7 +162,7 @@ pub async fn start_round(
 }
 
 /// Opens one scheduled round whose time has come (the scheduler calls this).
-pub async fn open_scheduled(state: &AppState, round_id: String) -> Result<(), AppError> {
+pub async fn open_scheduled(state: &AppState, round_id: RoundId) -> Result<(), AppError> {
     let key = blocking(crypto::generate).await?;
     let now = state.clock.now();
     state
@@ -180,7 +181,7 @@ pub async fn open_scheduled(state: &AppState, round_id: String) -> Result<(), Ap
 pub async fn finish_round(
     state: &AppState,
     actor: Option<&StaffUser>,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<RoundRow, AppError> {
     let actor = actor.cloned();
     let id = round_id.clone();
@@ -204,7 +205,7 @@ pub async fn finish_round(
             Ok(round)
         })
         .await?;
-    state.key_cache.forget(&round_id);
+    state.key_cache.forget(round_id.as_str());
     crate::db::scrub::after_close(&state.db).await;
     Ok(round)
 }
@@ -235,18 +236,21 @@ fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResults, AppErr
     ))
 }
 
-fn trend_of(c: &mut DbConnection, team_id: &str) -> Result<Vec<TrendPoint>, AppError> {
+fn trend_of(c: &mut DbConnection, team_id: &TeamId) -> Result<Vec<TrendPoint>, AppError> {
     let rounds = store::list_rounds(c, team_id)?;
     let ids: Vec<String> = rounds
         .iter()
         .filter(|r| r.is_closed())
-        .map(|r| r.id.clone())
+        .map(|r| r.id.to_string())
         .collect();
     let aggs = store::find_aggregates(c, &ids)?;
     let mut out = Vec::with_capacity(rounds.len());
     for r in rounds {
         let results = if r.is_closed() {
-            let agg = aggs.iter().find(|(id, _)| *id == r.id).map(|(_, a)| a);
+            let agg = aggs
+                .iter()
+                .find(|(id, _)| id.as_str() == r.id.as_str())
+                .map(|(_, a)| a);
             disclosure::round_results(true, i64::from(r.invited), 0, i64::from(r.threshold), agg)
         } else {
             let answered = store::count_responses(c, &r.id)?;
@@ -266,7 +270,7 @@ fn trend_of(c: &mut DbConnection, team_id: &str) -> Result<Vec<TrendPoint>, AppE
 fn round_for(
     c: &mut DbConnection,
     user: &StaffUser,
-    round_id: &str,
+    round_id: &RoundId,
 ) -> Result<(TeamRow, RoundRow), AppError> {
     let r = store::find_round(c, round_id)?;
     let team = teams::team_for(c, user, &r.team_id)?;
@@ -277,7 +281,7 @@ fn round_for(
 pub async fn team_trend(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Vec<TrendPoint>, AppError> {
     let user = user.clone();
     state
@@ -293,7 +297,7 @@ pub async fn team_trend(
 pub async fn round_results(
     state: &AppState,
     user: &StaffUser,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<RoundResults, AppError> {
     let user = user.clone();
     state
@@ -315,7 +319,7 @@ pub async fn rounds_index(
         .db
         .read(move |c| {
             let teams_list = teams::list_teams_for(c, &user)?;
-            let ids: Vec<String> = teams_list.iter().map(|t| t.id.clone()).collect();
+            let ids: Vec<String> = teams_list.iter().map(|t| t.id.to_string()).collect();
             let rounds = store::list_rounds_of_teams(c, &ids)?;
             Ok(rounds
                 .into_iter()
@@ -344,7 +348,7 @@ pub struct TeamOverview {
 pub async fn team_overview(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<TeamOverview, AppError> {
     let user = user.clone();
     state
@@ -378,7 +382,7 @@ pub struct RoundOverview {
 pub async fn round_overview(
     state: &AppState,
     user: &StaffUser,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<RoundOverview, AppError> {
     let user = user.clone();
     state
@@ -386,7 +390,7 @@ pub async fn round_overview(
         .read(move |c| {
             let (team, round) = round_for(c, &user, &round_id)?;
             let results = results_of(c, &round)?;
-            let fingerprint = tokens::find_key(c, &round.id)?.map(|k| k.fingerprint);
+            let fingerprint = tokens::find_key(c, round.id.as_str())?.map(|k| k.fingerprint);
             Ok(RoundOverview {
                 team,
                 round,
@@ -406,7 +410,7 @@ pub struct RoundDetail {
 
 fn detail_of(c: &mut DbConnection, round: RoundRow) -> Result<RoundDetail, AppError> {
     let questions = store::round_questions(c, &round.id)?;
-    let key = match tokens::find_key(c, &round.id)? {
+    let key = match tokens::find_key(c, round.id.as_str())? {
         Some(k) => Some(crypto::key_json(&crypto::parse_public(&k.public_der)?)),
         None => None,
     };
@@ -425,7 +429,7 @@ pub async fn describe(state: &AppState, round: RoundRow) -> Result<RoundDetail, 
 pub async fn round_detail(
     state: &AppState,
     user: &StaffUser,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<RoundDetail, AppError> {
     let user = user.clone();
     state
@@ -440,7 +444,7 @@ pub async fn round_detail(
 pub async fn team_rounds(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Vec<RoundDetail>, AppError> {
     let user = user.clone();
     state
@@ -467,7 +471,7 @@ pub struct Questionnaire {
 pub async fn questionnaire(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Questionnaire, AppError> {
     let user = user.clone();
     state
@@ -490,7 +494,7 @@ pub async fn questionnaire(
 pub async fn add_question(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     checked: Result<NewQuestion, Vec<FieldError>>,
 ) -> Result<Questionnaire, AppError> {
     let user = user.clone();
@@ -540,8 +544,8 @@ pub enum QuestionEdit {
 pub async fn edit_question(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
-    question_id: String,
+    team_id: TeamId,
+    question_id: QuestionId,
     edit: QuestionEdit,
 ) -> Result<Questionnaire, AppError> {
     let user = user.clone();
@@ -552,7 +556,7 @@ pub async fn edit_question(
             let qid = question_id;
             let q = store::list_questions(c, &team.id)?
                 .into_iter()
-                .find(|q| q.id == qid)
+                .find(|q| q.id == qid.as_str())
                 .ok_or(AppError::NotFound)?;
             let mut errors = vec![];
             match edit {

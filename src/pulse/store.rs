@@ -5,17 +5,19 @@ use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 pub use super::model::NewQuestion;
-use super::model::{self, Aggregate, Answer, Kind, Question, RoundStatus};
+use super::model::{self, Aggregate, Answer, Kind, Question, QuestionId, RoundId, RoundStatus};
 use crate::clock::recorded_at;
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::secret::new_id;
+use crate::teams::model::TeamId;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
     pub id: String,
-    pub team_id: String,
+    #[diesel(deserialize_as = String)]
+    pub team_id: TeamId,
     pub position: i32,
     pub kind: String,
     pub text: String,
@@ -29,8 +31,10 @@ pub struct TeamQuestionRow {
 
 #[derive(Queryable, Clone, Debug)]
 pub struct RoundRow {
-    pub id: String,
-    pub team_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: RoundId,
+    #[diesel(deserialize_as = String)]
+    pub team_id: TeamId,
     pub title: String,
     pub status: String,
     pub opens_at: PrimitiveDateTime,
@@ -58,7 +62,7 @@ impl RoundRow {
 
 fn insert_team_question(
     conn: &mut DbConnection,
-    team_id: &str,
+    team_id: &TeamId,
     position: i32,
     q: &NewQuestion,
     reverse: bool,
@@ -67,7 +71,7 @@ fn insert_team_question(
     diesel::insert_into(team_questions::table)
         .values((
             team_questions::id.eq(new_id()),
-            team_questions::team_id.eq(team_id),
+            team_questions::team_id.eq(team_id.as_str()),
             team_questions::position.eq(position),
             team_questions::kind.eq(q.kind.as_str()),
             team_questions::text.eq(&q.text),
@@ -83,9 +87,9 @@ fn insert_team_question(
 
 /// Gives a team the built-in questionnaire (the seven psychological-safety items and eNPS)
 /// the first time it is needed.
-pub fn ensure_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<()> {
+pub fn ensure_questions(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<()> {
     let any: i64 = team_questions::table
-        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::team_id.eq(team_id.as_str()))
         .count()
         .get_result(conn)?;
     if any > 0 {
@@ -112,17 +116,24 @@ pub fn ensure_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<(
     Ok(())
 }
 
-pub fn list_questions(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<TeamQuestionRow>> {
+pub fn list_questions(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+) -> QueryResult<Vec<TeamQuestionRow>> {
     team_questions::table
-        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::team_id.eq(team_id.as_str()))
         .filter(team_questions::active.eq(true))
         .order(team_questions::position)
         .load(conn)
 }
 
-pub fn add_question(conn: &mut DbConnection, team_id: &str, q: &NewQuestion) -> QueryResult<usize> {
+pub fn add_question(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+    q: &NewQuestion,
+) -> QueryResult<usize> {
     let max: Option<i32> = team_questions::table
-        .filter(team_questions::team_id.eq(team_id))
+        .filter(team_questions::team_id.eq(team_id.as_str()))
         .select(diesel::dsl::max(team_questions::position))
         .first(conn)?;
     insert_team_question(conn, team_id, max.unwrap_or(0) + 1, q, false, None)
@@ -131,24 +142,28 @@ pub fn add_question(conn: &mut DbConnection, team_id: &str, q: &NewQuestion) -> 
 /// New wording applies to later rounds; open and closed rounds keep the text they froze.
 pub fn set_question_text(
     conn: &mut DbConnection,
-    team_id: &str,
-    id: &str,
+    team_id: &TeamId,
+    id: &QuestionId,
     text: &str,
 ) -> QueryResult<usize> {
     diesel::update(
         team_questions::table
-            .find(id)
-            .filter(team_questions::team_id.eq(team_id)),
+            .find(id.as_str())
+            .filter(team_questions::team_id.eq(team_id.as_str())),
     )
     .set(team_questions::text.eq(text))
     .execute(conn)
 }
 
-pub fn remove_question(conn: &mut DbConnection, team_id: &str, id: &str) -> QueryResult<usize> {
+pub fn remove_question(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+    id: &QuestionId,
+) -> QueryResult<usize> {
     diesel::update(
         team_questions::table
-            .find(id)
-            .filter(team_questions::team_id.eq(team_id)),
+            .find(id.as_str())
+            .filter(team_questions::team_id.eq(team_id.as_str())),
     )
     .set(team_questions::active.eq(false))
     .execute(conn)
@@ -179,7 +194,7 @@ fn frozen(q: &TeamQuestionRow) -> Question {
 }
 
 pub struct NewRound {
-    pub team_id: String,
+    pub team_id: TeamId,
     pub title: String,
     pub opens_at: PrimitiveDateTime,
     pub closes_at: Option<PrimitiveDateTime>,
@@ -188,12 +203,12 @@ pub struct NewRound {
 
 /// Creates a round as scheduled; `actions::open_round_in` opens it (now, or when its time
 /// comes).
-pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> QueryResult<String> {
-    let id = new_id();
+pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> QueryResult<RoundId> {
+    let id = RoundId::from(new_id());
     diesel::insert_into(rounds::table)
         .values((
-            rounds::id.eq(&id),
-            rounds::team_id.eq(&r.team_id),
+            rounds::id.eq(id.as_str()),
+            rounds::team_id.eq(r.team_id.as_str()),
             rounds::title.eq(&r.title),
             rounds::status.eq(RoundStatus::Scheduled.as_str()),
             rounds::opens_at.eq(r.opens_at),
@@ -210,14 +225,14 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
 /// Freezes the team's questions onto the round: later edits never reach an open round.
 pub fn freeze_questions(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     questions: &[TeamQuestionRow],
 ) -> QueryResult<()> {
     for (i, q) in questions.iter().enumerate() {
         let f = frozen(q);
         diesel::insert_into(round_questions::table)
             .values((
-                round_questions::round_id.eq(round_id),
+                round_questions::round_id.eq(round_id.as_str()),
                 round_questions::id.eq(&f.id),
                 round_questions::position.eq(i as i32),
                 round_questions::kind.eq(f.kind.as_str()),
@@ -235,9 +250,9 @@ pub fn freeze_questions(
 }
 
 /// The ids of the team's active members: the roster a round freezes when it opens.
-pub fn roster_ids(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<String>> {
+pub fn roster_ids(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<String>> {
     members::table
-        .filter(members::team_id.eq(team_id))
+        .filter(members::team_id.eq(team_id.as_str()))
         .filter(members::active.eq(true))
         .select(members::id)
         .load(conn)
@@ -246,12 +261,12 @@ pub fn roster_ids(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<Str
 /// Marks a round open now, with the size of its frozen roster and the threshold it keeps.
 pub fn mark_open(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     invited: i32,
     threshold: i32,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(rounds::table.find(round_id))
+    diesel::update(rounds::table.find(round_id.as_str()))
         .set((
             rounds::status.eq(RoundStatus::Open.as_str()),
             rounds::invited.eq(invited),
@@ -261,13 +276,13 @@ pub fn mark_open(
         .execute(conn)
 }
 
-pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<RoundRow> {
-    rounds::table.find(id).first(conn)
+pub fn find_round(conn: &mut DbConnection, id: &RoundId) -> QueryResult<RoundRow> {
+    rounds::table.find(id.as_str()).first(conn)
 }
 
-pub fn list_rounds(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<RoundRow>> {
+pub fn list_rounds(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<RoundRow>> {
     rounds::table
-        .filter(rounds::team_id.eq(team_id))
+        .filter(rounds::team_id.eq(team_id.as_str()))
         .order((rounds::opens_at.asc(), rounds::id))
         .load(conn)
 }
@@ -282,7 +297,7 @@ pub fn list_rounds_of_teams(
         .load(conn)
 }
 
-pub fn round_questions(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<Question>> {
+pub fn round_questions(conn: &mut DbConnection, round_id: &RoundId) -> QueryResult<Vec<Question>> {
     type Row = (
         String,
         i32,
@@ -296,7 +311,7 @@ pub fn round_questions(conn: &mut DbConnection, round_id: &str) -> QueryResult<V
         Option<String>,
     );
     let rows: Vec<Row> = round_questions::table
-        .filter(round_questions::round_id.eq(round_id))
+        .filter(round_questions::round_id.eq(round_id.as_str()))
         .order(round_questions::position)
         .select((
             round_questions::id,
@@ -356,7 +371,7 @@ pub fn open_rounds_closing_before(
 /// Takes the round's row lock on PostgreSQL: exclusive for close, shared for submissions, so
 /// a close that races a submission either includes it or refuses it. SQLite's single
 /// writer already serialises them.
-pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> QueryResult<()> {
+pub fn lock_round(conn: &mut DbConnection, round_id: &RoundId, exclusive: bool) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(c) => {
             let sql = if exclusive {
@@ -365,7 +380,7 @@ pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> Q
                 "SELECT id FROM rounds WHERE id = $1 FOR SHARE"
             };
             diesel::sql_query(sql)
-                .bind::<diesel::sql_types::Text, _>(round_id)
+                .bind::<diesel::sql_types::Text, _>(round_id.as_str())
                 .execute(c)
                 .map(|_| ())
         }
@@ -375,7 +390,7 @@ pub fn lock_round(conn: &mut DbConnection, round_id: &str, exclusive: bool) -> Q
 
 pub fn insert_response(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<(), AppError> {
@@ -387,7 +402,7 @@ pub fn insert_response(
 pub fn insert_response_at(
     conn: &mut DbConnection,
     id: &str,
-    round_id: &str,
+    round_id: &RoundId,
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<(), AppError> {
@@ -397,7 +412,7 @@ pub fn insert_response_at(
     diesel::insert_into(responses::table)
         .values((
             responses::id.eq(id),
-            responses::round_id.eq(round_id),
+            responses::round_id.eq(round_id.as_str()),
             responses::answers.eq(json),
             responses::comment.eq(comment),
         ))
@@ -410,7 +425,7 @@ pub fn insert_response_at(
 pub fn replace_response(
     conn: &mut DbConnection,
     id: &str,
-    round_id: &str,
+    round_id: &RoundId,
     answers: &[Answer],
     comment: Option<&str>,
 ) -> Result<bool, AppError> {
@@ -419,17 +434,17 @@ pub fn replace_response(
     let n = diesel::update(
         responses::table
             .filter(responses::id.eq(id))
-            .filter(responses::round_id.eq(round_id)),
+            .filter(responses::round_id.eq(round_id.as_str())),
     )
     .set((responses::answers.eq(json), responses::comment.eq(comment)))
     .execute(conn)?;
     Ok(n == 1)
 }
 
-pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i64> {
+pub fn count_responses(conn: &mut DbConnection, round_id: &RoundId) -> QueryResult<i64> {
     use crate::db::schema::responses;
     responses::table
-        .filter(responses::round_id.eq(round_id))
+        .filter(responses::round_id.eq(round_id.as_str()))
         .count()
         .get_result(conn)
 }
@@ -438,11 +453,11 @@ pub fn count_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<i
 /// empty answer: closing must not silently drop what someone said.
 pub fn load_responses(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
 ) -> Result<Vec<model::Response>, AppError> {
     use crate::db::schema::responses;
     let rows: Vec<(String, Option<String>)> = responses::table
-        .filter(responses::round_id.eq(round_id))
+        .filter(responses::round_id.eq(round_id.as_str()))
         .select((responses::answers, responses::comment))
         .load(conn)?;
     rows.into_iter()
@@ -454,20 +469,20 @@ pub fn load_responses(
         .collect()
 }
 
-pub fn delete_responses(conn: &mut DbConnection, round_id: &str) -> QueryResult<usize> {
+pub fn delete_responses(conn: &mut DbConnection, round_id: &RoundId) -> QueryResult<usize> {
     use crate::db::schema::responses;
-    diesel::delete(responses::table.filter(responses::round_id.eq(round_id))).execute(conn)
+    diesel::delete(responses::table.filter(responses::round_id.eq(round_id.as_str()))).execute(conn)
 }
 
 /// Marks a round closed today with the counts it keeps: answers stored and tokens issued.
 pub fn mark_closed(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     answered: i32,
     issued: i32,
     today: Date,
 ) -> QueryResult<usize> {
-    diesel::update(rounds::table.find(round_id))
+    diesel::update(rounds::table.find(round_id.as_str()))
         .set((
             rounds::status.eq(RoundStatus::Closed.as_str()),
             rounds::closed_on.eq(Some(today)),
@@ -481,7 +496,7 @@ pub fn mark_closed(
 /// another, so that views needing only figures never read the words.
 pub fn put_aggregate(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     agg: Aggregate,
 ) -> Result<(), AppError> {
     let (figures, texts) = agg.split_texts();
@@ -490,7 +505,7 @@ pub fn put_aggregate(
         serde_json::to_string(&figures).map_err(bad)?,
         serde_json::to_string(&texts).map_err(bad)?,
     );
-    let updated = diesel::update(round_results::table.find(round_id))
+    let updated = diesel::update(round_results::table.find(round_id.as_str()))
         .set((
             round_results::aggregate.eq(&figures),
             round_results::texts.eq(&texts),
@@ -499,7 +514,7 @@ pub fn put_aggregate(
     if updated == 0 {
         diesel::insert_into(round_results::table)
             .values((
-                round_results::round_id.eq(round_id),
+                round_results::round_id.eq(round_id.as_str()),
                 round_results::aggregate.eq(&figures),
                 round_results::texts.eq(&texts),
             ))
@@ -511,10 +526,10 @@ pub fn put_aggregate(
 /// One closed round's aggregate with its words, for its results page and API.
 pub fn find_aggregate(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
 ) -> Result<Option<Aggregate>, AppError> {
     let row: Option<(String, String)> = round_results::table
-        .find(round_id)
+        .find(round_id.as_str())
         .select((round_results::aggregate, round_results::texts))
         .first(conn)
         .optional()?;

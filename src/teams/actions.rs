@@ -2,8 +2,8 @@
 //! request and recorded as seen, G13), settings and leaders.
 
 use super::model::{
-    InviteLink, MemberView, NewTeam, Reveal, TeamChanges, TeamSummary, TeamView, TeamWithRoster,
-    Threshold,
+    InviteLink, MemberId, MemberView, NewTeam, Reveal, TeamChanges, TeamId, TeamSummary, TeamView,
+    TeamWithRoster, Threshold,
 };
 use super::store::{self, invite_secret, invite_url};
 use crate::auth::model::StaffUser;
@@ -56,13 +56,13 @@ fn team_view(
                 url: shown.then(|| links.url(&m)),
                 staff_seen: m.staff_seen || shown,
                 mailed,
-                id: m.id,
+                id: m.id.into_string(),
                 label: m.label,
             }
         })
         .collect();
     let leaders = store::list_leaders(conn, &team.id)?;
-    let (rounds, _) = crate::guide::store::round_counts(conn, std::slice::from_ref(&team.id))?;
+    let (rounds, _) = crate::guide::store::round_counts(conn, &[team.id.as_str().to_owned()])?;
     Ok(TeamView {
         team: team.summary(),
         members,
@@ -87,7 +87,7 @@ fn record_shown(
     };
     // Mailed links are not shown, so they are not marked either.
     let mailed = store::mailed_ids(conn, &rows)?;
-    let ids: Vec<String> = rows
+    let ids: Vec<MemberId> = rows
         .into_iter()
         .map(|m| m.id)
         .filter(|id| !mailed.contains(id))
@@ -108,7 +108,7 @@ fn record_shown(
 fn with_roster(conn: &mut DbConnection, team: store::TeamRow) -> Result<TeamWithRoster, AppError> {
     let members = store::list_members(conn, &team.id)?
         .into_iter()
-        .map(|m| (m.id, m.label))
+        .map(|m| (m.id.into_string(), m.label))
         .collect();
     Ok(TeamWithRoster {
         team: team.summary(),
@@ -158,7 +158,7 @@ pub async fn list_with_rosters(
 pub async fn get_with_roster(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<TeamWithRoster, AppError> {
     let user = user.clone();
     state
@@ -180,7 +180,7 @@ pub async fn create(
     state
         .db
         .write(move |conn| {
-            let threshold = t.threshold.get();
+            let threshold = t.threshold;
             let id = store::insert_team(conn, &t.name, &t.key, threshold, &user.id)?;
             store::add_members(conn, &keys, &id, &t.roster)?;
             audit(
@@ -205,7 +205,7 @@ pub async fn create(
 pub async fn view(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     reveal: Reveal,
 ) -> Result<TeamView, AppError> {
     let (links, user) = (Links::new(state), user.clone());
@@ -236,7 +236,7 @@ pub async fn view(
 pub async fn add_members(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     labels: Vec<String>,
 ) -> Result<(usize, TeamWithRoster), AppError> {
     let (keys, user) = (state.keys.clone(), user.clone());
@@ -260,8 +260,8 @@ pub async fn add_members(
 pub async fn remove_member(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
-    member_id: String,
+    team_id: TeamId,
+    member_id: MemberId,
 ) -> Result<String, AppError> {
     let (keys, user) = (state.keys.clone(), user.clone());
     state
@@ -286,7 +286,7 @@ fn regenerate_in(
     keys: &Keys,
     user: &StaffUser,
     team: &store::TeamRow,
-    member_id: &str,
+    member_id: &MemberId,
 ) -> Result<store::MemberRow, AppError> {
     let member = store::find_member(c, &team.id, member_id)?;
     store::regenerate_invite(c, keys, member_id)?;
@@ -304,8 +304,8 @@ fn regenerate_in(
 pub async fn regenerate(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
-    member_id: String,
+    team_id: TeamId,
+    member_id: MemberId,
 ) -> Result<String, AppError> {
     let (keys, user) = (state.keys.clone(), user.clone());
     state
@@ -322,8 +322,8 @@ pub async fn regenerate(
 pub async fn regenerate_shown(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
-    member_id: String,
+    team_id: TeamId,
+    member_id: MemberId,
 ) -> Result<InviteLink, AppError> {
     let (links, user) = (Links::new(state), user.clone());
     state
@@ -336,7 +336,7 @@ pub async fn regenerate_shown(
             Ok(InviteLink {
                 url: Some(links.url(&m)),
                 custody: super::model::CUSTODY_STAFF,
-                member_id: m.id,
+                member_id: m.id.into_string(),
                 label: m.label,
             })
         })
@@ -370,7 +370,7 @@ fn audit_update(
 pub async fn save_settings(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     (name, key): (String, String),
     threshold: Threshold,
     reviews_allowed: bool,
@@ -380,9 +380,8 @@ pub async fn save_settings(
         .db
         .write(move |c| {
             store::team_for(c, &user, &team_id)?;
-            let threshold = threshold.get();
             store::update_team(c, &team_id, &name, &key, threshold, reviews_allowed)?;
-            audit_update(c, &user, &name, threshold, reviews_allowed)
+            audit_update(c, &user, &name, threshold.get(), reviews_allowed)
         })
         .await
 }
@@ -392,7 +391,7 @@ pub async fn save_settings(
 pub async fn change(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     changes: TeamChanges,
 ) -> Result<TeamWithRoster, AppError> {
     let (user, floor) = (user.clone(), state.settings.threshold_floor);
@@ -406,17 +405,17 @@ pub async fn change(
                 None => (team.name.clone(), team.name_key.clone()),
             };
             let threshold = match changes.threshold {
-                Some(t) => Threshold::parse(Some(t), floor).map_err(invalid)?.get(),
-                None => team.threshold as u16,
+                Some(t) => Threshold::parse(Some(t), floor).map_err(invalid)?,
+                None => Threshold::stored(team.threshold),
             };
             let reviews_allowed = changes.reviews_allowed.unwrap_or(team.reviews_allowed);
             store::update_team(c, &team_id, &name, &key, threshold, reviews_allowed)?;
-            audit_update(c, &user, &name, threshold, reviews_allowed)?;
+            audit_update(c, &user, &name, threshold.get(), reviews_allowed)?;
             if let Some(url) = &changes.webhook_url {
                 // delivery's model checks the URL and its store keeps it (delivery's actions
                 // call back into teams, so not through them: no import cycle).
                 let url = crate::delivery::model::parse_webhook_url(url).map_err(invalid)?;
-                crate::delivery::store::set_team_webhook(c, &team_id, url.as_deref())?;
+                crate::delivery::store::set_team_webhook(c, team_id.as_str(), url.as_deref())?;
             }
             let team = store::find_team(c, &team_id)?;
             with_roster(c, team)
@@ -428,7 +427,7 @@ pub async fn change(
 pub async fn add_leader(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     email: String,
 ) -> Result<(), AppError> {
     let user = user.clone();
@@ -459,7 +458,7 @@ pub async fn add_leader(
 pub async fn show_all_links(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
 ) -> Result<Vec<InviteLink>, AppError> {
     let (links, user) = (Links::new(state), user.clone());
     state
@@ -480,7 +479,7 @@ pub async fn show_all_links(
                         } else {
                             super::model::CUSTODY_STAFF
                         },
-                        member_id: m.id,
+                        member_id: m.id.into_string(),
                         label: m.label,
                     }
                 })
@@ -491,7 +490,7 @@ pub async fn show_all_links(
 
 /// A member's link as delivery mails it, with the nonce it was made from.
 pub struct MailLink {
-    pub member_id: String,
+    pub member_id: MemberId,
     pub label: String,
     pub secret: String,
     pub url: String,
@@ -502,8 +501,8 @@ pub struct MailLink {
 pub fn roster_for_mail(
     c: &mut DbConnection,
     user: &StaffUser,
-    team_id: &str,
-) -> Result<(TeamSummary, Vec<(String, String)>), AppError> {
+    team_id: &TeamId,
+) -> Result<(TeamSummary, Vec<(MemberId, String)>), AppError> {
     let team = store::team_for(c, user, team_id)?;
     let members = store::list_members(c, team_id)?
         .into_iter()
@@ -518,7 +517,7 @@ pub fn roster_for_mail(
 pub fn links_for_mail(
     c: &mut DbConnection,
     links: &Links,
-    member_ids: &[String],
+    member_ids: &[MemberId],
 ) -> Result<Vec<MailLink>, AppError> {
     let mut out = Vec::with_capacity(member_ids.len());
     for m in store::find_active_members(c, member_ids)? {
@@ -541,7 +540,7 @@ pub fn links_for_mail(
 pub fn current_links_for_mail(
     c: &mut DbConnection,
     links: &Links,
-    member_ids: &[String],
+    member_ids: &[MemberId],
 ) -> Result<Vec<MailLink>, AppError> {
     let rows = store::find_active_members(c, member_ids)?;
     let mut out = Vec::with_capacity(rows.len());

@@ -2,6 +2,15 @@
 
 use crate::error::FieldError;
 
+crate::typed_id!(
+    /// A team's id (see `crate::id`).
+    TeamId
+);
+crate::typed_id!(
+    /// A member's id: one person's credential row, on a team's roster or a review's own list.
+    MemberId
+);
+
 /// Below this many answers a team's figures stay hidden unless a leader sets otherwise.
 pub const DEFAULT_TEAM_THRESHOLD: u16 = 5;
 pub const MAX_TEAM_NAME: usize = 100;
@@ -64,6 +73,16 @@ impl Threshold {
             )
         };
         Self::parse(number, floor)
+    }
+
+    /// A threshold read back from the database. It was checked when written and startup lifts
+    /// every stored threshold to the instance floor (`store::lift_thresholds`), so only the
+    /// type's range is enforced here.
+    pub fn stored(n: i32) -> Self {
+        Self(n.clamp(
+            i32::from(crate::config::ABSOLUTE_THRESHOLD_FLOOR),
+            i32::from(MAX_THRESHOLD),
+        ) as u16)
     }
 
     pub fn get(self) -> u16 {
@@ -173,11 +192,11 @@ pub const CUSTODY_MEMBER: &str = "member";
 pub enum Reveal {
     None,
     All,
-    One(String),
+    One(MemberId),
 }
 
 impl Reveal {
-    pub fn shows(&self, member_id: &str) -> bool {
+    pub fn shows(&self, member_id: &MemberId) -> bool {
         match self {
             Reveal::None => false,
             Reveal::All => true,
@@ -265,6 +284,15 @@ mod tests {
         assert!(Threshold::parse(Some(1_001), 3).is_err());
         assert_eq!(Threshold::parse_text(" ", 3).expect("valid").get(), 5);
         assert!(Threshold::parse_text("five", 3).is_err());
+    }
+
+    #[test]
+    fn a_stored_threshold_never_reads_back_under_the_absolute_floor() {
+        let floor = crate::config::ABSOLUTE_THRESHOLD_FLOOR;
+        assert_eq!(Threshold::stored(0).get(), floor);
+        assert_eq!(Threshold::stored(-5).get(), floor);
+        assert_eq!(Threshold::stored(7).get(), 7);
+        assert_eq!(Threshold::stored(i32::MAX).get(), MAX_THRESHOLD);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::model::TeamSummary;
+use super::model::{MemberId, TeamId, TeamSummary, Threshold};
 use crate::auth::model::StaffUser;
 use crate::clock::recorded_at;
 use crate::db::schema::{members, staff_users, team_leaders, teams};
@@ -13,7 +13,8 @@ use crate::secret::{b64, new_id, Keys};
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: TeamId,
     pub name: String,
     pub name_key: String,
     pub threshold: i32,
@@ -26,7 +27,7 @@ impl TeamRow {
     /// What pages and the API show of a team.
     pub fn summary(&self) -> TeamSummary {
         TeamSummary {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             name: self.name.clone(),
             threshold: self.threshold,
             reviews_allowed: self.reviews_allowed,
@@ -36,7 +37,8 @@ impl TeamRow {
 
 #[derive(Queryable, Clone, Debug)]
 pub struct MemberRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: MemberId,
     pub team_id: Option<String>,
     pub label: String,
     pub label_key: String,
@@ -51,7 +53,7 @@ pub struct MemberRow {
 /// A member's invite secret, derived from the instance secret and a per-member nonce. Only
 /// its keyed hash is stored; deriving lets leaders download links again, and a new nonce
 /// (regenerate) makes the old link worthless.
-pub fn invite_secret(keys: &Keys, member_id: &str, nonce: &str) -> String {
+pub fn invite_secret(keys: &Keys, member_id: &MemberId, nonce: &str) -> String {
     let mac = keys.mac("invite", format!("{member_id}\0{nonce}").as_bytes());
     b64(&mac[..crate::secret::SECRET_BYTES])
 }
@@ -69,16 +71,16 @@ pub fn insert_team(
     conn: &mut DbConnection,
     name: &str,
     key: &str,
-    threshold: u16,
+    threshold: Threshold,
     leader: &str,
-) -> Result<String, AppError> {
-    let id = new_id();
+) -> Result<TeamId, AppError> {
+    let id = TeamId::from(new_id());
     let inserted = diesel::insert_into(teams::table)
         .values((
-            teams::id.eq(&id),
+            teams::id.eq(id.as_str()),
             teams::name.eq(name),
             teams::name_key.eq(key),
-            teams::threshold.eq(i32::from(threshold)),
+            teams::threshold.eq(i32::from(threshold.get())),
             teams::created_at.eq(recorded_at()),
         ))
         .execute(conn);
@@ -94,21 +96,21 @@ pub fn insert_team(
     }
     diesel::insert_into(team_leaders::table)
         .values((
-            team_leaders::team_id.eq(&id),
+            team_leaders::team_id.eq(id.as_str()),
             team_leaders::user_id.eq(leader),
         ))
         .execute(conn)?;
     Ok(id)
 }
 
-pub fn find_team(conn: &mut DbConnection, id: &str) -> QueryResult<TeamRow> {
-    teams::table.find(id).first(conn)
+pub fn find_team(conn: &mut DbConnection, id: &TeamId) -> QueryResult<TeamRow> {
+    teams::table.find(id.as_str()).first(conn)
 }
 
-pub fn is_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> QueryResult<bool> {
+pub fn is_leader(conn: &mut DbConnection, team_id: &TeamId, user_id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         team_leaders::table
-            .filter(team_leaders::team_id.eq(team_id))
+            .filter(team_leaders::team_id.eq(team_id.as_str()))
             .filter(team_leaders::user_id.eq(user_id)),
     ))
     .get_result(conn)
@@ -122,7 +124,7 @@ pub fn is_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> Query
 pub fn team_for(
     conn: &mut DbConnection,
     user: &StaffUser,
-    team_id: &str,
+    team_id: &TeamId,
 ) -> Result<TeamRow, AppError> {
     if !user.can_lead() {
         return Err(AppError::forbidden());
@@ -151,22 +153,22 @@ pub fn list_teams_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResult<
     }
 }
 
-pub fn list_leaders(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<String>> {
+pub fn list_leaders(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<String>> {
     team_leaders::table
         .inner_join(staff_users::table)
-        .filter(team_leaders::team_id.eq(team_id))
+        .filter(team_leaders::team_id.eq(team_id.as_str()))
         .select(staff_users::email)
         .order(staff_users::email)
         .load(conn)
 }
 
-pub fn add_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> QueryResult<usize> {
+pub fn add_leader(conn: &mut DbConnection, team_id: &TeamId, user_id: &str) -> QueryResult<usize> {
     if is_leader(conn, team_id, user_id)? {
         return Ok(0);
     }
     diesel::insert_into(team_leaders::table)
         .values((
-            team_leaders::team_id.eq(team_id),
+            team_leaders::team_id.eq(team_id.as_str()),
             team_leaders::user_id.eq(user_id),
         ))
         .execute(conn)
@@ -174,17 +176,17 @@ pub fn add_leader(conn: &mut DbConnection, team_id: &str, user_id: &str) -> Quer
 
 pub fn update_team(
     conn: &mut DbConnection,
-    team_id: &str,
+    team_id: &TeamId,
     name: &str,
     key: &str,
-    threshold: u16,
+    threshold: Threshold,
     reviews_allowed: bool,
 ) -> Result<(), AppError> {
-    let updated = diesel::update(teams::table.find(team_id))
+    let updated = diesel::update(teams::table.find(team_id.as_str()))
         .set((
             teams::name.eq(name),
             teams::name_key.eq(key),
-            teams::threshold.eq(i32::from(threshold)),
+            teams::threshold.eq(i32::from(threshold.get())),
             teams::reviews_allowed.eq(reviews_allowed),
         ))
         .execute(conn);
@@ -198,17 +200,17 @@ pub fn update_team(
     }
 }
 
-pub fn list_members(conn: &mut DbConnection, team_id: &str) -> QueryResult<Vec<MemberRow>> {
+pub fn list_members(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<MemberRow>> {
     members::table
-        .filter(members::team_id.eq(team_id))
+        .filter(members::team_id.eq(team_id.as_str()))
         .filter(members::active.eq(true))
         .order(members::label_key)
         .load(conn)
 }
 
-pub fn count_members(conn: &mut DbConnection, team_id: &str) -> QueryResult<i64> {
+pub fn count_members(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<i64> {
     members::table
-        .filter(members::team_id.eq(team_id))
+        .filter(members::team_id.eq(team_id.as_str()))
         .filter(members::active.eq(true))
         .count()
         .get_result(conn)
@@ -219,11 +221,11 @@ pub fn count_members(conn: &mut DbConnection, team_id: &str) -> QueryResult<i64>
 pub fn add_members(
     conn: &mut DbConnection,
     keys: &Keys,
-    team_id: &str,
+    team_id: &TeamId,
     labels: &[String],
 ) -> Result<usize, AppError> {
     let existing: Vec<(String, String, bool)> = members::table
-        .filter(members::team_id.eq(team_id))
+        .filter(members::team_id.eq(team_id.as_str()))
         .select((members::id, members::label_key, members::active))
         .load(conn)?;
     for label in labels {
@@ -236,8 +238,9 @@ pub fn add_members(
                 )]))
             }
             Some((id, _, false)) => {
-                regenerate_invite(conn, keys, id)?;
-                diesel::update(members::table.find(id))
+                let id = MemberId::from(id.as_str());
+                regenerate_invite(conn, keys, &id)?;
+                diesel::update(members::table.find(id.as_str()))
                     .set((members::active.eq(true), members::label.eq(label)))
                     .execute(conn)?;
             }
@@ -277,17 +280,17 @@ pub fn lift_thresholds(conn: &mut DbConnection, floor: u16) -> QueryResult<usize
 pub fn insert_member(
     conn: &mut DbConnection,
     keys: &Keys,
-    team_id: Option<&str>,
+    team_id: Option<&TeamId>,
     label: &str,
     label_key: &str,
-) -> QueryResult<String> {
-    let id = new_id();
+) -> QueryResult<MemberId> {
+    let id = MemberId::from(new_id());
     let nonce = new_id();
     let hash = invite_lookup_hash(keys, &invite_secret(keys, &id, &nonce));
     diesel::insert_into(members::table)
         .values((
-            members::id.eq(&id),
-            members::team_id.eq(team_id),
+            members::id.eq(id.as_str()),
+            members::team_id.eq(team_id.map(TeamId::as_str)),
             members::label.eq(label),
             members::label_key.eq(label_key),
             members::invite_nonce.eq(&nonce),
@@ -302,11 +305,12 @@ pub fn insert_member(
 
 /// Records that staff have now seen these members' links (shown on a page, listed by the
 /// API, downloaded): from here on the member's page says so (G13).
-pub fn mark_staff_seen(conn: &mut DbConnection, member_ids: &[String]) -> QueryResult<usize> {
+pub fn mark_staff_seen(conn: &mut DbConnection, member_ids: &[MemberId]) -> QueryResult<usize> {
     if member_ids.is_empty() {
         return Ok(0);
     }
-    diesel::update(members::table.filter(members::id.eq_any(member_ids)))
+    let ids: Vec<&str> = member_ids.iter().map(MemberId::as_str).collect();
+    diesel::update(members::table.filter(members::id.eq_any(ids)))
         .filter(members::staff_seen.eq(false))
         .set(members::staff_seen.eq(true))
         .execute(conn)
@@ -314,23 +318,23 @@ pub fn mark_staff_seen(conn: &mut DbConnection, member_ids: &[String]) -> QueryR
 
 pub fn find_member(
     conn: &mut DbConnection,
-    team_id: &str,
-    member_id: &str,
+    team_id: &TeamId,
+    member_id: &MemberId,
 ) -> QueryResult<MemberRow> {
     members::table
-        .find(member_id)
-        .filter(members::team_id.eq(team_id))
+        .find(member_id.as_str())
+        .filter(members::team_id.eq(team_id.as_str()))
         .first(conn)
 }
 
 pub fn regenerate_invite(
     conn: &mut DbConnection,
     keys: &Keys,
-    member_id: &str,
+    member_id: &MemberId,
 ) -> QueryResult<usize> {
     let nonce = new_id();
     let hash = invite_lookup_hash(keys, &invite_secret(keys, member_id, &nonce));
-    diesel::update(members::table.find(member_id))
+    diesel::update(members::table.find(member_id.as_str()))
         .set((
             members::invite_nonce.eq(&nonce),
             members::invite_hash.eq(&hash),
@@ -342,9 +346,13 @@ pub fn regenerate_invite(
 
 /// Removes someone from the roster of future rounds: their link stops working. Open rounds
 /// keep the roster they were opened with (THREAT-MODEL G9).
-pub fn remove_member(conn: &mut DbConnection, keys: &Keys, member_id: &str) -> QueryResult<usize> {
+pub fn remove_member(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    member_id: &MemberId,
+) -> QueryResult<usize> {
     regenerate_invite(conn, keys, member_id)?;
-    diesel::update(members::table.find(member_id))
+    diesel::update(members::table.find(member_id.as_str()))
         .set(members::active.eq(false))
         .execute(conn)
 }
@@ -365,12 +373,16 @@ pub fn member_by_invite(
 /// Records that this member's current link (made from `nonce`) was mailed to them by Candor
 /// (G13 custody "member"): from here on no staff view shows it. A new link has a new nonce,
 /// so the mark lapses by itself when a link is regenerated.
-pub fn mark_mailed(conn: &mut DbConnection, member_id: &str, nonce: &str) -> QueryResult<usize> {
+pub fn mark_mailed(
+    conn: &mut DbConnection,
+    member_id: &MemberId,
+    nonce: &str,
+) -> QueryResult<usize> {
     use crate::db::schema::mailed_links;
-    diesel::delete(mailed_links::table.find(member_id)).execute(conn)?;
+    diesel::delete(mailed_links::table.find(member_id.as_str())).execute(conn)?;
     diesel::insert_into(mailed_links::table)
         .values((
-            mailed_links::member_id.eq(member_id),
+            mailed_links::member_id.eq(member_id.as_str()),
             mailed_links::invite_nonce.eq(nonce),
         ))
         .execute(conn)
@@ -380,7 +392,7 @@ pub fn mark_mailed(conn: &mut DbConnection, member_id: &str, nonce: &str) -> Que
 pub fn mailed_ids(
     conn: &mut DbConnection,
     members_: &[MemberRow],
-) -> QueryResult<std::collections::HashSet<String>> {
+) -> QueryResult<std::collections::HashSet<MemberId>> {
     use crate::db::schema::mailed_links;
     let ids: Vec<&str> = members_.iter().map(|m| m.id.as_str()).collect();
     let rows: Vec<(String, String)> = mailed_links::table
@@ -392,14 +404,18 @@ pub fn mailed_ids(
         .filter(|(id, nonce)| {
             members_
                 .iter()
-                .any(|m| &m.id == id && &m.invite_nonce == nonce)
+                .any(|m| m.id.as_str() == id && &m.invite_nonce == nonce)
         })
-        .map(|(id, _)| id)
+        .map(|(id, _)| MemberId::from(id))
         .collect())
 }
 
 /// Members by id, active ones only (what a reminder goes to).
-pub fn find_active_members(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<MemberRow>> {
+pub fn find_active_members(
+    conn: &mut DbConnection,
+    ids: &[MemberId],
+) -> QueryResult<Vec<MemberRow>> {
+    let ids: Vec<&str> = ids.iter().map(MemberId::as_str).collect();
     members::table
         .filter(members::id.eq_any(ids))
         .filter(members::active.eq(true))
@@ -410,14 +426,15 @@ pub fn find_active_members(conn: &mut DbConnection, ids: &[String]) -> QueryResu
 /// Which of these members (by id) hold a link Candor mailed them, and still that link.
 pub fn mailed_among(
     conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<std::collections::HashSet<String>> {
+    ids: &[MemberId],
+) -> QueryResult<std::collections::HashSet<MemberId>> {
     use crate::db::schema::mailed_links;
+    let ids: Vec<&str> = ids.iter().map(MemberId::as_str).collect();
     let rows: Vec<String> = mailed_links::table
         .inner_join(members::table)
         .filter(mailed_links::member_id.eq_any(ids))
         .filter(mailed_links::invite_nonce.eq(members::invite_nonce))
         .select(mailed_links::member_id)
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(MemberId::from).collect())
 }

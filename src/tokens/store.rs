@@ -7,6 +7,7 @@ use crate::db::schema::{eligibility, issuances, signing_keys, spent_tokens};
 use crate::db::{on_backend, DbConnection};
 use crate::error::AppError;
 use crate::secret::Keys;
+use crate::teams::model::MemberId;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct KeyRow {
@@ -60,9 +61,13 @@ pub fn freeze_roster(
     Ok(member_ids.len())
 }
 
-pub fn is_eligible(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> QueryResult<bool> {
+pub fn is_eligible(
+    conn: &mut DbConnection,
+    scope_id: &str,
+    member_id: &MemberId,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        eligibility::table.find((scope_id, member_id)),
+        eligibility::table.find((scope_id, member_id.as_str())),
     ))
     .get_result(conn)
 }
@@ -94,16 +99,20 @@ pub fn count_eligible(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i6
 }
 
 /// The scopes a member is on the frozen roster of.
-pub fn scopes_of_member(conn: &mut DbConnection, member_id: &str) -> QueryResult<Vec<String>> {
+pub fn scopes_of_member(conn: &mut DbConnection, member_id: &MemberId) -> QueryResult<Vec<String>> {
     eligibility::table
-        .filter(eligibility::member_id.eq(member_id))
+        .filter(eligibility::member_id.eq(member_id.as_str()))
         .select(eligibility::scope_id)
         .load(conn)
 }
 
-pub fn is_issued(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> QueryResult<bool> {
+pub fn is_issued(
+    conn: &mut DbConnection,
+    scope_id: &str,
+    member_id: &MemberId,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        issuances::table.find((scope_id, member_id)),
+        issuances::table.find((scope_id, member_id.as_str())),
     ))
     .get_result(conn)
 }
@@ -112,13 +121,13 @@ pub fn is_issued(conn: &mut DbConnection, scope_id: &str, member_id: &str) -> Qu
 pub fn record_issuance(
     conn: &mut DbConnection,
     scope_id: &str,
-    member_id: &str,
+    member_id: &MemberId,
 ) -> Result<(), AppError> {
     // `ON CONFLICT DO NOTHING` rather than catching a unique violation, because PostgreSQL
     // writes every violation, with the key values and a timestamp, to its own server log.
     let row = (
         issuances::scope_id.eq(scope_id),
-        issuances::member_id.eq(member_id),
+        issuances::member_id.eq(member_id.as_str()),
     );
     let inserted = on_backend!(conn, c => diesel::insert_into(issuances::table).values(row).on_conflict_do_nothing().execute(c))?;
     if inserted == 1 {

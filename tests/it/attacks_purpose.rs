@@ -274,7 +274,7 @@ fn g13_every_view_that_shows_a_link_marks_it_and_the_member_is_told() {
     // derived from the stored rows the way delivery does.
     let secrets = || -> BTreeMap<String, String> {
         let mut conn = app.db.get_write().unwrap();
-        candor::teams::store::list_members(&mut conn, &team)
+        candor::teams::store::list_members(&mut conn, &team.as_str().into())
             .unwrap()
             .into_iter()
             .map(|m| {
@@ -287,10 +287,10 @@ fn g13_every_view_that_shows_a_link_marks_it_and_the_member_is_told() {
     };
     let ids = || -> BTreeMap<String, String> {
         let mut conn = app.db.get_write().unwrap();
-        candor::teams::store::list_members(&mut conn, &team)
+        candor::teams::store::list_members(&mut conn, &team.as_str().into())
             .unwrap()
             .into_iter()
-            .map(|m| (m.label, m.id))
+            .map(|m| (m.label, m.id.into_string()))
             .collect()
     };
     let custody = |secret: &str| -> String {
@@ -377,7 +377,7 @@ fn g13_every_view_that_shows_a_link_marks_it_and_the_member_is_told() {
             _ => assert_eq!(api.get(&format!("/teams/{tid}/invites")).status, 200),
         }
         let mut conn = app.db.get_write().unwrap();
-        let members = candor::teams::store::list_members(&mut conn, &tid).unwrap();
+        let members = candor::teams::store::list_members(&mut conn, &tid.as_str().into()).unwrap();
         drop(conn);
         for m in members {
             let s = candor::teams::store::invite_secret(&app.keys, &m.id, &m.invite_nonce);

@@ -300,7 +300,7 @@ fn a_leader_creates_a_team_and_gets_one_invite_link_per_member() {
     assert!(secret.len() >= 22, "at least 128 bits");
     let members = {
         let mut conn = app.db.get_write().unwrap();
-        candor::teams::store::list_members(&mut conn, &id).unwrap()
+        candor::teams::store::list_members(&mut conn, &id.as_str().into()).unwrap()
     };
     assert!(members
         .iter()

@@ -2,10 +2,11 @@
 //! and the no-JavaScript route's two transactions. Anonymous: nothing here takes or keeps a
 //! cookie, an address or a time that could tie an answer to a person.
 
-use super::super::model::{self, Answer, Question};
+use super::super::model::{self, Answer, Question, RoundId};
 use super::super::store::{self, RoundRow};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::teams::model::MemberId;
 use crate::teams::store as teams;
 use crate::tokens::crypto::{self, KeyJson, TokenJson};
 use crate::tokens::routes::{bad_invite, closed};
@@ -29,7 +30,7 @@ pub struct Stored {
 /// answers. Without `replace` a spent token stays a conflict.
 pub async fn submit_answers(
     state: &AppState,
-    round_id: String,
+    round_id: RoundId,
     answers: Vec<Answer>,
     comment: Option<String>,
     token: TokenJson,
@@ -52,8 +53,9 @@ pub async fn submit_answers(
             let questions = store::round_questions(c, &rid)?;
             let (answers, comment) = model::validate(&questions, &answers, comment.as_deref())
                 .map_err(AppError::Invalid)?;
-            let key = tokens::find_key(c, &rid)?;
-            let token = crate::tokens::routes::verify_token(&cache, &rid, key.as_ref(), &token)?;
+            let key = tokens::find_key(c, rid.as_str())?;
+            let token =
+                crate::tokens::routes::verify_token(&cache, rid.as_str(), key.as_ref(), &token)?;
             Ok((questions, answers, comment, token))
         })
         .await?;
@@ -66,8 +68,8 @@ pub async fn submit_answers(
             if !store::find_round(c, &round_id)?.is_open() {
                 return Err(closed());
             }
-            let at = tokens::answer_locator(&keys, &round_id, &token.message);
-            match tokens::try_spend(c, &keys, &round_id, &token.message)? {
+            let at = tokens::answer_locator(&keys, round_id.as_str(), &token.message);
+            match tokens::try_spend(c, &keys, round_id.as_str(), &token.message)? {
                 tokens::Spending::Fresh => {
                     store::insert_response_at(c, &at, &round_id, &a2, c2.as_deref())?;
                     Ok(false)
@@ -107,7 +109,7 @@ pub struct MemberContext {
     pub questions: Vec<Question>,
     pub key: KeyJson,
     pub names: Vec<String>,
-    pub member_id: String,
+    pub member_id: MemberId,
     /// This member has already taken part (a token was issued, or the fallback was used).
     pub already: bool,
 }
@@ -115,14 +117,14 @@ pub struct MemberContext {
 pub async fn member_context(
     state: &AppState,
     invite: String,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<MemberContext, AppError> {
     let keys = state.keys.clone();
     state
         .db
         .read(move |c| {
             let member = teams::member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
-            if !tokens::is_eligible(c, &round_id, &member.id)? {
+            if !tokens::is_eligible(c, round_id.as_str(), &member.id)? {
                 return Err(AppError::Forbidden(
                     "you are not on the roster of this round".into(),
                 ));
@@ -131,14 +133,14 @@ pub async fn member_context(
             if !round.is_open() {
                 return Err(closed());
             }
-            let key = tokens::find_key(c, &round_id)?.ok_or(AppError::NotFound)?;
+            let key = tokens::find_key(c, round_id.as_str())?.ok_or(AppError::NotFound)?;
             let key = crypto::key_json(&crypto::parse_public(&key.public_der)?);
             let questions = store::round_questions(c, &round_id)?;
             let labels: Vec<String> = teams::list_members(c, &round.team_id)?
                 .into_iter()
                 .map(|m| m.label)
                 .collect();
-            let already = tokens::is_issued(c, &round_id, &member.id)?;
+            let already = tokens::is_issued(c, round_id.as_str(), &member.id)?;
             Ok(MemberContext {
                 round,
                 questions,
@@ -154,8 +156,8 @@ pub async fn member_context(
 /// The no-JavaScript route's store, for answers already checked by `model::validate`.
 pub async fn store_fallback_answer(
     state: &AppState,
-    round_id: String,
-    member_id: String,
+    round_id: RoundId,
+    member_id: MemberId,
     answers: Vec<Answer>,
     comment: Option<String>,
 ) -> Result<(), AppError> {
@@ -172,7 +174,7 @@ pub async fn store_fallback_answer(
             if !store::find_round(c, &rid)?.is_open() {
                 return Err(closed());
             }
-            tokens::record_issuance(c, &rid, &member_id)
+            tokens::record_issuance(c, rid.as_str(), &member_id)
         })
         .await?;
     state

@@ -4,7 +4,7 @@
 //! frozen at opening (G9) from one list, and what a leader sees on the questions page is
 //! exactly what the next round asks.
 
-use super::model::{self, NewQuestion};
+use super::model::{self, NewQuestion, QuestionId};
 use super::store::{self, TeamQuestionRow};
 use crate::auth::store::audit;
 use crate::db::DbConnection;
@@ -35,7 +35,7 @@ pub fn apply(
 ) -> Result<(), AppError> {
     for q in store::list_questions(c, &team.id)? {
         if !is_scale_item(&q) && !pick.keep.contains(&q.id) {
-            store::remove_question(c, &team.id, &q.id)?;
+            store::remove_question(c, &team.id, &QuestionId::from(q.id.as_str()))?;
             audit(
                 c,
                 Some(email),

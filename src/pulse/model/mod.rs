@@ -98,6 +98,16 @@ impl Kind {
     }
 }
 
+crate::typed_id!(
+    /// A round's id (see `crate::id`); also its scope id in `tokens`, passed there as `as_str()`.
+    RoundId
+);
+
+crate::typed_id!(
+    /// A team question's id (see `crate::id`), as staff edit or remove it.
+    QuestionId
+);
+
 /// Where a round is in its life. Stored as its lowercase name; the API shows the same word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

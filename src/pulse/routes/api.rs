@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::super::actions::{self, RoundDetail};
-use super::super::model::{self, rfc3339, Kind, Question, RoundStatus};
+use super::super::model::{self, rfc3339, Kind, Question, RoundId, RoundStatus};
 use crate::disclosure::RoundResults;
 use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::tokens::crypto::KeyJson;
 use crate::web::session::ApiStaff;
 
@@ -76,8 +77,8 @@ impl From<RoundDetail> for RoundJson {
         let r = d.round;
         Self {
             status: r.status(),
-            id: r.id,
-            team_id: r.team_id,
+            id: r.id.into_string(),
+            team_id: r.team_id.into_string(),
             title: r.title,
             opens_at: rfc3339(r.opens_at),
             closes_at: r.closes_at.map(rfc3339),
@@ -117,7 +118,7 @@ pub struct RoundCreate {
 pub async fn open(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     body: web::Json<RoundCreate>,
 ) -> ApiResult<HttpResponse> {
     staff.require_leader()?;
@@ -141,7 +142,7 @@ pub async fn open(
 pub async fn team_rounds(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> ApiResult<HttpResponse> {
     let rounds = actions::team_rounds(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<RoundJson> = rounds.into_iter().map(RoundJson::from).collect();
@@ -155,7 +156,7 @@ pub async fn team_rounds(
 pub async fn round(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
 ) -> ApiResult<HttpResponse> {
     let detail = actions::round_detail(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(RoundJson::from(detail)))
@@ -170,7 +171,7 @@ pub async fn round(
 pub async fn close(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
 ) -> ApiResult<HttpResponse> {
     let round = actions::finish_round(&state, Some(&staff.user), id.into_inner()).await?;
     let detail = actions::describe(&state, round).await?;
@@ -185,7 +186,7 @@ pub async fn close(
 pub async fn results(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
 ) -> ApiResult<HttpResponse> {
     let results = actions::round_results(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(results))
@@ -198,14 +199,14 @@ pub async fn results(
 pub async fn trend(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> ApiResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<TrendPoint> = points
         .iter()
         .filter(|p| p.round.is_closed())
         .map(|p| TrendPoint {
-            round_id: p.round.id.clone(),
+            round_id: p.round.id.to_string(),
             closed_on: p.round.closed_on.map(|d| d.to_string()),
             status: p.results.status(),
             answered: match &p.results {

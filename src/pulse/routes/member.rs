@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::super::actions::member as actions;
-use super::super::model::{self, Answer, Kind, Question};
+use super::super::model::{self, Answer, Kind, Question, RoundId};
 use super::super::pages::{self, MemberRound};
 use crate::error::{ApiResult, PageResult, Problem};
 use crate::members::model::identifying_details;
@@ -93,7 +93,7 @@ fn stored_view(
         (status = 410, description = "The round is closed", body = Problem, content_type = "application/problem+json")))]
 pub async fn api_answers(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     body: web::Json<AnswersBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
@@ -135,7 +135,7 @@ pub struct InviteForm {
 async fn context(
     state: &AppState,
     invite: String,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<actions::MemberContext, crate::error::AppError> {
     crate::schedule::catch_up_rounds(state).await;
     actions::member_context(state, invite, round_id).await
@@ -143,7 +143,7 @@ async fn context(
 
 pub async fn member_form(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
     let ctx = context(&state, form.invite.clone(), id.into_inner()).await?;
@@ -189,7 +189,7 @@ fn form_answers(questions: &[Question], fields: &[(String, String)]) -> Vec<Answ
 /// answer in a second transaction. Confidential, not unlinkable; the form said so beforehand.
 pub async fn member_fallback(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> PageResult<HttpResponse> {
     let fields = form.into_inner();

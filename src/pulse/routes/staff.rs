@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::super::actions::picker::Pick;
 use super::super::actions::{self, QuestionEdit};
-use super::super::model;
+use super::super::model::{self, QuestionId, RoundId};
 use super::super::pages::{self, TeamPulse};
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
@@ -24,7 +25,7 @@ pub async fn rounds_index(state: web::Data<AppState>, staff: Staff) -> PageResul
 async fn render_team_pulse(
     state: &AppState,
     staff: &Staff,
-    team_id: String,
+    team_id: TeamId,
     errors: Vec<FieldError>,
     form: Vec<(String, String)>,
 ) -> PageResult<HttpResponse> {
@@ -51,7 +52,7 @@ async fn render_team_pulse(
 pub async fn team_pulse(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
     render_team_pulse(&state, &staff, id.into_inner(), vec![], vec![]).await
@@ -78,7 +79,7 @@ pub struct OpenForm {
 pub async fn open_form(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<OpenForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
@@ -142,7 +143,7 @@ fn picked(form: &OpenForm) -> Result<Option<Pick>, Vec<FieldError>> {
 pub async fn round_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
 ) -> PageResult<maud::Markup> {
     let o = actions::round_overview(&state, &staff.user, id.into_inner()).await?;
     Ok(pages::round_page(
@@ -161,7 +162,7 @@ pub struct CloseForm {}
 pub async fn close_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     _: Csrf<web::Form<CloseForm>>,
 ) -> PageResult<HttpResponse> {
     let round = actions::finish_round(&state, Some(&staff.user), id.into_inner()).await?;
@@ -188,7 +189,7 @@ fn questions_response(
 pub async fn questions_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<maud::Markup> {
     staff.require_leader()?;
     let q = actions::questionnaire(&state, &staff.user, id.into_inner()).await?;
@@ -216,7 +217,7 @@ pub struct NewQuestionForm {
 pub async fn add_question(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<NewQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
@@ -255,7 +256,7 @@ pub struct EditQuestionForm {
 pub async fn edit_question(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(TeamId, QuestionId)>,
     Csrf(form): Csrf<web::Form<EditQuestionForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_leader()?;
@@ -286,7 +287,7 @@ pub async fn edit_question(
 pub async fn trend_csv(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<HttpResponse> {
     let points = actions::team_trend(&state, &staff.user, id.into_inner()).await?;
     let body = pages::trend_csv(&points).map_err(|e| AppError::caused("writing CSV", e))?;

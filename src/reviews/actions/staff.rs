@@ -16,7 +16,7 @@ use crate::reviews::model::{
 use crate::reviews::store::{self, Lock};
 use crate::secret::{new_id, Keys};
 use crate::state::AppState;
-use crate::teams::model::label_key;
+use crate::teams::model::{label_key, MemberId, TeamId};
 use crate::tokens::crypto::{self, KeyJson};
 use crate::tokens::store as tokens;
 
@@ -96,8 +96,11 @@ fn resolve_invitees(
     let mut seen = std::collections::HashSet::new();
     let mut notes = Vec::new();
     for tid in team_ids {
-        let team = diesel::OptionalExtension::optional(crate::teams::store::find_team(conn, tid))?
-            .ok_or_else(|| AppError::invalid("team_ids", format!("There is no team {tid}.")))?;
+        let team = diesel::OptionalExtension::optional(crate::teams::store::find_team(
+            conn,
+            &TeamId::from(tid.as_str()),
+        ))?
+        .ok_or_else(|| AppError::invalid("team_ids", format!("There is no team {tid}.")))?;
         if !may_invite_team(user, team.reviews_allowed) {
             return Err(AppError::invalid(
                 "team_ids",
@@ -131,9 +134,7 @@ fn resolve_invitees(
     }
     let mut ids = Vec::with_capacity(people.len());
     for (label, key) in &people {
-        ids.push(crate::teams::store::insert_member(
-            conn, keys, None, label, key,
-        )?);
+        ids.push(crate::teams::store::insert_member(conn, keys, None, label, key)?.into_string());
     }
     Ok((ids, notes))
 }
@@ -152,7 +153,7 @@ pub async fn team_choices(state: &AppState, user: &StaffUser) -> Result<Vec<Team
                 }
                 let people = crate::teams::store::count_members(c, &team.id)?;
                 out.push(TeamChoice {
-                    id: team.id,
+                    id: team.id.into_string(),
                     name: team.name,
                     people,
                 });
@@ -308,14 +309,17 @@ fn shown_invites(
     review_id: &str,
 ) -> Result<Vec<(String, String, Option<String>)>, AppError> {
     let invites = store::list_invites(c, keys, base, review_id)?;
-    let all: Vec<String> = invites.iter().map(|(id, _, _)| id.clone()).collect();
+    let all: Vec<MemberId> = invites
+        .iter()
+        .map(|(id, _, _)| MemberId::from(id.as_str()))
+        .collect();
     let mailed = crate::teams::store::mailed_among(c, &all)?;
-    let ids: Vec<String> = all.into_iter().filter(|id| !mailed.contains(id)).collect();
+    let ids: Vec<MemberId> = all.into_iter().filter(|id| !mailed.contains(id)).collect();
     crate::teams::store::mark_staff_seen(c, &ids)?;
     Ok(invites
         .into_iter()
         .map(|(id, label, url)| {
-            let url = (!mailed.contains(&id)).then_some(url);
+            let url = (!mailed.contains(&MemberId::from(id.as_str()))).then_some(url);
             (id, label, url)
         })
         .collect())

@@ -20,9 +20,33 @@ use time::{Date, PrimitiveDateTime};
 use crate::auth::model::StaffUser;
 use crate::error::FieldError;
 
-/// A review's status as stored: open while accounts are accepted, closed for good.
-pub const OPEN: &str = "open";
-pub const CLOSED: &str = "closed";
+/// Where a review is in its life, instead of string literals in every query that filters on
+/// it. Stored as its lowercase name (`as_str()` at the store boundary); the API shows the
+/// same word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewStatus {
+    /// Accepting accounts.
+    Open,
+    /// Closed for good: counts kept, text deleted after retention.
+    Closed,
+}
+
+impl ReviewStatus {
+    /// Reads a stored status. Anything unknown reads as closed, the state that shows and
+    /// accepts the least (as `RoundStatus::parse` does).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "open" => Self::Open,
+            _ => Self::Closed,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
 
 // ---------------------------------------------------------------- limits that protect people
 

@@ -6,7 +6,7 @@ use diesel::Queryable;
 use serde::{Deserialize, Serialize};
 use time::{Date, PrimitiveDateTime};
 
-use super::{Account, OPEN};
+use super::{Account, ReviewStatus};
 use crate::error::AppError;
 
 // ---------------------------------------------------------------- typed ids
@@ -98,8 +98,12 @@ pub struct ReviewRow {
 }
 
 impl ReviewRow {
+    pub fn status(&self) -> ReviewStatus {
+        ReviewStatus::parse(&self.status)
+    }
+
     pub fn is_open(&self) -> bool {
-        self.status == OPEN
+        self.status() == ReviewStatus::Open
     }
 
     pub fn deadline_passed(&self, at: PrimitiveDateTime) -> bool {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use rand::seq::SliceRandom;
 use time::Date;
 
-use super::{count_accounts, find_review, AccountRow, FollowupRow, ReviewRow, CLOSED};
+use super::{count_accounts, find_review, AccountRow, FollowupRow, ReviewRow, ReviewStatus};
 use crate::clock::recorded_at;
 use crate::db::schema::{accounts, followups, members, reviews};
 use crate::db::DbConnection;
@@ -112,7 +112,7 @@ pub fn close_review(
     let (received, asked, answered) = count_threads(conn, review_id)?;
     diesel::update(reviews::table.find(review_id))
         .set((
-            reviews::status.eq(CLOSED),
+            reviews::status.eq(ReviewStatus::Closed.as_str()),
             reviews::closed_on.eq(Some(today)),
             reviews::issued.eq(Some(issued as i32)),
             reviews::accounts_total.eq(Some(received as i32)),
@@ -129,7 +129,7 @@ pub fn close_review(
 /// Called from the server's periodic tick and at the start of the reviews list.
 pub fn apply_retention(conn: &mut DbConnection, today: Date) -> QueryResult<usize> {
     let closed: Vec<ReviewRow> = reviews::table
-        .filter(reviews::status.eq(CLOSED))
+        .filter(reviews::status.eq(ReviewStatus::Closed.as_str()))
         .filter(reviews::purged_on.is_null())
         .load(conn)?;
     let mut purged = 0;
@@ -161,7 +161,7 @@ pub fn set_closed_on(conn: &mut DbConnection, review_id: &str, day: Date) -> Que
     diesel::update(
         reviews::table
             .find(review_id)
-            .filter(reviews::status.eq(CLOSED)),
+            .filter(reviews::status.eq(ReviewStatus::Closed.as_str())),
     )
     .set(reviews::closed_on.eq(Some(day)))
     .execute(conn)

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::OPEN;
+use super::ReviewStatus;
 use crate::db::schema::{members, reviews, teams};
 use crate::db::DbConnection;
 use crate::secret::Keys;
@@ -28,7 +28,7 @@ pub fn list_invites(
         .into_iter()
         .map(|m| {
             let url = invite_url(base, &invite_secret(keys, &m.id, &m.invite_nonce));
-            (m.id, m.label, url)
+            (m.id.into_string(), m.label, url)
         })
         .collect())
 }
@@ -36,12 +36,12 @@ pub fn list_invites(
 /// Open reviews a member was invited to, as `(id, title)`, for the member's start page.
 pub fn open_for_member(
     conn: &mut DbConnection,
-    member_id: &str,
+    member_id: &crate::teams::model::MemberId,
 ) -> QueryResult<Vec<(String, String)>> {
     let scopes = crate::tokens::store::scopes_of_member(conn, member_id)?;
     reviews::table
         .filter(reviews::id.eq_any(scopes))
-        .filter(reviews::status.eq(OPEN))
+        .filter(reviews::status.eq(ReviewStatus::Open.as_str()))
         .select((reviews::id, reviews::title))
         .order((reviews::created_at.desc(), reviews::id))
         .load(conn)

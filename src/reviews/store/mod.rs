@@ -22,8 +22,8 @@ use crate::clock::recorded_at;
 use crate::db::schema::{review_facilitators, reviews, staff_users};
 use crate::db::DbConnection;
 
+pub use super::model::ReviewStatus;
 pub use super::model::{AccountRow, FollowupRow, ReviewRow};
-pub use super::model::{CLOSED, OPEN};
 
 // ---------------------------------------------------------------- locking
 
@@ -103,7 +103,7 @@ pub fn insert_review(
             reviews::title.eq(&r.title),
             reviews::incident_date.eq(r.incident_date),
             reviews::summary.eq(&r.summary),
-            reviews::status.eq(OPEN),
+            reviews::status.eq(ReviewStatus::Open.as_str()),
             reviews::threshold.eq(i32::from(r.threshold)),
             reviews::deadline.eq(r.deadline),
             reviews::retention_days.eq(r.retention_days),
@@ -163,7 +163,7 @@ pub fn culture_counts(
     review_ids: Option<&[String]>,
 ) -> QueryResult<CultureCounts> {
     let mut q = reviews::table
-        .filter(reviews::status.eq(CLOSED))
+        .filter(reviews::status.eq(ReviewStatus::Closed.as_str()))
         .select((
             reviews::id,
             reviews::accounts_total,

@@ -9,7 +9,8 @@ use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
 use crate::teams::actions;
 use crate::teams::model::{
-    parse_roster_list, parse_team_name, InviteLink, NewTeam, TeamChanges, TeamWithRoster, Threshold,
+    parse_roster_list, parse_team_name, InviteLink, MemberId, NewTeam, TeamChanges, TeamId,
+    TeamWithRoster, Threshold,
 };
 use crate::web::session::ApiStaff;
 
@@ -140,7 +141,7 @@ pub(super) async fn api_list(
 pub(super) async fn api_get(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> ApiResult<HttpResponse> {
     let team = actions::get_with_roster(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(TeamJson::from(team)))
@@ -165,7 +166,7 @@ pub struct TeamPatch {
 pub(super) async fn api_update(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     body: web::Json<TeamPatch>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -191,7 +192,7 @@ pub struct RosterAdd {
 pub(super) async fn api_add_members(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     body: web::Json<RosterAdd>,
 ) -> ApiResult<HttpResponse> {
     let labels = parse_roster_list(&body.roster).map_err(|e| AppError::Invalid(vec![e]))?;
@@ -209,7 +210,7 @@ pub(super) async fn api_add_members(
 pub(super) async fn api_remove_member(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(TeamId, MemberId)>,
 ) -> ApiResult<HttpResponse> {
     let (team_id, member_id) = path.into_inner();
     actions::remove_member(&state, &staff.user, team_id, member_id).await?;
@@ -224,7 +225,7 @@ pub(super) async fn api_remove_member(
 pub(super) async fn api_regenerate(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(TeamId, MemberId)>,
 ) -> ApiResult<HttpResponse> {
     let (team_id, member_id) = path.into_inner();
     let one = actions::regenerate_shown(&state, &staff.user, team_id, member_id).await?;
@@ -239,7 +240,7 @@ pub(super) async fn api_regenerate(
 pub(super) async fn api_invites(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> ApiResult<HttpResponse> {
     let rows = actions::show_all_links(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<InviteJson> = rows.into_iter().map(InviteJson::from).collect();

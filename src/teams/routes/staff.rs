@@ -9,7 +9,9 @@ use crate::error::{AppError, FieldError, PageResult};
 use crate::html::csv::Csv;
 use crate::state::AppState;
 use crate::teams::actions;
-use crate::teams::model::{parse_roster_text, parse_team_name, NewTeam, Reveal, Threshold};
+use crate::teams::model::{
+    parse_roster_text, parse_team_name, MemberId, NewTeam, Reveal, TeamId, Threshold,
+};
 use crate::teams::pages::{self, NewTeamForm};
 use crate::web::form::Csrf;
 use crate::web::session::Staff;
@@ -98,7 +100,7 @@ pub(super) async fn create(
 async fn render_detail(
     state: &AppState,
     staff: &Staff,
-    team_id: String,
+    team_id: TeamId,
     errors: Vec<FieldError>,
     message: Option<&str>,
 ) -> PageResult<HttpResponse> {
@@ -108,7 +110,7 @@ async fn render_detail(
 async fn render_detail_showing(
     state: &AppState,
     staff: &Staff,
-    team_id: String,
+    team_id: TeamId,
     errors: Vec<FieldError>,
     message: Option<&str>,
     reveal: Reveal,
@@ -136,7 +138,7 @@ async fn render_detail_showing(
 async fn after(
     state: &AppState,
     staff: &Staff,
-    team_id: String,
+    team_id: TeamId,
     result: Result<String, AppError>,
 ) -> PageResult<HttpResponse> {
     match result {
@@ -158,11 +160,11 @@ pub struct ShowForm {
 pub(super) async fn show_links(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<ShowForm>>,
 ) -> PageResult<HttpResponse> {
     let reveal = match form.member_id.as_deref().map(str::trim) {
-        Some(m) if !m.is_empty() => Reveal::One(m.to_owned()),
+        Some(m) if !m.is_empty() => Reveal::One(MemberId::from(m)),
         _ => Reveal::All,
     };
     render_detail_showing(&state, &staff, id.into_inner(), vec![], None, reveal).await
@@ -171,7 +173,7 @@ pub(super) async fn show_links(
 pub(super) async fn detail(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<HttpResponse> {
     render_detail(&state, &staff, id.into_inner(), vec![], None).await
 }
@@ -185,7 +187,7 @@ pub struct RosterForm {
 pub(super) async fn add_members(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<RosterForm>>,
 ) -> PageResult<HttpResponse> {
     let team_id = id.into_inner();
@@ -202,7 +204,7 @@ pub(super) async fn add_members(
 pub(super) async fn regenerate(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(TeamId, MemberId)>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     let (team_id, member_id) = path.into_inner();
@@ -222,7 +224,7 @@ pub(super) async fn regenerate(
 pub(super) async fn remove(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(TeamId, MemberId)>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     let (team_id, member_id) = path.into_inner();
@@ -251,7 +253,7 @@ pub struct SettingsForm {
 pub(super) async fn settings(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<SettingsForm>>,
 ) -> PageResult<HttpResponse> {
     let team_id = id.into_inner();
@@ -286,7 +288,7 @@ pub struct LeaderForm {
 pub(super) async fn add_leader(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<LeaderForm>>,
 ) -> PageResult<HttpResponse> {
     let team_id = id.into_inner();
@@ -303,7 +305,7 @@ pub(super) async fn add_leader(
 pub(super) async fn invites_csv(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
 ) -> PageResult<HttpResponse> {
     let rows = actions::show_all_links(&state, &staff.user, id.into_inner()).await?;
     let mut csv = Csv::new(&["label", "url"]);
