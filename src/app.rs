@@ -8,8 +8,7 @@ use crate::error::{problem_response, AppError};
 use crate::state::AppState;
 use crate::web::member::MemberRoutes;
 
-/// Largest JSON or form body accepted. Accounts are the largest legitimate input.
-pub const MAX_BODY: usize = 256 * 1024;
+pub use crate::web::MAX_BODY;
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match &err {

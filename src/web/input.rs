@@ -19,7 +19,7 @@ use actix_web::Error;
 use crate::error::{problem_response, AppError, FieldError};
 
 /// Largest body this guard reads; larger ones are left to the extractors, which refuse them.
-const MAX_INSPECTED: usize = crate::app::MAX_BODY;
+const MAX_INSPECTED: usize = super::MAX_BODY;
 
 /// Field names that hold a name someone reads as a name.
 const NAME_FIELDS: [&str; 8] = [

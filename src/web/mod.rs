@@ -10,6 +10,10 @@ pub mod session;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 
+/// Largest JSON or form body accepted. Accounts are the largest legitimate input. Here, not in
+/// `app.rs`, because the input guard reads bodies up to it and `app.rs` mounts the guard.
+pub const MAX_BODY: usize = 256 * 1024;
+
 /// Status used by page handlers that re-render a form.
 pub fn html_response(status: StatusCode, markup: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)
