@@ -31,12 +31,16 @@ fn control_characters_get_the_same_422_on_every_kind_of_input_and_store_nothing(
         &json!({ "token": token, "answers": answers(&r, [4; 7], None), "comment": "tabs\tand\nnewlines are fine" }),
     );
     assert_eq!(good.status, 201, "the token was not burnt: {}", good.text);
-    // A path id, on anonymous and staff routes alike.
-    for path in ["/rounds/a%00b/answers", "/teams/x%00y", "/rounds/a%07b"] {
-        let r = app.anon_api().post(path, &json!({}));
-        assert_problem(&r, 422);
+    // A path id, on anonymous and staff routes alike, with each method the path has (another
+    // method reaches no handler and is the 405 `openapi::` tests for).
+    for path in ["/rounds/a%00b/answers", "/reviews/a%00b/accounts"] {
+        assert_problem(&app.anon_api().post(path, &json!({})), 422);
+        assert_problem(&api.post(path, &json!({})), 422);
+    }
+    for path in ["/teams/x%00y", "/rounds/a%07b", "/reviews/a%00b/accounts"] {
         assert_problem(&api.get(path), 422);
     }
+    assert_problem(&api.patch("/teams/x%00y", &json!({})), 422);
     // Every other control character, in a staff JSON body; nothing is created.
     for c in ['\u{0}', '\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{feff}'] {
         let r = api.post(
