@@ -228,6 +228,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(crate::reviews::routes::configure_api)
                     .configure(crate::instance::routes::configure_api)
                     .configure(crate::delivery::routes::configure_api)
+                    .configure(crate::followthrough::routes::configure_api)
                     .default_service(web::to(not_found)),
             )
             .configure(crate::auth::routes::configure)
@@ -237,6 +238,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::reviews::routes::configure)
             .configure(crate::instance::routes::configure)
             .configure(crate::delivery::routes::configure)
+            .configure(crate::followthrough::routes::configure)
             .default_service(web::to(not_found));
     }
 }

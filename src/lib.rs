@@ -11,6 +11,7 @@ pub mod demo;
 pub mod disclosure;
 pub mod error;
 pub mod field;
+pub mod followthrough;
 pub mod grow;
 pub mod guide;
 pub mod html;

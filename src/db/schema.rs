@@ -361,3 +361,52 @@ diesel::table! {
 
 diesel::joinable!(mailed_links -> members (member_id));
 diesel::allow_tables_to_appear_in_same_query!(mailed_links, members);
+
+// Closing the loop (issue 16): actions after rounds, action items from reviews.
+diesel::table! {
+    round_actions (id) {
+        id -> Text,
+        round_id -> Text,
+        team_id -> Text,
+        text -> Text,
+        question_id -> Nullable<Text>,
+        theme -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_items (id) {
+        id -> Text,
+        review_id -> Text,
+        text -> Text,
+        owner_id -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_item_links (item_id, account_position, entry) {
+        item_id -> Text,
+        account_position -> Integer,
+        entry -> Integer,
+    }
+}
+
+diesel::joinable!(round_actions -> rounds (round_id));
+diesel::joinable!(round_actions -> staff_users (owner_id));
+diesel::joinable!(review_items -> reviews (review_id));
+diesel::joinable!(review_items -> staff_users (owner_id));
+diesel::joinable!(review_item_links -> review_items (item_id));
+diesel::allow_tables_to_appear_in_same_query!(round_actions, rounds);
+diesel::allow_tables_to_appear_in_same_query!(round_actions, staff_users);
+diesel::allow_tables_to_appear_in_same_query!(review_items, review_item_links);
+diesel::allow_tables_to_appear_in_same_query!(review_items, staff_users);

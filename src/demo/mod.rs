@@ -6,6 +6,7 @@
 //! reaches its threshold and is shown as hidden, honestly; comments reach the threshold that
 //! shows them; two reviews carry accounts, follow-ups and replies (`reviews`).
 
+mod follow;
 mod reviews;
 
 use diesel::prelude::*;
@@ -198,6 +199,13 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             n_answers += answered;
         }
     }
+    // Actions after the rounds ("you said, we did"), recorded by the admin.
+    c.transaction(|c| -> Result<(), AppError> {
+        for t in &team_ids {
+            follow::round_actions(c, t, &owner)?;
+        }
+        Ok(())
+    })?;
     c.transaction(|c| -> Result<(), AppError> {
         let gid =
             crate::metrics::store::create_group(c, "Engineering (demo)", "engineering (demo)")?;

@@ -202,6 +202,10 @@ fn one(
         }
         asked += 1;
     }
+    // Action items recorded while reading, linked to released accounts (`followthrough`).
+    if released.len() >= 2 {
+        super::follow::review_items(c, &id, owner, now.date())?;
+    }
     store::lock_review(c, &id, Lock::Update)?;
     let issued = tokens::close_scope(c, &id)?;
     store::close_review(c, &id, now.date(), issued)?;

@@ -75,13 +75,37 @@ pub fn open_for(
     Ok((out, member.staff_seen))
 }
 
-/// What is open to the member holding `invite`, and whether staff have seen their invite.
-pub async fn open_for_invite(
-    state: &AppState,
-    invite: String,
-) -> Result<(Vec<OpenEntry>, bool), AppError> {
+/// What the member holding an invite is shown: what is open to them, whether staff have seen
+/// their invite, and what was done about what they said (`followthrough`: their team's
+/// actions, the action items of the reviews they are invited to). One read; nothing written.
+pub struct Landing {
+    pub open: Vec<OpenEntry>,
+    pub staff_seen: bool,
+    pub follow: crate::followthrough::actions::SeenByMember,
+}
+
+/// What is open to the member holding `invite`, whether staff have seen their invite, and
+/// their team's actions and their reviews' action items.
+pub async fn open_for_invite(state: &AppState, invite: String) -> Result<Landing, AppError> {
     let keys = state.keys.clone();
-    state.db.read(move |c| open_for(c, &keys, &invite)).await
+    state
+        .db
+        .read(move |c| {
+            let (open, staff_seen) = open_for(c, &keys, &invite)?;
+            let member = member_by_invite(c, &keys, invite.trim())?.ok_or_else(bad_invite)?;
+            let scopes = tokens::scopes_of_member(c, &member.id)?;
+            let follow = crate::followthrough::actions::seen_by_member(
+                c,
+                member.team_id.as_deref(),
+                &scopes,
+            )?;
+            Ok(Landing {
+                open,
+                staff_seen,
+                follow,
+            })
+        })
+        .await
 }
 
 /// The key directory (G11): every open round and review key, and those closed within

@@ -61,7 +61,8 @@ pub fn custody_notice(staff_seen: bool) -> Markup {
     }
 }
 
-pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
+/// `follow`: what was done about what the member said (`followthrough`), after what is open.
+pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool, follow: Markup) -> Markup {
     layout(
         "What you are invited to",
         None,
@@ -105,6 +106,7 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool) -> Markup {
                     }
                 }
             }
+            (follow)
             p { a href="/p/followups" { "Come back with a receipt" } " to read and answer follow-up questions on an account you wrote." }
             script type="module" src="/static/js/bulletin.js" {}
         },

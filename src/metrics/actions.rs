@@ -40,7 +40,22 @@ pub async fn report(state: &AppState, user: &StaffUser, view: View) -> Result<Re
                 comments: 0,
                 answered: 0,
             };
-            Ok(report::build(&snap, &visible, &teams, view, reviews))
+            let mut r = report::build(&snap, &visible, &teams, view, reviews);
+            // Actions after rounds are `followthrough`'s: counts only, per round of the
+            // teams this viewer may see.
+            let ids: Vec<String> = teams.iter().map(|(id, _)| id.clone()).collect();
+            r.follow_through = crate::followthrough::actions::follow_through_in(c, &ids)?
+                .into_iter()
+                .map(|f| {
+                    let name = teams
+                        .iter()
+                        .find(|(id, _)| *id == f.team_id)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default();
+                    (name, f)
+                })
+                .collect();
+            Ok(r)
         })
         .await
 }

@@ -5,6 +5,7 @@ use maud::{html, Markup};
 
 use super::model::{Figures, View};
 use super::report::{BadNews, GroupView, HeatRow, TrendLine};
+use crate::followthrough::model::RoundFollowThrough;
 use crate::html::chart::{line_chart, Series};
 use crate::html::{csrf_field, error_summary, layout, Field, Viewer};
 use crate::pulse::pages::{fmt1, fmt2};
@@ -28,6 +29,7 @@ pub struct MetricsPage<'a> {
     pub quarters: &'a [View],
     pub trends: &'a [TrendLine],
     pub bad_news: &'a BadNews,
+    pub follow_through: &'a [(String, RoundFollowThrough)],
 }
 
 /// How many colour bands the heat map uses: few enough that a reader tells them apart and
@@ -234,6 +236,7 @@ pub fn metrics(viewer: &Viewer, p: &MetricsPage<'_>) -> Markup {
                 li { (p.bad_news.followups_answered) " of " (p.bad_news.followups_asked) " follow-up questions answered" }
                 li { (p.bad_news.comments) " pulse comments from " (p.bad_news.answered) " answers in the rounds shown above" }
             }
+            (follow_through_table(p.follow_through))
             @if viewer.is_admin { p { a href="/metrics/groups" { "Define groups of teams" } } }
         },
     )
@@ -285,4 +288,25 @@ pub fn groups(
             }
         },
     )
+}
+
+/// Actions after rounds ("you said, we did"): how many each closed round got and how many
+/// were done by the day the team's next round closed.
+fn follow_through_table(rows: &[(String, RoundFollowThrough)]) -> Markup {
+    html! {
+        h2 #follow-through { "Actions after rounds" }
+        @if rows.is_empty() { p.muted { "No closed rounds yet." } } @else {
+            div.scroll tabindex="0" { table {
+                caption { "Actions recorded on each closed round, and how many were done by the next round's close" }
+                thead { tr { th scope="col" { "Team" } th scope="col" { "Round" } th scope="col" { "Closed on" }
+                    th.num scope="col" { "Actions" } th.num scope="col" { "Done by next close" } } }
+                tbody { @for (team, f) in rows { tr {
+                    td { (team) } td { (f.round_title) } td { @if let Some(d) = f.closed_on { (d) } }
+                    td.num { (f.actions) }
+                    td.num { @match f.done_by_next { Some(n) => { (n) " of " (f.actions) }, None => span.muted { "next round not closed" } } }
+                } } }
+            } }
+            p { a href="/metrics/follow-through.csv" download { "Download these counts (CSV)" } }
+        }
+    }
 }

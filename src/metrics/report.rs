@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::model::{change, CellKey, Change, Figures, GroupDef, Snapshot, View};
+use crate::followthrough::model::RoundFollowThrough;
 
 pub struct HeatRow {
     pub kind: &'static str,
@@ -47,6 +48,9 @@ pub struct Report {
     pub quarters: Vec<View>,
     pub trends: Vec<TrendLine>,
     pub bad_news: BadNews,
+    /// Actions recorded after each closed round of the viewer's teams and how many were done
+    /// by the next round's close (`followthrough`), with the team's name.
+    pub follow_through: Vec<(String, RoundFollowThrough)>,
 }
 
 fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<String>>) -> Vec<&'a GroupDef> {
@@ -173,5 +177,6 @@ pub fn build(
         quarters,
         trends,
         bad_news,
+        follow_through: vec![],
     }
 }

@@ -68,6 +68,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         crate::metrics::routes::openapi(),
         crate::instance::routes::openapi(),
         crate::delivery::routes::openapi(),
+        crate::followthrough::routes::openapi(),
     ] {
         doc.merge(part);
     }

@@ -54,6 +54,8 @@ pub struct MemberRound<'a> {
     /// This member has taken part already: the page says so and offers "change my answer",
     /// shown by the browser only if it kept the token (G17).
     pub already: bool,
+    /// The team's actions after earlier rounds (`followthrough`), shown above the questions.
+    pub before: Markup,
 }
 
 fn question_input(q: &Question, value: Option<&str>, errors: &[FieldError]) -> Markup {
@@ -116,6 +118,7 @@ pub fn member_form(
                 h1 { (r.title) }
                 p { "A short, anonymous survey for your team. It takes about two minutes." }
             }
+            (m.before)
             div #change hidden[m.already] {
             div #protection .notice.warn data-unlinkable=(UNLINKABLE) data-heading=(plain::UNTRACEABLE_HEADING) data-summary=(plain::HOW_SUMMARY) {
                 p { strong { (plain::CONFIDENTIAL_HEADING) } }
@@ -400,6 +403,7 @@ pub fn round_page(
     results: &RoundResults,
     fingerprint: Option<&str>,
     mail_on: bool,
+    actions: Markup,
 ) -> Markup {
     layout(
         &r.title,
@@ -422,6 +426,7 @@ pub fn round_page(
                 }
                 RoundResults::Shown(s) => { (shown_results(s)) }
             }
+            (actions)
             p { a href=(format!("/api/v1/rounds/{}/results", r.id)) { "These results as JSON" } }
         },
     )

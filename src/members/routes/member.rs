@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::{ApiResult, PageResult, Problem};
+use crate::followthrough::routes::{MemberActionJson, MemberItemJson};
 use crate::members::model::{Bulletin, OpenItem, ScopeKind};
 use crate::members::pages;
 use crate::members::{actions, bulletin};
@@ -35,11 +36,15 @@ pub(super) async fn open_page(
     form: web::Form<InviteBody>,
 ) -> PageResult<HttpResponse> {
     crate::schedule::catch_up_rounds(&state).await;
-    let (items, staff_seen) = actions::open_for_invite(&state, form.invite.clone()).await?;
-    let items: Vec<OpenItem> = items.into_iter().map(|(i, _, _)| i).collect();
+    let l = actions::open_for_invite(&state, form.invite.clone()).await?;
+    let items: Vec<OpenItem> = l.open.into_iter().map(|(i, _, _)| i).collect();
+    let follow = maud::html! {
+        (crate::followthrough::pages::member_actions(&l.follow.actions, 2))
+        (crate::followthrough::pages::member_items(&l.follow.items))
+    };
     Ok(html_response(
         StatusCode::OK,
-        pages::open_list(&items, form.invite.trim(), staff_seen),
+        pages::open_list(&items, form.invite.trim(), l.staff_seen, follow),
     ))
 }
 
@@ -50,6 +55,11 @@ pub struct Participation {
     /// `member` while no staff member has seen this link, `staff` once one has (G13).
     #[schema(value_type = String)]
     custody: &'static str,
+    /// "You said, we did": what the member's team leads committed to after earlier rounds,
+    /// with each one's status. Days only, never times.
+    actions: Vec<MemberActionJson>,
+    /// The action items of the reviews this invite is for (not which accounts raised them).
+    review_items: Vec<MemberItemJson>,
 }
 
 /// An open round or review the member may answer.
@@ -76,8 +86,10 @@ pub(super) async fn api_participate(
     body: web::Json<InviteBody>,
 ) -> ApiResult<HttpResponse> {
     crate::schedule::catch_up_rounds(&state).await;
-    let (items, staff_seen) = actions::open_for_invite(&state, body.invite.clone()).await?;
-    let open = items
+    let l = actions::open_for_invite(&state, body.invite.clone()).await?;
+    let staff_seen = l.staff_seen;
+    let open = l
+        .open
         .into_iter()
         .map(|(i, key, questions)| OpenJson {
             kind: i.kind,
@@ -92,7 +104,17 @@ pub(super) async fn api_participate(
     } else {
         CUSTODY_MEMBER
     };
-    Ok(HttpResponse::Ok().json(Participation { open, custody }))
+    Ok(HttpResponse::Ok().json(Participation {
+        open,
+        custody,
+        actions: l
+            .follow
+            .actions
+            .iter()
+            .map(MemberActionJson::from)
+            .collect(),
+        review_items: l.follow.items.iter().map(MemberItemJson::from).collect(),
+    }))
 }
 
 /// The key directory published for everyone.

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-use super::export::{csv_response, rows_csv, rows_json, Heatmap};
+use super::export::{csv_response, follow_csv, follow_csv_response, rows_csv, rows_json, Heatmap};
 use super::{parse_view, PeriodQuery};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::metrics::actions;
@@ -43,6 +43,22 @@ pub(super) async fn api_export(
 pub struct Trends {
     trends: Vec<TrendLineJson>,
     bad_news: BadNewsJson,
+    /// Actions recorded after each closed round of the caller's teams ("you said, we did").
+    follow_through: Vec<FollowThroughJson>,
+}
+
+/// One closed round's actions and how many were done by the team's next round's close.
+#[derive(Serialize, ToSchema)]
+pub struct FollowThroughJson {
+    team_id: String,
+    team: String,
+    round_id: String,
+    round_title: String,
+    /// `YYYY-MM-DD`.
+    closed_on: Option<String>,
+    actions: i64,
+    /// `null` until the team's next round has closed.
+    done_by_next_close: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -106,7 +122,21 @@ pub(super) async fn api_trends(
         })
         .collect();
     let b = &r.bad_news;
+    let follow_through = r
+        .follow_through
+        .iter()
+        .map(|(team, f)| FollowThroughJson {
+            team_id: f.team_id.clone(),
+            team: team.clone(),
+            round_id: f.round_id.clone(),
+            round_title: f.round_title.clone(),
+            closed_on: f.closed_on.map(|d| d.to_string()),
+            actions: f.actions,
+            done_by_next_close: f.done_by_next,
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(Trends {
+        follow_through,
         trends,
         bad_news: BadNewsJson {
             reviews_held: b.reviews_held,
@@ -115,6 +145,18 @@ pub(super) async fn api_trends(
             followups_answered: b.followups_answered,
         },
     }))
+}
+
+/// Actions per closed round of the caller's teams and how many were done by the next
+/// round's close, as CSV (the same counts as `follow_through` in the trends).
+#[utoipa::path(get, path = "/metrics/follow-through.csv", tag = "metrics",
+    responses((status = 200, description = "One row per closed round", body = String, content_type = "text/csv")))]
+pub(super) async fn api_follow_through_csv(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+) -> ApiResult<HttpResponse> {
+    let r = actions::report(&state, &staff.user, View::Latest).await?;
+    Ok(follow_csv_response(follow_csv(&r)?))
 }
 
 /// A group of teams with dated memberships.
@@ -247,6 +289,7 @@ pub(super) async fn api_remove_team(
     api_heatmap,
     api_export,
     api_trends,
+    api_follow_through_csv,
     api_groups,
     api_create_group,
     api_add_team,

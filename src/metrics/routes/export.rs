@@ -179,3 +179,44 @@ pub(super) fn csv_response(body: String) -> HttpResponse {
         ))
         .body(body)
 }
+
+/// Actions after rounds per closed round: the same counts the page's table shows.
+pub(super) fn follow_csv(r: &Report) -> Result<String, AppError> {
+    let mut csv = Csv::new(&[
+        "team_id",
+        "team",
+        "round_id",
+        "round",
+        "closed_on",
+        "actions",
+        "done_by_next_close",
+    ]);
+    for (team, f) in &r.follow_through {
+        let closed = f.closed_on.map(|d| d.to_string()).unwrap_or_default();
+        let actions = f.actions.to_string();
+        let done = f.done_by_next.map(|n| n.to_string()).unwrap_or_default();
+        csv.row_keeping(
+            [
+                f.team_id.as_str(),
+                team,
+                &f.round_id,
+                &f.round_title,
+                &closed,
+                &actions,
+                &done,
+            ],
+            &[0, 2],
+        );
+    }
+    csv.finish().map_err(|e| AppError::caused("writing CSV", e))
+}
+
+pub(super) fn follow_csv_response(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"follow-through.csv\"",
+        ))
+        .body(body)
+}

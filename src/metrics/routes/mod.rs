@@ -31,6 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics", web::get().to(page))
         .route("/metrics/export.csv", web::get().to(export_csv))
         .route("/metrics/export.json", web::get().to(export_json))
+        .route(
+            "/metrics/follow-through.csv",
+            web::get().to(follow_through_csv),
+        )
         .route("/metrics/groups", web::get().to(groups_page))
         .route("/metrics/groups", web::post().to(create_group_page))
         .route("/metrics/groups/{id}/teams", web::post().to(add_team_page))
@@ -51,6 +55,10 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics/heatmap", web::get().to(api_heatmap))
         .route("/metrics/export.csv", web::get().to(api_export))
         .route("/metrics/trends", web::get().to(api_trends))
+        .route(
+            "/metrics/follow-through.csv",
+            web::get().to(api_follow_through_csv),
+        )
         .route("/metrics/groups", web::get().to(api_groups))
         .route("/metrics/groups", web::post().to(api_create_group))
         .route("/metrics/groups/{id}/teams", web::post().to(api_add_team))

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::export::{csv_response, rows_csv, rows_json};
+use super::export::{csv_response, follow_csv, follow_csv_response, rows_csv, rows_json};
 use super::{parse_view, PeriodQuery};
 use crate::auth::routes::CsrfForm;
 use crate::error::{AppError, FieldError, PageResult};
@@ -28,6 +28,7 @@ pub(super) async fn page(
         quarters: &r.quarters,
         trends: &r.trends,
         bad_news: &r.bad_news,
+        follow_through: &r.follow_through,
     };
     Ok(pages::metrics(&staff.viewer(), &p))
 }
@@ -39,6 +40,15 @@ pub(super) async fn export_csv(
 ) -> PageResult<HttpResponse> {
     let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
     Ok(csv_response(rows_csv(&r)?))
+}
+
+/// Actions per closed round and how many were done by the next round's close, as CSV.
+pub(super) async fn follow_through_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> PageResult<HttpResponse> {
+    let r = actions::report(&state, &staff.user, crate::metrics::model::View::Latest).await?;
+    Ok(follow_csv_response(follow_csv(&r)?))
 }
 
 pub(super) async fn export_json(

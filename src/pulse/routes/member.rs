@@ -141,6 +141,16 @@ async fn context(
     actions::member_context(state, invite, round_id).await
 }
 
+/// "You said, we did": the team's actions after earlier rounds, at the top of the form
+/// (`followthrough`). The same for every member of the team; reading it writes nothing.
+async fn before(
+    state: &AppState,
+    round: &super::super::store::RoundRow,
+) -> Result<maud::Markup, crate::error::AppError> {
+    let acts = crate::followthrough::actions::for_round_form(state, round.team_id.clone()).await?;
+    Ok(crate::followthrough::pages::member_actions(&acts, 2))
+}
+
 pub async fn member_form(
     state: web::Data<AppState>,
     id: web::Path<RoundId>,
@@ -155,6 +165,7 @@ pub async fn member_form(
         key: &ctx.key,
         names: &ctx.names,
         already: ctx.already,
+        before: before(&state, &ctx.round).await?,
     };
     Ok(html_response(
         StatusCode::OK,
@@ -210,6 +221,7 @@ pub async fn member_fallback(
         key: &ctx.key,
         names: &ctx.names,
         already: false,
+        before: before(&state, &ctx.round).await?,
     };
     let (answers, comment) = match model::validate(&ctx.questions, &answers, comment.as_deref()) {
         Ok(v) => v,

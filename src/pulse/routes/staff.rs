@@ -145,7 +145,12 @@ pub async fn round_page(
     staff: Staff,
     id: web::Path<RoundId>,
 ) -> PageResult<maud::Markup> {
-    let o = actions::round_overview(&state, &staff.user, id.into_inner()).await?;
+    let round_id = id.into_inner();
+    let o = actions::round_overview(&state, &staff.user, round_id.clone()).await?;
+    // The leader's actions after this round ("you said, we did") are `followthrough`'s.
+    let acts = crate::followthrough::actions::round_actions(&state, &staff.user, round_id).await?;
+    let viewer = staff.viewer();
+    let acts = crate::followthrough::pages::round_section(&viewer, &acts, &[], &[]);
     Ok(pages::round_page(
         &staff.viewer(),
         &o.team,
@@ -153,6 +158,7 @@ pub async fn round_page(
         &o.results,
         o.fingerprint.as_deref(),
         state.settings.mail.is_some(),
+        acts,
     ))
 }
 

@@ -153,6 +153,8 @@ pub struct Mine {
     pub review: ReviewRow,
     pub account: Account,
     pub thread: Vec<FollowupRow>,
+    /// The review's action items (`followthrough`): what the writer's account led to.
+    pub items: Vec<crate::followthrough::model::ItemView>,
 }
 
 fn mine(c: &mut DbConnection, account_id: &str) -> Result<Mine, AppError> {
@@ -162,6 +164,7 @@ fn mine(c: &mut DbConnection, account_id: &str) -> Result<Mine, AppError> {
         review: store::find_review(c, &review_id)?,
         account: row.account()?,
         thread: store::thread_of(c, account_id)?,
+        items: crate::followthrough::actions::items_for_writer(c, &review_id)?,
     })
 }
 

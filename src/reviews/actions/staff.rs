@@ -283,6 +283,8 @@ fn review_view(
         .map(|k| k.fingerprint)
         .unwrap_or_default();
     Ok(ReviewView {
+        // Action items are `followthrough`'s; the pre-read lists them.
+        items: crate::followthrough::actions::items_for_preread(c, &review)?,
         invites: shown_invites(c, keys, base, review_id)?,
         facilitators: store::list_facilitators(c, review_id)?,
         // The release rule has just run: whatever is still pending was not due.

@@ -176,6 +176,8 @@ pub struct ReviewView {
     /// Accounts a close now would leave held: fewer than the threshold arrived (since the
     /// last release) and the deadline the writers were shown has not passed.
     pub held_at_close: i64,
+    /// The action items recorded from this review (`followthrough`), for the pre-read.
+    pub items: Vec<crate::followthrough::model::ItemView>,
 }
 
 /// A team the new-review form offers, with how many people it would invite.

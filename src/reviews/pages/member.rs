@@ -204,6 +204,8 @@ pub struct FollowupPage<'a> {
     pub account: &'a Account,
     pub thread: &'a [FollowupRow],
     pub message: Option<&'a str>,
+    /// The review's action items, as `followthrough` renders them for members.
+    pub items: Markup,
 }
 
 pub fn followups_page(v: &FollowupPage<'_>, errors: &[FieldError]) -> Markup {
@@ -215,6 +217,7 @@ pub fn followups_page(v: &FollowupPage<'_>, errors: &[FieldError]) -> Markup {
             @if let Some(m) = v.message { (notice("good", html! { p { (m) } })) }
             (error_summary(errors))
             @if !v.open { (notice("", html! { p { "This review is closed: you can read your account and the questions, but no longer reply or add to it." } })) }
+            (v.items)
             h2 { "Follow-up questions" }
             @if v.thread.is_empty() { p.muted { "No questions yet. Come back later with your receipt." } }
             @for f in v.thread {

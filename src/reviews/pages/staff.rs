@@ -168,6 +168,8 @@ pub fn detail(
             @if v.released > 0 && r.purged_on.is_none() {
                 p { a href=(format!("/reviews/{}/preread.md", r.id)) download { "Download the pre-read (Markdown)" } }
             }
+            p { a href=(format!("/reviews/{}/items", r.id)) { "Action items (" (v.items.len()) ")" }
+                ": record what the review will change, linked to the accounts that raised it." }
             @if !v.accounts.is_empty() {
                 h2 { "Accounts" }
                 p.muted { "In a random order, drawn once when they were released and kept since, so \"Account 2\" stays the same account. They carry no names and no times." }

@@ -357,7 +357,7 @@ pub(super) async fn preread(
     let v = actions::preread(&state, staff.user.clone(), id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/markdown; charset=utf-8")
-        .body(pages::preread_markdown(&v.review, &v.accounts, v.received)))
+        .body(preread_with_items(&v)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -513,3 +513,10 @@ pub struct AddStored {
     add
 ))]
 pub struct ReviewsApi;
+
+/// The pre-read, ending with the review's action items as a checklist (`followthrough`).
+fn preread_with_items(v: &crate::reviews::model::ReviewView) -> String {
+    let mut md = pages::preread_markdown(&v.review, &v.accounts, v.received);
+    md.push_str(&crate::followthrough::pages::preread_section(&v.items));
+    md
+}

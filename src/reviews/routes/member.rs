@@ -192,6 +192,7 @@ fn followups_response(
                 account: &m.account,
                 thread: &m.thread,
                 message,
+                items: crate::followthrough::pages::member_items(&m.items),
             },
             errors,
         ),

@@ -265,7 +265,7 @@ pub(super) async fn preread_page(
             "Content-Disposition",
             "attachment; filename=\"pre-read.md\"",
         ))
-        .body(pages::preread_markdown(&v.review, &v.accounts, v.received)))
+        .body(preread_with_items(&v)))
 }
 
 pub(super) async fn invites_csv(
@@ -291,4 +291,11 @@ pub(super) async fn invites_csv(
             "attachment; filename=\"review-invites.csv\"",
         ))
         .body(csv))
+}
+
+/// The pre-read, ending with the review's action items as a checklist (`followthrough`).
+fn preread_with_items(v: &crate::reviews::model::ReviewView) -> String {
+    let mut md = pages::preread_markdown(&v.review, &v.accounts, v.received);
+    md.push_str(&crate::followthrough::pages::preread_section(&v.items));
+    md
 }

@@ -1,0 +1,107 @@
+//! What members read of the loop, and the counts the culture metrics read. Member reads run
+//! inside the member feature's own transaction (the invite or the receipt already checked)
+//! and write nothing: reading an action leaves no trace of who read it.
+
+use super::{action_views, item_views};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::followthrough::model::{self, ActionView, ItemView, RoundFollowThrough};
+use crate::followthrough::store;
+use crate::state::AppState;
+use crate::teams::model::TeamId;
+
+/// What a member holding an invite sees of the loop: their team's actions and the action
+/// items of the reviews their invite is for. Views are shown without links, owners' ids or
+/// any time: dates only.
+#[derive(Default)]
+pub struct SeenByMember {
+    pub actions: Vec<ActionView>,
+    pub items: Vec<ItemView>,
+}
+
+/// For the member's landing: the actions of their team (none for a review's own invitee)
+/// and the items of the reviews in `scopes` (the rounds and reviews their invite is frozen
+/// into; ids that are not reviews match nothing).
+pub fn seen_by_member(
+    c: &mut DbConnection,
+    team_id: Option<&str>,
+    scopes: &[String],
+) -> Result<SeenByMember, AppError> {
+    let actions = match team_id {
+        Some(t) => {
+            let rows = store::list_team_actions(c, &[t.to_owned()])?;
+            action_views(c, rows)?
+        }
+        None => vec![],
+    };
+    let items = items_of_reviews(c, scopes)?;
+    Ok(SeenByMember { actions, items })
+}
+
+fn items_of_reviews(
+    c: &mut DbConnection,
+    review_ids: &[String],
+) -> Result<Vec<ItemView>, AppError> {
+    let rows = store::list_items(c, review_ids)?;
+    let mut titles: Vec<(String, String)> = vec![];
+    for id in review_ids {
+        if rows.iter().any(|(i, _)| &i.review_id == id) {
+            // The review's title is `reviews`' row, read through its store as elsewhere.
+            let r = crate::reviews::store::find_review(c, id)?;
+            titles.push((r.id, r.title));
+        }
+    }
+    item_views(c, rows, |id| {
+        titles
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// The action items of the review a writer's receipt opened, in the receipt's transaction.
+pub fn items_for_writer(c: &mut DbConnection, review_id: &str) -> Result<Vec<ItemView>, AppError> {
+    items_of_reviews(c, &[review_id.to_owned()])
+}
+
+/// The actions on a team's earlier rounds, for the top of its next round's form. The member
+/// reached the form with their invite; the team is the round's.
+pub async fn for_round_form(
+    state: &AppState,
+    team_id: TeamId,
+) -> Result<Vec<ActionView>, AppError> {
+    state
+        .db
+        .read(move |c| {
+            let rows = store::list_team_actions(c, &[team_id.into_string()])?;
+            action_views(c, rows)
+        })
+        .await
+}
+
+/// Actions and their follow-through per closed round of each team named, in the caller's
+/// read (the culture metrics decide which teams a viewer may see).
+pub fn follow_through_in(
+    c: &mut DbConnection,
+    team_ids: &[String],
+) -> Result<Vec<RoundFollowThrough>, AppError> {
+    let done = store::action_done_days(c, team_ids)?;
+    let mut out = vec![];
+    for t in team_ids {
+        // A team's rounds are `pulse`'s rows, read through its store as elsewhere.
+        let rounds: Vec<(String, String, Option<time::Date>)> =
+            crate::pulse::store::list_rounds(c, &TeamId::from(t.as_str()))?
+                .into_iter()
+                .filter(|r| r.is_closed())
+                .map(|r| (r.id.into_string(), r.title, r.closed_on))
+                .collect();
+        let mine: Vec<(String, Option<time::Date>)> = done
+            .iter()
+            .filter(|(team, _, _)| team == t)
+            .map(|(_, r, d)| (r.clone(), *d))
+            .collect();
+        out.extend(model::follow_through(t, &rounds, &mine));
+    }
+    Ok(out)
+}

@@ -1,0 +1,242 @@
+//! Queries for actions after rounds and action items from reviews. Queries only: who may do
+//! what, and whether a question or an account number may be named, is decided in `actions`.
+
+use diesel::prelude::*;
+use time::Date;
+
+use super::model::{ActionId, ItemId, Link, NewAction, NewItem, Status};
+use crate::clock::recorded_at;
+use crate::db::schema::{review_item_links, review_items, round_actions, rounds, staff_users};
+use crate::db::DbConnection;
+use crate::secret::new_id;
+
+/// An action as stored, with its owner's email read beside it.
+#[derive(Queryable, Clone, Debug)]
+pub struct ActionRow {
+    #[diesel(deserialize_as = String)]
+    pub id: ActionId,
+    pub round_id: String,
+    pub team_id: String,
+    pub text: String,
+    pub question_id: Option<String>,
+    pub theme: Option<String>,
+    pub owner_id: Option<String>,
+    pub due_on: Option<Date>,
+    pub status: String,
+    pub done_on: Option<Date>,
+    pub created_by: String,
+    pub created_at: time::PrimitiveDateTime,
+}
+
+/// An action item as stored.
+#[derive(Queryable, Clone, Debug)]
+pub struct ItemRow {
+    #[diesel(deserialize_as = String)]
+    pub id: ItemId,
+    pub review_id: String,
+    pub text: String,
+    pub owner_id: Option<String>,
+    pub due_on: Option<Date>,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: time::PrimitiveDateTime,
+}
+
+/// The id of the active staff member with this email, if there is one.
+pub fn active_staff_id(conn: &mut DbConnection, email: &str) -> QueryResult<Option<String>> {
+    staff_users::table
+        .filter(staff_users::email.eq(email))
+        .filter(staff_users::active.eq(true))
+        .select(staff_users::id)
+        .first(conn)
+        .optional()
+}
+
+/// `(id, email)` of the staff named by these ids.
+pub fn staff_emails(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    staff_users::table
+        .filter(staff_users::id.eq_any(ids))
+        .select((staff_users::id, staff_users::email))
+        .load(conn)
+}
+
+/// Every active staff email, for the owner pickers.
+pub fn list_staff_emails(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    staff_users::table
+        .filter(staff_users::active.eq(true))
+        .select(staff_users::email)
+        .order(staff_users::email)
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- actions after rounds
+
+pub fn insert_action(
+    conn: &mut DbConnection,
+    round_id: &str,
+    team_id: &str,
+    a: &NewAction,
+    owner_id: Option<&str>,
+    created_by: &str,
+) -> QueryResult<ActionId> {
+    let id = new_id();
+    diesel::insert_into(round_actions::table)
+        .values((
+            round_actions::id.eq(&id),
+            round_actions::round_id.eq(round_id),
+            round_actions::team_id.eq(team_id),
+            round_actions::text.eq(&a.text),
+            round_actions::question_id.eq(&a.question_id),
+            round_actions::theme.eq(&a.theme),
+            round_actions::owner_id.eq(owner_id),
+            round_actions::due_on.eq(a.due_on),
+            round_actions::status.eq(Status::Planned.as_str()),
+            round_actions::done_on.eq(None::<Date>),
+            round_actions::created_by.eq(created_by),
+            round_actions::created_at.eq(recorded_at()),
+        ))
+        .execute(conn)?;
+    Ok(ActionId::from(id))
+}
+
+pub fn find_action(conn: &mut DbConnection, id: &ActionId) -> QueryResult<ActionRow> {
+    round_actions::table.find(id.as_str()).first(conn)
+}
+
+/// Writes an action's fields back as given.
+pub fn put_action(conn: &mut DbConnection, a: &ActionRow) -> QueryResult<usize> {
+    diesel::update(round_actions::table.find(a.id.as_str()))
+        .set((
+            round_actions::text.eq(&a.text),
+            round_actions::owner_id.eq(&a.owner_id),
+            round_actions::due_on.eq(a.due_on),
+            round_actions::status.eq(&a.status),
+            round_actions::done_on.eq(a.done_on),
+        ))
+        .execute(conn)
+}
+
+/// The actions of these teams, oldest round first, then in the order they were recorded.
+pub fn list_team_actions(
+    conn: &mut DbConnection,
+    team_ids: &[String],
+) -> QueryResult<Vec<(ActionRow, String)>> {
+    round_actions::table
+        .inner_join(rounds::table)
+        .filter(round_actions::team_id.eq_any(team_ids))
+        .select((round_actions::all_columns, rounds::title))
+        .order((
+            rounds::opens_at.asc(),
+            rounds::id,
+            round_actions::created_at,
+            round_actions::id,
+        ))
+        .load(conn)
+}
+
+/// `(round_id, done_on)` of every action of these teams, for the follow-through counts.
+pub fn action_done_days(
+    conn: &mut DbConnection,
+    team_ids: &[String],
+) -> QueryResult<Vec<(String, String, Option<Date>)>> {
+    let rows: Vec<(String, String, String, Option<Date>)> = round_actions::table
+        .filter(round_actions::team_id.eq_any(team_ids))
+        .select((
+            round_actions::team_id,
+            round_actions::round_id,
+            round_actions::status,
+            round_actions::done_on,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(t, r, s, d)| (t, r, d.filter(|_| Status::stored(&s) == Status::Done)))
+        .collect())
+}
+
+// ---------------------------------------------------------------- action items from reviews
+
+pub fn insert_item(
+    conn: &mut DbConnection,
+    review_id: &str,
+    i: &NewItem,
+    owner_id: Option<&str>,
+    created_by: &str,
+) -> QueryResult<ItemId> {
+    let id = new_id();
+    diesel::insert_into(review_items::table)
+        .values((
+            review_items::id.eq(&id),
+            review_items::review_id.eq(review_id),
+            review_items::text.eq(&i.text),
+            review_items::owner_id.eq(owner_id),
+            review_items::due_on.eq(i.due_on),
+            review_items::status.eq(Status::Planned.as_str()),
+            review_items::created_by.eq(created_by),
+            review_items::created_at.eq(recorded_at()),
+        ))
+        .execute(conn)?;
+    for l in &i.links {
+        diesel::insert_into(review_item_links::table)
+            .values((
+                review_item_links::item_id.eq(&id),
+                review_item_links::account_position.eq(l.account),
+                review_item_links::entry.eq(l.entry.unwrap_or(0)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(ItemId::from(id))
+}
+
+pub fn find_item(conn: &mut DbConnection, id: &ItemId) -> QueryResult<ItemRow> {
+    review_items::table.find(id.as_str()).first(conn)
+}
+
+pub fn put_item(conn: &mut DbConnection, i: &ItemRow) -> QueryResult<usize> {
+    diesel::update(review_items::table.find(i.id.as_str()))
+        .set((
+            review_items::text.eq(&i.text),
+            review_items::owner_id.eq(&i.owner_id),
+            review_items::due_on.eq(i.due_on),
+            review_items::status.eq(&i.status),
+        ))
+        .execute(conn)
+}
+
+/// The action items of these reviews, in the order they were recorded, each with its links.
+pub fn list_items(
+    conn: &mut DbConnection,
+    review_ids: &[String],
+) -> QueryResult<Vec<(ItemRow, Vec<Link>)>> {
+    let items: Vec<ItemRow> = review_items::table
+        .filter(review_items::review_id.eq_any(review_ids))
+        .order((review_items::created_at, review_items::id))
+        .load(conn)?;
+    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    let links: Vec<(String, i32, i32)> = review_item_links::table
+        .filter(review_item_links::item_id.eq_any(&ids))
+        .select((
+            review_item_links::item_id,
+            review_item_links::account_position,
+            review_item_links::entry,
+        ))
+        .order((
+            review_item_links::account_position,
+            review_item_links::entry,
+        ))
+        .load(conn)?;
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let mine = links
+                .iter()
+                .filter(|(id, _, _)| id == i.id.as_str())
+                .map(|(_, a, e)| Link {
+                    account: *a,
+                    entry: (*e > 0).then_some(*e),
+                })
+                .collect();
+            (i, mine)
+        })
+        .collect())
+}
