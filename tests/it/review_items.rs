@@ -176,10 +176,12 @@ fn action_items_never_reveal_anything_of_an_unreleased_review() {
     let r = open_review(&api, &["ann", "bob", "cat", "dan"]);
     write(&app, &r, 0);
     write(&app, &r, 1);
-    assert_eq!(
-        read(&api, &r)["accounts"],
-        json!([]),
-        "held below the threshold"
+    let held_state = read(&api, &r);
+    assert!(
+        held_state["accounts"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()),
+        "held below the threshold: {held_state}"
     );
     // A link to a held account is refused exactly as one to an account that does not exist.
     let held = api.post(
