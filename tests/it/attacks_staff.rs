@@ -93,6 +93,9 @@ const CASES: &[Case] = &[
     page("GET", "/teams/{team}/trend.csv", ""),
     page("GET", "/rounds/{round}", ""),
     page("POST", "/rounds/{close}/close", ""),
+    // Actions after a round (issue 16): recorded on the round closed just above.
+    page("GET", "/rounds/{round}/actions", ""),
+    page("POST", "/rounds/{close}/actions", "text=Act {title}"),
     page("POST", "/teams/{team}/invites/send", ""),
     page("POST", "/rounds/{round}/remind", ""),
     listing(Kind::Page, "/teams"),
@@ -100,6 +103,7 @@ const CASES: &[Case] = &[
     listing(Kind::Page, "/metrics"),
     listing(Kind::Page, "/metrics/export.csv"),
     listing(Kind::Page, "/metrics/export.json"),
+    listing(Kind::Page, "/metrics/follow-through.csv"),
     api("GET", "/teams/{team}", ""),
     api(
         "PATCH",
@@ -119,6 +123,8 @@ const CASES: &[Case] = &[
     api("GET", "/teams/{team}/trend", ""),
     api("GET", "/rounds/{round}", ""),
     api("POST", "/rounds/{close}/close", "{}"),
+    api("POST", "/rounds/{close}/actions", r#"{"text": "Act {title}"}"#),
+    api("GET", "/teams/{team}/actions", ""),
     api("POST", "/teams/{team}/invites/send", "{}"),
     api("POST", "/rounds/{round}/remind", "{}"),
     api("GET", "/rounds/{round}/results", ""),
@@ -126,6 +132,7 @@ const CASES: &[Case] = &[
     listing(Kind::Api, "/metrics/heatmap"),
     listing(Kind::Api, "/metrics/export.csv"),
     listing(Kind::Api, "/metrics/trends"),
+    listing(Kind::Api, "/metrics/follow-through.csv"),
 ];
 
 /// Routes under /teams, /rounds and /metrics that are not a leader's view of a team, each
