@@ -123,7 +123,11 @@ const CASES: &[Case] = &[
     api("GET", "/teams/{team}/trend", ""),
     api("GET", "/rounds/{round}", ""),
     api("POST", "/rounds/{close}/close", "{}"),
-    api("POST", "/rounds/{close}/actions", r#"{"text": "Act {title}"}"#),
+    api(
+        "POST",
+        "/rounds/{close}/actions",
+        r#"{"text": "Act {title}"}"#,
+    ),
     api("GET", "/teams/{team}/actions", ""),
     api("POST", "/teams/{team}/invites/send", "{}"),
     api("POST", "/rounds/{round}/remind", "{}"),

@@ -1,5 +1,6 @@
 //! What members read of the loop: their team's actions after earlier rounds and the action
-//! items of a review they wrote for. Dates only; no link to any account; owners are staff.
+//! items of a review they wrote for. Days only; no link to any account; no owner (an owner is
+//! a staff member's email, and member pages carry no one's email, G14).
 
 use maud::{html, Markup};
 
@@ -15,7 +16,6 @@ fn action_line(a: &ActionView) -> Markup {
                 "After " (a.round_title)
                 @if let Some(q) = &a.question { " · about “" (q) "”" }
                 @if let Some(t) = &a.theme { " · about " (t) }
-                @if let Some(o) = &a.owner { " · owner " (o) }
                 @if let Some(d) = a.due_on { " · due " (day(d)) }
                 @if let Some(d) = a.done_on { " · done " (day(d)) }
             }
@@ -50,7 +50,6 @@ pub fn member_items(items: &[ItemView]) -> Markup {
                         br;
                         span.muted {
                             (i.review_title)
-                            @if let Some(o) = &i.owner { " · owner " (o) }
                             @if let Some(d) = i.due_on { " · due " (day(d)) }
                         }
                     }

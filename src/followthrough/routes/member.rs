@@ -1,5 +1,6 @@
 //! What members read of the loop, as JSON: the DTOs `POST /participate` (in `members`) adds
-//! to what an invite opens. Dates only, no ids of accounts, owners always staff. The member
+//! to what an invite opens. Days only, no ids, no links to accounts, and no owner: an owner
+//! is a staff member's email, and member pages carry no one's email (G14). The member
 //! routes themselves are `members`' and `reviews`'; this feature adds no route of its own to
 //! the member table.
 
@@ -25,8 +26,6 @@ pub struct MemberActionJson {
     question: Option<String>,
     /// The comment theme it answers.
     theme: Option<String>,
-    /// A staff member's email.
-    owner: Option<String>,
     /// `YYYY-MM-DD`: a day, never a time.
     due_on: Option<String>,
     /// `YYYY-MM-DD`: the day it was marked done.
@@ -41,7 +40,6 @@ impl From<&ActionView> for MemberActionJson {
             status: a.status.as_str(),
             question: a.question.clone(),
             theme: a.theme.clone(),
-            owner: a.owner.clone(),
             due_on: day(a.due_on),
             done_on: day(a.done_on),
         }
@@ -56,8 +54,6 @@ pub struct MemberItemJson {
     /// `planned`, `doing`, `done` or `dropped`.
     #[schema(value_type = String)]
     status: &'static str,
-    /// A staff member's email.
-    owner: Option<String>,
     /// `YYYY-MM-DD`.
     due_on: Option<String>,
 }
@@ -68,7 +64,6 @@ impl From<&ItemView> for MemberItemJson {
             review_title: i.review_title.clone(),
             text: i.text.clone(),
             status: i.status.as_str(),
-            owner: i.owner.clone(),
             due_on: day(i.due_on),
         }
     }
