@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{change, CellKey, Change, Figures, GroupDef, Snapshot, View};
+use super::model::{change, CellKey, Change, Figures, GroupDef, GroupId, Snapshot, View};
 use crate::followthrough::model::RoundFollowThrough;
+use crate::teams::model::TeamId;
 
 pub struct HeatRow {
     pub kind: &'static str,
+    /// The group's or the team's id (`kind` says which), as the exports print it.
     pub id: String,
     pub name: String,
     pub round_id: Option<String>,
@@ -34,9 +36,9 @@ pub struct BadNews {
 /// A group of teams for the group editor: each member team is (id, name, added on,
 /// removed on).
 pub struct GroupView {
-    pub id: String,
+    pub id: GroupId,
     pub name: String,
-    pub members: Vec<(String, String, String, Option<String>)>,
+    pub members: Vec<(TeamId, String, String, Option<String>)>,
 }
 
 /// Everything one viewer may see in one view, computed once and rendered as page, CSV,
@@ -53,7 +55,7 @@ pub struct Report {
     pub follow_through: Vec<(String, RoundFollowThrough)>,
 }
 
-fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<String>>) -> Vec<&'a GroupDef> {
+fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<TeamId>>) -> Vec<&'a GroupDef> {
     snap.groups
         .iter()
         .filter(|g| match teams {
@@ -69,8 +71,8 @@ fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<String>>) -> V
 /// review counts (its `comments` and `answered` are filled in here).
 pub fn build(
     snap: &Snapshot,
-    visible: &Option<BTreeSet<String>>,
-    teams: &[(String, String)],
+    visible: &Option<BTreeSet<TeamId>>,
+    teams: &[(TeamId, String)],
     view: View,
     reviews: BadNews,
 ) -> Report {
@@ -89,7 +91,7 @@ pub fn build(
             .map(|atoms| snap.figures(&key, atoms));
         rows.push(HeatRow {
             kind: "group",
-            id: g.id.clone(),
+            id: g.id.to_string(),
             name: g.name.clone(),
             round_id: None,
             figures,
@@ -100,9 +102,9 @@ pub fn build(
         let figures = atom.map(|i| snap.figures(&CellKey::Team(i), &[i]));
         rows.push(HeatRow {
             kind: "team",
-            id: id.clone(),
+            id: id.to_string(),
             name: name.clone(),
-            round_id: atom.map(|i| snap.atoms[i].round_id.clone()),
+            round_id: atom.map(|i| snap.atoms[i].round_id.to_string()),
             figures,
         });
     }

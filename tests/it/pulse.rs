@@ -570,7 +570,10 @@ fn the_participate_api_lists_open_rounds_with_their_keys() {
         .anon_api()
         .post("/participate", &json!({ "invite": people[0].1 }));
     // The links came from the invites API, so staff have seen them (G13).
-    assert_eq!(none.json(), json!({ "open": [], "custody": "staff", "actions": [], "review_items": [] }));
+    assert_eq!(
+        none.json(),
+        json!({ "open": [], "custody": "staff", "actions": [], "review_items": [] })
+    );
     let r = open_round(&api, &team);
     let open = app
         .anon_api()

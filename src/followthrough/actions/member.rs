@@ -7,6 +7,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::followthrough::model::{self, ActionView, ItemView, RoundFollowThrough};
 use crate::followthrough::store;
+use crate::reviews::model::ReviewId;
 use crate::state::AppState;
 use crate::teams::model::TeamId;
 
@@ -47,8 +48,8 @@ fn items_of_reviews(
     for id in review_ids {
         if rows.iter().any(|(i, _)| &i.review_id == id) {
             // The review's title is `reviews`' row, read through its store as elsewhere.
-            let r = crate::reviews::store::find_review(c, id)?;
-            titles.push((r.id, r.title));
+            let r = crate::reviews::store::find_review(c, &ReviewId::from(id.clone()))?;
+            titles.push((r.id.into_string(), r.title));
         }
     }
     item_views(c, rows, |id| {

@@ -62,7 +62,7 @@ fn linkable(c: &mut DbConnection, review: &ReviewRow) -> Result<Vec<Linkable>, A
 }
 
 fn items_of(c: &mut DbConnection, review: &ReviewRow) -> Result<Vec<ItemView>, AppError> {
-    let rows = store::list_items(c, std::slice::from_ref(&review.id))?;
+    let rows = store::list_items(c, &[review.id.as_str().to_owned()])?;
     let title = review.title.clone();
     item_views(c, rows, |_| title.clone())
 }
@@ -77,7 +77,7 @@ pub async fn review_items(
     state
         .db
         .read(move |c| {
-            let review = review_for(c, &user, review_id.as_str())?;
+            let review = review_for(c, &user, &review_id)?;
             Ok(ReviewItems {
                 items: items_of(c, &review)?,
                 linkable: linkable(c, &review)?,
@@ -110,7 +110,7 @@ pub async fn record_item(
     state
         .db
         .write(move |c| {
-            let review = review_for(c, &user, review_id.as_str())?;
+            let review = review_for(c, &user, &review_id)?;
             let item = checked.map_err(AppError::Invalid)?;
             let shown = linkable(c, &review)?;
             for l in &item.links {
@@ -123,7 +123,13 @@ pub async fn record_item(
                 }
             }
             let owner = owner_id(c, item.owner.as_deref())?;
-            let id = store::insert_item(c, &review.id, &item, owner.as_deref(), &user.id)?;
+            let id = store::insert_item(
+                c,
+                review.id.as_str(),
+                &item,
+                owner.as_deref(),
+                user.id.as_str(),
+            )?;
             audit(
                 c,
                 Some(&user.email),
@@ -155,7 +161,7 @@ pub async fn change_item(
         .db
         .write(move |c| {
             let mut row = store::find_item(c, &item_id)?;
-            let review = review_for(c, &user, &row.review_id)?;
+            let review = review_for(c, &user, &ReviewId::from(row.review_id.clone()))?;
             let ch = checked.map_err(AppError::Invalid)?;
             if let Some(t) = ch.text {
                 row.text = t;
@@ -194,7 +200,7 @@ pub async fn export_items(
     state
         .db
         .write(move |c| {
-            let review = review_for(c, &user, review_id.as_str())?;
+            let review = review_for(c, &user, &review_id)?;
             let items = items_of(c, &review)?;
             audit(
                 c,

@@ -108,7 +108,7 @@ pub async fn record_action(
                 team.id.as_str(),
                 &a,
                 owner.as_deref(),
-                &user.id,
+                user.id.as_str(),
             )?;
             audit(
                 c,

@@ -9,8 +9,9 @@ use super::export::{csv_response, follow_csv, follow_csv_response, rows_csv, row
 use super::{parse_view, PeriodQuery};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::metrics::actions;
-use crate::metrics::model::{Change, View};
+use crate::metrics::model::{Change, GroupId, View};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::web::session::ApiStaff;
 
 /// The heat map over the latest closed round of each team the caller may see, or over one
@@ -162,14 +163,16 @@ pub(super) async fn api_follow_through_csv(
 /// A group of teams with dated memberships.
 #[derive(Serialize, ToSchema)]
 pub struct GroupJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: GroupId,
     name: String,
     teams: Vec<GroupTeam>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct GroupTeam {
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
     name: String,
     /// `YYYY-MM-DD`.
     added_on: String,
@@ -181,13 +184,15 @@ pub struct GroupTeam {
 pub struct GroupCreate {
     name: String,
     #[serde(default)]
-    team_ids: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    team_ids: Vec<TeamId>,
 }
 
 /// The new group's id.
 #[derive(Serialize, ToSchema)]
 pub struct Created {
-    id: String,
+    #[schema(value_type = String)]
+    id: GroupId,
 }
 
 /// Groups of teams (admins only).
@@ -239,7 +244,8 @@ pub(super) async fn api_create_group(
 
 #[derive(Deserialize, ToSchema)]
 pub struct TeamRef {
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
 }
 
 /// The team counts for the group from now on (admins only).
@@ -251,7 +257,7 @@ pub struct TeamRef {
 pub(super) async fn api_add_team(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     body: web::Json<TeamRef>,
 ) -> ApiResult<HttpResponse> {
     staff.require_admin()?;
@@ -275,7 +281,7 @@ pub(super) async fn api_add_team(
 pub(super) async fn api_remove_team(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(GroupId, TeamId)>,
 ) -> ApiResult<HttpResponse> {
     staff.require_admin()?;
     let (g, t) = path.into_inner();
