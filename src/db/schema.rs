@@ -361,3 +361,28 @@ diesel::table! {
 
 diesel::joinable!(mailed_links -> members (member_id));
 diesel::allow_tables_to_appear_in_same_query!(mailed_links, members);
+
+diesel::table! {
+    comment_threads (id) {
+        id -> Text,
+        round_id -> Text,
+        receipt_hash -> Text,
+        body -> Text,
+        locator -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    comment_replies (id) {
+        id -> Text,
+        thread_id -> Text,
+        position -> Integer,
+        author -> Text,
+        body -> Text,
+        written_on -> Nullable<Date>,
+    }
+}
+
+diesel::joinable!(comment_threads -> rounds (round_id));
+diesel::joinable!(comment_replies -> comment_threads (thread_id));
+diesel::allow_tables_to_appear_in_same_query!(comment_threads, comment_replies, rounds);

@@ -7,6 +7,7 @@
 //! shows them; two reviews carry accounts, follow-ups and replies (`reviews`).
 
 mod reviews;
+mod threads;
 
 use diesel::prelude::*;
 use rand::RngExt;
@@ -182,9 +183,13 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                         &crate::teams::model::MemberId::from(member.as_str()),
                     )?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
+                    threads::attach(c, &state.keys, &rid, comment)?;
                     answered += 1;
                 }
                 crate::pulse::actions::close_round_in(c, &rid, now.date())?;
+                if m + 1 == months {
+                    threads::converse(c, &rid, (when + time::Duration::days(9)).date())?;
+                }
                 diesel::update(rounds::table.find(rid.as_str()))
                     .set((
                         rounds::opens_at.eq(when),

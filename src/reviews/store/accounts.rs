@@ -1,8 +1,7 @@
-//! Anonymous accounts, their follow-up threads, the release of held accounts, and the row
-//! the receipt throttle keeps.
+//! Anonymous accounts, their follow-up threads and the release of held accounts. (The
+//! receipt throttle's row is `crate::receipt::throttle`'s.)
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use rand::seq::SliceRandom;
 use time::PrimitiveDateTime;
 
@@ -10,8 +9,8 @@ use super::{AccountRow, FollowupRow, ReviewRow};
 use crate::db::schema::{accounts, followups};
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::reviews::model::{release_due, Account, ReceiptWindow};
-use crate::secret::{new_id, Keys};
+use crate::reviews::model::{release_due, Account};
+use crate::secret::new_id;
 
 // ---------------------------------------------------------------- accounts
 
@@ -198,51 +197,4 @@ pub fn review_of_account(conn: &mut DbConnection, account_id: &str) -> QueryResu
         .find(account_id)
         .select(accounts::review_id)
         .first(conn)
-}
-
-// ---------------------------------------------------------------- receipt throttle
-//
-// The throttle's row lives in the shared `throttles` table that `auth` owns; its store is
-// called directly until throttling has a home of its own.
-
-fn throttle_key(keys: &Keys) -> String {
-    keys.keyed_hash("throttle", b"receipt:global")
-}
-
-/// The instance's window of wrong receipts, if one was ever started.
-pub fn receipt_window(conn: &mut DbConnection, keys: &Keys) -> QueryResult<Option<ReceiptWindow>> {
-    Ok(crate::auth::store::get_throttle(conn, &throttle_key(keys))?
-        .and_then(|(failures, ends)| ends.map(|ends| ReceiptWindow { failures, ends })))
-}
-
-/// Stores the window after a wrong receipt.
-pub fn put_receipt_window(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    w: ReceiptWindow,
-) -> QueryResult<usize> {
-    crate::auth::store::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
-}
-
-/// Holds the budget's row for the rest of the transaction on PostgreSQL, so concurrent wrong
-/// receipts are all counted (no lost update) and none can slip past a spent budget. The row
-/// is created first if missing, without a unique-violation error. SQLite's single writer
-/// already serialises lookups.
-pub fn lock_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> QueryResult<()> {
-    let key = throttle_key(keys);
-    match conn {
-        DbConnection::Pg(c) => {
-            diesel::sql_query(
-                "INSERT INTO throttles (key_hash, failures, locked_until) VALUES ($1, 0, NULL) \
-                 ON CONFLICT (key_hash) DO NOTHING",
-            )
-            .bind::<Text, _>(&key)
-            .execute(c)?;
-            diesel::sql_query("SELECT key_hash FROM throttles WHERE key_hash = $1 FOR UPDATE")
-                .bind::<Text, _>(&key)
-                .execute(c)?;
-            Ok(())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
 }
