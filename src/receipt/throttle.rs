@@ -1,13 +1,12 @@
-//! The instance's budget of wrong receipts, kept in the shared `throttles` table that `auth`
-//! owns, and `lookup`: the one way every receipt endpoint (review accounts, pulse comments)
+//! The instance's budget of wrong receipts, kept in the shared `throttles` table
+//! (`db::throttle`), and `lookup`: the one way every receipt endpoint (review accounts, pulse comments)
 //! finds what a receipt opens, inside the caller's write transaction.
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use time::PrimitiveDateTime;
 
 use super::{after_wrong_receipt, receipt_wait, ReceiptWindow};
-use crate::db::DbConnection;
+use crate::db::{throttle, DbConnection};
 use crate::error::AppError;
 use crate::secret::Keys;
 
@@ -17,7 +16,7 @@ fn throttle_key(keys: &Keys) -> String {
 
 /// The instance's window of wrong receipts, if one was ever started.
 pub fn receipt_window(conn: &mut DbConnection, keys: &Keys) -> QueryResult<Option<ReceiptWindow>> {
-    Ok(crate::auth::store::get_throttle(conn, &throttle_key(keys))?
+    Ok(throttle::get_throttle(conn, &throttle_key(keys))?
         .and_then(|(failures, ends)| ends.map(|ends| ReceiptWindow { failures, ends })))
 }
 
@@ -27,30 +26,13 @@ pub fn put_receipt_window(
     keys: &Keys,
     w: ReceiptWindow,
 ) -> QueryResult<usize> {
-    crate::auth::store::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
+    throttle::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
 }
 
 /// Holds the budget's row for the rest of the transaction on PostgreSQL, so concurrent wrong
-/// receipts are all counted (no lost update) and none can slip past a spent budget. The row
-/// is created first if missing, without a unique-violation error. SQLite's single writer
-/// already serialises lookups.
+/// receipts are all counted (no lost update) and none can slip past a spent budget.
 pub fn lock_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> QueryResult<()> {
-    let key = throttle_key(keys);
-    match conn {
-        DbConnection::Pg(c) => {
-            diesel::sql_query(
-                "INSERT INTO throttles (key_hash, failures, locked_until) VALUES ($1, 0, NULL) \
-                 ON CONFLICT (key_hash) DO NOTHING",
-            )
-            .bind::<Text, _>(&key)
-            .execute(c)?;
-            diesel::sql_query("SELECT key_hash FROM throttles WHERE key_hash = $1 FOR UPDATE")
-                .bind::<Text, _>(&key)
-                .execute(c)?;
-            Ok(())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
+    throttle::lock_throttle(conn, &throttle_key(keys))
 }
 
 /// Finds what a receipt opens, in the caller's write transaction: first the instance's

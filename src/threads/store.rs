@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use time::Date;
 
 use super::model::{Author, CommentId};
-use crate::db::schema::{comment_replies, comment_threads, rounds};
+use crate::db::schema::{comment_replies, comment_threads};
 use crate::db::DbConnection;
 use crate::pulse::model::RoundId;
 use crate::secret::new_id;
@@ -207,15 +207,12 @@ pub fn rewrite_threads(conn: &mut DbConnection, round_id: &RoundId) -> QueryResu
     Ok(rows.len())
 }
 
-/// Deletes the threads (receipt hashes, words, replies) of every round closed on or before
-/// `closed_by`. Returns how many threads went.
-pub fn delete_threads_closed_by(conn: &mut DbConnection, closed_by: Date) -> QueryResult<usize> {
-    let old_rounds: Vec<String> = rounds::table
-        .filter(rounds::closed_on.le(closed_by))
-        .select(rounds::id)
-        .load(conn)?;
+/// Deletes the threads (receipt hashes, words, replies) of these rounds. Returns how many
+/// threads went.
+pub fn delete_threads_of(conn: &mut DbConnection, round_ids: &[RoundId]) -> QueryResult<usize> {
+    let rounds: Vec<&str> = round_ids.iter().map(RoundId::as_str).collect();
     let ids: Vec<String> = comment_threads::table
-        .filter(comment_threads::round_id.eq_any(&old_rounds))
+        .filter(comment_threads::round_id.eq_any(&rounds))
         .select(comment_threads::id)
         .load(conn)?;
     if ids.is_empty() {

@@ -56,3 +56,9 @@ pub fn staff_round_and_results_in(
     let results = results_of(c, &r)?;
     Ok((r, results))
 }
+
+/// Rounds closed on or before `day`, in the caller's transaction (retention of what other
+/// features keep about rounds: comment conversations).
+pub fn rounds_closed_by(c: &mut DbConnection, day: time::Date) -> Result<Vec<RoundId>, AppError> {
+    Ok(store::closed_by(c, day)?)
+}

@@ -19,7 +19,9 @@ use crate::db::DbConnection;
 use crate::disclosure::RoundResults;
 use crate::error::{AppError, FieldError};
 use crate::members::model::identifying_details;
-use crate::pulse::actions::results::{round_and_results_in, staff_round_and_results_in};
+use crate::pulse::actions::results::{
+    round_and_results_in, rounds_closed_by, staff_round_and_results_in,
+};
 use crate::pulse::model::RoundId;
 use crate::state::AppState;
 
@@ -214,7 +216,8 @@ pub async fn apply_retention(state: &AppState) -> Result<usize, AppError> {
     state
         .db
         .write(move |c| {
-            let n = store::delete_threads_closed_by(c, cutoff)?;
+            let rounds = rounds_closed_by(c, cutoff)?;
+            let n = store::delete_threads_of(c, &rounds)?;
             if n > 0 {
                 crate::db::scrub::request(c, crate::clock::recorded_at())?;
             }
