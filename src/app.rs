@@ -181,6 +181,7 @@ pub fn member_routes() -> MemberRoutes {
     crate::tokens::routes::configure_member(&mut m);
     crate::pulse::routes::configure_member(&mut m);
     crate::reviews::routes::configure_member(&mut m);
+    crate::threads::routes::configure_member(&mut m);
     // Last: a mistyped member link or asset is answered 404 inside the scope, so it is
     // not logged either (it carries a member's visit time as much as a real page does).
     m.any("/p/{tail:.*}", not_found)
@@ -226,6 +227,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                     .configure(crate::pulse::routes::configure_api)
                     .configure(crate::metrics::routes::configure_api)
                     .configure(crate::reviews::routes::configure_api)
+                    .configure(crate::threads::routes::configure_api)
                     .configure(crate::instance::routes::configure_api)
                     .configure(crate::delivery::routes::configure_api)
                     .configure(crate::followthrough::routes::configure_api)
@@ -236,6 +238,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(crate::pulse::routes::configure)
             .configure(crate::metrics::routes::configure)
             .configure(crate::reviews::routes::configure)
+            .configure(crate::threads::routes::configure)
             .configure(crate::instance::routes::configure)
             .configure(crate::delivery::routes::configure)
             .configure(crate::followthrough::routes::configure)

@@ -22,11 +22,13 @@ pub mod metrics;
 pub mod openapi;
 pub mod privacy;
 pub mod pulse;
+pub mod receipt;
 pub mod reviews;
 pub mod schedule;
 pub mod secret;
 pub mod state;
 pub mod teams;
+pub mod threads;
 pub mod tokens;
 pub mod web;
 

@@ -30,7 +30,8 @@ impl Outcome {
 }
 
 /// Runs every periodic job once: private keys of closed rounds forgotten, rounds opened and
-/// closed on time, review text deleted under retention, and any scrub still owed.
+/// closed on time, review text and comment conversations deleted under retention, and any
+/// scrub still owed.
 pub async fn run(state: &AppState) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.record(
@@ -43,6 +44,7 @@ pub async fn run(state: &AppState) -> Outcome {
         outcome.record(job, result);
     }
     outcome.record("review_retention", review_retention(state).await);
+    outcome.record("thread_retention", thread_retention(state).await);
     // Reminders and chat notices due before rounds close: queued once (delivery's round
     // events), sent by the delivery loop below.
     outcome.record(
@@ -97,6 +99,15 @@ async fn review_retention(state: &AppState) -> Result<(), AppError> {
         .await?;
     if purged > 0 {
         tracing::info!(target: "candor", reviews = purged, "review text deleted under retention");
+    }
+    Ok(())
+}
+
+/// Deletes comment conversations past their retention (`threads::model::THREAD_RETENTION_DAYS`).
+async fn thread_retention(state: &AppState) -> Result<(), AppError> {
+    let purged = crate::threads::actions::apply_retention(state).await?;
+    if purged > 0 {
+        tracing::info!(target: "candor", threads = purged, "comment conversations deleted under retention");
     }
     Ok(())
 }

@@ -410,3 +410,28 @@ diesel::allow_tables_to_appear_in_same_query!(round_actions, rounds);
 diesel::allow_tables_to_appear_in_same_query!(round_actions, staff_users);
 diesel::allow_tables_to_appear_in_same_query!(review_items, review_item_links);
 diesel::allow_tables_to_appear_in_same_query!(review_items, staff_users);
+
+diesel::table! {
+    comment_threads (id) {
+        id -> Text,
+        round_id -> Text,
+        receipt_hash -> Text,
+        body -> Text,
+        locator -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    comment_replies (id) {
+        id -> Text,
+        thread_id -> Text,
+        position -> Integer,
+        author -> Text,
+        body -> Text,
+        written_on -> Nullable<Date>,
+    }
+}
+
+diesel::joinable!(comment_threads -> rounds (round_id));
+diesel::joinable!(comment_replies -> comment_threads (thread_id));
+diesel::allow_tables_to_appear_in_same_query!(comment_threads, comment_replies, rounds);

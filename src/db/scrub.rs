@@ -28,14 +28,17 @@ use crate::error::AppError;
 
 /// The tables whose old row images can link a member to an answer, order submissions, or
 /// hold a destroyed private key: issuance rows, the spent set, responses, accounts and their
-/// follow-ups, and the keys.
-pub const TABLES: [&str; 6] = [
+/// follow-ups, the keys, and comment threads (with their token locators until close) and
+/// their replies.
+pub const TABLES: [&str; 8] = [
     "issuances",
     "spent_tokens",
     "signing_keys",
     "responses",
     "accounts",
     "followups",
+    "comment_threads",
+    "comment_replies",
 ];
 
 /// How long one scrub waits for a table lock (PostgreSQL) or for readers to move on

@@ -8,6 +8,7 @@
 
 mod follow;
 mod reviews;
+mod threads;
 
 use diesel::prelude::*;
 use rand::RngExt;
@@ -181,9 +182,13 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                         (answered % 3 != 2).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
                     crate::tokens::store::record_issuance(c, &rid.scope(), member)?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
+                    threads::attach(c, &state.keys, &rid, comment)?;
                     answered += 1;
                 }
                 crate::pulse::actions::close_round_in(c, &rid, now.date())?;
+                if m + 1 == months {
+                    threads::converse(c, &rid, (when + time::Duration::days(9)).date())?;
+                }
                 diesel::update(rounds::table.find(rid.as_str()))
                     .set((
                         rounds::opens_at.eq(when),

@@ -81,6 +81,11 @@ pub struct Shown {
     pub comments: Option<Vec<String>>,
     /// How many comments were written, always shown; their text needs the threshold.
     pub comment_count: i64,
+    /// The comments again, each with its id and conversation (leaders' replies, the writer's
+    /// answers): present exactly when `comments` is, in an order of random ids. Filled by the
+    /// pulse action that reads a round's results; `None` from here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment_threads: Option<Vec<crate::threads::model::Thread>>,
 }
 
 /// Applies the threshold to a round: nothing before close, nothing under k, and inside a
@@ -155,6 +160,7 @@ pub fn round_results(
         enps,
         comments: may_show(comment_count, threshold).then(|| agg.comments.clone()),
         comment_count,
+        comment_threads: None,
     }))
 }
 

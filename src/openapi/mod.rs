@@ -65,6 +65,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         crate::tokens::routes::openapi(),
         crate::members::routes::openapi(),
         crate::reviews::routes::openapi(),
+        crate::threads::routes::openapi(),
         crate::metrics::routes::openapi(),
         crate::instance::routes::openapi(),
         crate::delivery::routes::openapi(),

@@ -23,6 +23,9 @@ use crate::tokens::store as tokens;
 
 pub mod member;
 pub mod picker;
+pub mod results;
+
+use results::results_of;
 
 fn no_questions() -> AppError {
     AppError::invalid(
@@ -92,6 +95,7 @@ pub fn close_round_in(
     for (answers, comment) in &parsed {
         store::insert_response(c, round_id, answers, comment.as_deref())?;
     }
+    crate::threads::actions::in_round::close(c, round_id)?;
     let issued = tokens::close_scope(c, &round_id.scope())?;
     store::mark_closed(c, round_id, parsed.len() as i32, issued as i32, today)?;
     crate::metrics::invalidate(c)?;
@@ -214,26 +218,6 @@ pub async fn finish_round(
 pub async fn due_rounds(state: &AppState) -> Result<(Vec<String>, Vec<String>), AppError> {
     let now = state.clock.now();
     state.db.read(move |c| Ok(store::due_rounds(c, now)?)).await
-}
-
-fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResults, AppError> {
-    let agg = if r.is_closed() {
-        store::find_aggregate(c, &r.id)?
-    } else {
-        None
-    };
-    let answered = if r.is_closed() {
-        0
-    } else {
-        store::count_responses(c, &r.id)?
-    };
-    Ok(disclosure::round_results(
-        r.is_closed(),
-        i64::from(r.invited),
-        answered,
-        i64::from(r.threshold),
-        agg.as_ref(),
-    ))
 }
 
 fn trend_of(c: &mut DbConnection, team_id: &TeamId) -> Result<Vec<TrendPoint>, AppError> {

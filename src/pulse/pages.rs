@@ -163,6 +163,7 @@ pub fn member_stored(
     stored: &[(String, String)],
     comment: Option<&str>,
     route: &str,
+    receipt: Option<&str>,
 ) -> Markup {
     layout(
         "Thank you",
@@ -175,6 +176,7 @@ pub fn member_stored(
                 @if let Some(c) = comment { dt { "Comment" } dd { (c) } }
             }
             p.muted { "Sent " (route) ". Results appear to your team lead only after the round closes, and only if enough people answered." }
+            @if let Some(r) = receipt { (crate::threads::pages::receipt_notice(r)) }
         },
     )
 }
@@ -424,7 +426,10 @@ pub fn round_page(
                 RoundResults::Suppressed { answered, invited, needed } => {
                     (notice("warn", html! { p { (answered) " of " (invited) " answered. Results are hidden: " (needed) " more answers were needed to reach the threshold of " (r.threshold) "." } }))
                 }
-                RoundResults::Shown(s) => { (shown_results(s)) }
+                RoundResults::Shown(s) => {
+                    (shown_results(s))
+                    @if let Some(t) = &s.comment_threads { (crate::threads::pages::staff_threads(r.id.as_str(), t, &viewer.csrf)) }
+                }
             }
             (actions)
             p { a href=(format!("/api/v1/rounds/{}/results", r.id)) { "These results as JSON" } }

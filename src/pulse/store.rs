@@ -570,6 +570,15 @@ pub fn find_aggregates(
         .collect()
 }
 
+/// Rounds closed on or before `day`.
+pub fn closed_by(conn: &mut DbConnection, day: Date) -> QueryResult<Vec<RoundId>> {
+    let ids: Vec<String> = rounds::table
+        .filter(rounds::closed_on.le(day))
+        .select(rounds::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(RoundId::from).collect())
+}
+
 /// Rounds whose scheduled time has come, and open rounds past their closing time.
 pub fn due_rounds(
     conn: &mut DbConnection,

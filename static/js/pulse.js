@@ -56,7 +56,16 @@ function collect() {
   return { answers, comment: comment || null };
 }
 
-function showStored(stored, replaced, kept) {
+// A comment's receipt, shown this once (the server keeps only a keyed hash of it).
+function receiptNotice(receipt) {
+  return el('div', { class: 'notice good', id: 'comment-receipt' },
+    el('p', {}, 'Your comment\'s receipt. ', el('strong', {}, 'Write it down or copy it now: it is shown only this once'), ' and nobody can recover it.'),
+    el('p', {}, el('code', { class: 'receipt', id: 'receipt' }, receipt)),
+    el('p', {}, 'Once the round closes and enough people commented, your team lead can reply to your comment without learning who wrote it. Come back at ',
+      el('a', { href: '/p/comments' }, 'your comment\'s page'), ' with this receipt to read replies and answer. Keep it to yourself: whoever holds it can read and answer in your name.'));
+}
+
+function showStored(stored, replaced, kept, receipt) {
   const main = document.getElementById('main');
   const list = el('dl', { class: 'stored' });
   for (const a of stored.answers) list.append(el('dt', {}, a.question), el('dd', {}, String(a.shown ?? a.value)));
@@ -82,6 +91,7 @@ function showStored(stored, replaced, kept) {
       : 'This is exactly what Candor stored, and nothing else: no name, no time, no address.'),
     list,
     el('p', { class: 'muted' }, 'Sent the untraceable way (your browser\'s privacy step). Results appear to your team lead only after the round closes, and only if enough people answered.'),
+    ...(receipt ? [receiptNotice(receipt)] : []),
     ...after,
   );
   document.getElementById('done').focus();
@@ -160,7 +170,7 @@ if (form && canBlind()) {
         if (keep) save({ token, spent: true, title: form.dataset.title || '', kind: 'round', id: scope });
         else forget('round', scope);
         changing = false;
-        showStored(res.data.stored, res.status === 200, keep);
+        showStored(res.data.stored, res.status === 200, keep, res.data.comment_receipt);
         return;
       }
       if (res.status === 409 || res.status === 410 || res.status === 403) forget('round', scope);

@@ -98,6 +98,11 @@ const CASES: &[Case] = &[
     page("POST", "/rounds/{close}/actions", "text=Act {title}"),
     page("POST", "/teams/{team}/invites/send", ""),
     page("POST", "/rounds/{round}/remind", ""),
+    page(
+        "POST",
+        "/rounds/{talk}/comments/{comment}/replies",
+        "text=A reply",
+    ),
     listing(Kind::Page, "/teams"),
     listing(Kind::Page, "/rounds"),
     listing(Kind::Page, "/metrics"),
@@ -132,6 +137,11 @@ const CASES: &[Case] = &[
     api("POST", "/teams/{team}/invites/send", "{}"),
     api("POST", "/rounds/{round}/remind", "{}"),
     api("GET", "/rounds/{round}/results", ""),
+    api(
+        "POST",
+        "/rounds/{talk}/comments/{comment}/replies",
+        r#"{"text": "A reply"}"#,
+    ),
     listing(Kind::Api, "/teams"),
     listing(Kind::Api, "/metrics/heatmap"),
     listing(Kind::Api, "/metrics/export.csv"),
@@ -453,7 +463,7 @@ fn role_change_scenario(change: Change) {
     let roster: Vec<String> = (1..=8).map(|i| format!("m{i}@example.com")).collect();
     let roster_refs: Vec<&str> = roster.iter().map(String::as_str).collect();
     let team_name = "Tangerine team";
-    let (team, _) = team_with(&leader, team_name, 3, &roster_refs);
+    let (team, invites) = team_with(&leader, team_name, 3, &roster_refs);
     let ids = member_ids(&admin, &team);
     let q_page = admin_browser
         .get(&format!("/teams/{team}/questions"))
@@ -470,6 +480,24 @@ fn role_change_scenario(change: Change) {
     // read by the read-only routes.
     let closable: Vec<String> = (0..3).map(|_| open_round(&leader, &team).id).collect();
     let kept_open = open_round(&leader, &team).id;
+    // A closed round whose comments are shown, for the reply routes (issue 16).
+    let talk = open_round(&leader, &team);
+    for (i, (_, invite)) in invites.iter().take(3).enumerate() {
+        let c = format!("role comment {i}");
+        let res = submit(&app, &talk, invite, answers(&talk, [4; 7], None), Some(&c));
+        assert_eq!(res.status, 201, "{}", res.text);
+    }
+    assert_eq!(
+        leader
+            .post(&format!("/rounds/{}/close", talk.id), &json!({}))
+            .status,
+        200
+    );
+    let comment = leader.get(&format!("/rounds/{}/results", talk.id)).json()["comment_threads"][0]
+        ["id"]
+        .as_str()
+        .expect("a shown comment")
+        .to_owned();
 
     let values = |phase: &str, cred: usize| -> HashMap<&'static str, String> {
         let before = phase == "before";
@@ -496,6 +524,8 @@ fn role_change_scenario(change: Change) {
             ("qtext", format!("Anything else {phase} {cred}?")),
             ("question", question.clone()),
             ("round", kept_open.clone()),
+            ("talk", talk.id.clone()),
+            ("comment", comment.clone()),
             (
                 "close",
                 if before {

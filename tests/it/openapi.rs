@@ -179,6 +179,8 @@ fn what_the_document_says_about_credentials_is_what_the_server_does() {
         "post /followups",
         "post /followups/reply",
         "post /followups/add",
+        "post /comments/thread",
+        "post /comments/reply",
         "get /keys",
         "get /transparency",
         "get /rounds/{round_id}/bulletin",
@@ -190,7 +192,7 @@ fn what_the_document_says_about_credentials_is_what_the_server_does() {
             "{member} is not anonymous: {anonymous:?}"
         );
     }
-    assert_eq!(anonymous.len(), 13, "{anonymous:?}");
+    assert_eq!(anonymous.len(), 15, "{anonymous:?}");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::teams::model::MemberId;
 use crate::teams::store as teams;
+use crate::threads::actions::in_round as threads;
 use crate::tokens::crypto::{self, KeyJson, TokenJson};
 use crate::tokens::routes::{bad_invite, closed};
 use crate::tokens::store as tokens;
@@ -19,6 +20,9 @@ pub struct Stored {
     pub comment: Option<String>,
     /// This answer replaced the one the same token stored earlier (G17).
     pub replaced: bool,
+    /// The receipt for the comment's conversation (`threads`), shown once; `None` without a
+    /// comment.
+    pub comment_receipt: Option<String>,
 }
 
 /// Stores one anonymous response. Order matters: the answers are checked before the token,
@@ -61,6 +65,8 @@ pub async fn submit_answers(
         .await?;
     let keys = state.keys.clone();
     let (a2, c2) = (answers.clone(), comment.clone());
+    let receipt = comment.as_ref().map(|_| threads::new_receipt(&keys));
+    let hash = receipt.as_ref().map(|r| r.hash.clone());
     let replaced = state
         .db
         .write(move |c| {
@@ -72,10 +78,12 @@ pub async fn submit_answers(
             match tokens::try_spend(c, &keys, &round_id.scope(), &token.message)? {
                 tokens::Spending::Fresh => {
                     store::insert_response_at(c, &at, &round_id, &a2, c2.as_deref())?;
+                    threads::attach(c, &keys, &round_id, Some(&at), c2.as_deref(), hash.as_deref())?;
                     Ok(false)
                 }
                 tokens::Spending::SpentBefore if replace => {
                     if store::replace_response(c, &at, &round_id, &a2, c2.as_deref())? {
+                        threads::attach(c, &keys, &round_id, Some(&at), c2.as_deref(), hash.as_deref())?;
                         Ok(true)
                     } else {
                         // Stored before answers could be replaced: nothing to overwrite, and
@@ -92,6 +100,7 @@ pub async fn submit_answers(
         answers,
         comment,
         replaced,
+        comment_receipt: receipt.map(|r| r.receipt),
     })
 }
 
@@ -154,19 +163,23 @@ pub async fn member_context(
 }
 
 /// The no-JavaScript route's store, for answers already checked by `model::validate`.
+/// Returns the comment's receipt (shown once), if there was a comment.
 pub async fn store_fallback_answer(
     state: &AppState,
     round_id: RoundId,
     member_id: MemberId,
     answers: Vec<Answer>,
     comment: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     // Two transactions, never one: a shared transaction id (PostgreSQL `xmin`) or commit
     // would tie the member's issuance row to the answer in a dump while the round is open.
     // The first consumes the member's one answer; the second stores the answer as the
     // blinded route does. If the second fails (the round closed in between), the member is
     // in the state of someone who took a token and did not use it, and is told so.
     let rid = round_id.clone();
+    let keys = state.keys.clone();
+    let receipt = comment.as_ref().map(|_| threads::new_receipt(&keys));
+    let hash = receipt.as_ref().map(|r| r.hash.clone());
     state
         .db
         .write(move |c| {
@@ -186,7 +199,9 @@ pub async fn store_fallback_answer(
                     "this round closed while your answer was on its way; nothing was stored, and the round counts you as invited but not answered".into(),
                 ));
             }
-            store::insert_response(c, &round_id, &answers, comment.as_deref())
+            store::insert_response(c, &round_id, &answers, comment.as_deref())?;
+            threads::attach(c, &keys, &round_id, None, comment.as_deref(), hash.as_deref())
         })
-        .await
+        .await?;
+    Ok(receipt.map(|r| r.receipt))
 }

@@ -33,6 +33,12 @@ pub struct AnswersBody {
 #[derive(Serialize, ToSchema)]
 pub struct AnswersStored {
     stored: StoredResponse,
+    /// With a comment: its receipt, shown this once and stored only as a keyed hash. With it
+    /// the writer reads leaders' replies to the comment and answers them
+    /// (`POST /api/v1/comments/thread`, `/api/v1/comments/reply`). A replaced answer gets a
+    /// new one; the old receipt then opens nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment_receipt: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -116,7 +122,10 @@ pub async fn api_answers(
         &stored.answers,
         stored.comment.as_deref(),
     );
-    Ok(HttpResponse::build(status).json(AnswersStored { stored: view }))
+    Ok(HttpResponse::build(status).json(AnswersStored {
+        stored: view,
+        comment_receipt: stored.comment_receipt,
+    }))
 }
 
 /// The member's pulse operation, merged into the document by src/openapi.rs.
@@ -250,7 +259,7 @@ pub async fn member_fallback(
             pages::member_form(&m, &invite, &fields, &[], Some(&found)),
         ));
     }
-    actions::store_fallback_answer(
+    let receipt = actions::store_fallback_answer(
         &state,
         ctx.round.id.clone(),
         ctx.member_id.clone(),
@@ -274,6 +283,7 @@ pub async fn member_fallback(
             &stored,
             comment.as_deref(),
             "the confidential way (this browser could not run the privacy step)",
+            receipt.as_deref(),
         ),
     ))
 }

@@ -8,14 +8,12 @@ use super::{not_invited, public_key, receipt_hash, review_closed, wrong_receipt}
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::reviews::model::{
-    after_wrong_receipt, check_text, new_receipt, receipt_wait, Account, AccountId, AccountRow,
-    FollowupId, FollowupRow, ReviewId, ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
+    check_text, new_receipt, Account, AccountId, AccountRow, FollowupId, FollowupRow, ReviewId,
+    ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
 };
 use crate::reviews::store::{self, Lock};
-use crate::secret::Keys;
 use crate::state::AppState;
 use crate::tokens::crypto::{KeyJson, TokenJson};
-use time::PrimitiveDateTime;
 // `tokens` has no actions of its own yet: its invite refusal and token check are called from
 // its routes module until it does.
 use crate::tokens::routes::{bad_invite, check_token};
@@ -165,39 +163,11 @@ fn mine(c: &mut DbConnection, account_id: &AccountId) -> Result<Mine, AppError> 
     })
 }
 
-enum ReceiptOutcome<T> {
-    Found(T),
-    Wrong,
-}
-
-/// Refuses every receipt lookup while the instance's budget of wrong receipts is spent.
-fn check_receipt_budget(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    now: PrimitiveDateTime,
-) -> Result<(), AppError> {
-    store::lock_receipt_budget(conn, keys)?;
-    match receipt_wait(store::receipt_window(conn, keys)?, now) {
-        Some(retry_after) => Err(AppError::TooManyAttempts { retry_after }),
-        None => Ok(()),
-    }
-}
-
-/// Counts one wrong receipt against the instance's budget.
-fn note_wrong_receipt(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    now: PrimitiveDateTime,
-) -> Result<(), AppError> {
-    let w = after_wrong_receipt(store::receipt_window(conn, keys)?, now);
-    store::put_receipt_window(conn, keys, w)?;
-    Ok(())
-}
-
-/// Looks a receipt up and runs `f` on its account, in one write transaction. Every lookup
-/// first checks the instance's budget of wrong receipts; a wrong one is counted and answered
-/// the same whatever was typed. `f` may still refuse (closed review, bad text) with its own
-/// error: the receipt was right, so saying so leaks nothing.
+/// Looks a receipt up and runs `f` on its account, in one write transaction, through the
+/// shared guarded lookup (`crate::receipt::throttle::lookup`: the instance's budget first, a
+/// wrong receipt counted and answered the same whatever was typed). `f` may still refuse
+/// (closed review, bad text) with its own error: the receipt was right, so saying so leaks
+/// nothing.
 async fn with_receipt<T, F>(state: &AppState, receipt: &str, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection, AccountRow) -> Result<T, AppError> + Send + 'static,
@@ -206,23 +176,20 @@ where
     let keys = state.keys.clone();
     let hash = receipt_hash(&keys, receipt);
     let now = state.clock.now();
-    let out = state
+    // A wrong receipt must commit (its count is the throttle), so it comes out of the
+    // transaction as `None` and only then becomes the error.
+    let found = state
         .db
         .write(move |c| {
-            check_receipt_budget(c, &keys, now)?;
-            match store::account_by_receipt(c, &hash)? {
-                Some(acc) => f(c, acc).map(ReceiptOutcome::Found),
-                None => {
-                    note_wrong_receipt(c, &keys, now)?;
-                    Ok(ReceiptOutcome::Wrong)
-                }
+            match crate::receipt::throttle::lookup(c, &keys, now, |c| {
+                Ok(store::account_by_receipt(c, &hash)?)
+            })? {
+                Some(acc) => f(c, acc).map(Some),
+                None => Ok(None),
             }
         })
         .await?;
-    match out {
-        ReceiptOutcome::Found(t) => Ok(t),
-        ReceiptOutcome::Wrong => Err(wrong_receipt()),
-    }
+    found.ok_or_else(wrong_receipt)
 }
 
 /// The writer's own account and thread, behind their receipt.

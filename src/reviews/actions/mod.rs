@@ -20,7 +20,7 @@ pub use staff::*;
 use crate::auth::model::StaffUser;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::reviews::model::{normalize_receipt, ReviewId, ReviewRow};
+use crate::reviews::model::{ReviewId, ReviewRow};
 use crate::reviews::store;
 use crate::secret::Keys;
 use crate::state::AppState;
@@ -44,11 +44,10 @@ fn not_invited() -> AppError {
     AppError::Forbidden("you are not invited to this review".into())
 }
 
+/// The stored form of an account's receipt (`crate::receipt::receipt_hash`, purpose
+/// "receipt" as it always was, so existing receipts keep working).
 fn receipt_hash(keys: &Keys, receipt: &str) -> String {
-    // Whatever was typed is hashed, even when it cannot be a receipt, so a malformed receipt
-    // takes the same path as a wrong one. The empty string never matches a stored hash.
-    let normalized = normalize_receipt(receipt).unwrap_or_default();
-    keys.keyed_hash("receipt", normalized.as_bytes())
+    crate::receipt::receipt_hash(keys, "receipt", receipt)
 }
 
 /// A review's public key as members and the API see it, from the shared key cache.

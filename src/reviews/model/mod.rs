@@ -1,19 +1,23 @@
 //! Pre-review accounts: the rules their inputs must meet, the receipt format, the release
 //! rule and the receipt throttle. Pure: no database, no request.
 //!
-//! `account` holds what a writer submits and how it is checked, `receipt` the receipt format
-//! and the throttle on wrong receipts; both are re-exported here, so callers name
-//! `reviews::model::X` whichever file `X` lives in.
+//! `account` holds what a writer submits and how it is checked; the receipt format and the
+//! throttle on wrong receipts are `crate::receipt`'s (shared with pulse comments). All are
+//! re-exported here, so callers name `reviews::model::X` whichever file `X` lives in.
 
 mod account;
-mod receipt;
 mod review;
 #[cfg(test)]
 mod tests;
 
 pub use account::*;
-pub use receipt::*;
 pub use review::*;
+// Receipts are shared with pulse comments and live in `crate::receipt`; re-exported here so
+// the review code names them as before.
+pub use crate::receipt::{
+    after_wrong_receipt, format_receipt, new_receipt, normalize_receipt, receipt_wait,
+    ReceiptWindow, RECEIPT_BYTES, RECEIPT_CHARS, RECEIPT_WINDOW_SECONDS, WRONG_RECEIPT_BUDGET,
+};
 
 use time::{Date, PrimitiveDateTime};
 

@@ -1,5 +1,5 @@
-//! Anonymous accounts, their follow-up threads, the release of held accounts, and the row
-//! the receipt throttle keeps.
+//! Anonymous accounts, their follow-up threads and the release of held accounts. (The
+//! receipt throttle's row is `crate::receipt::throttle`'s.)
 
 use diesel::prelude::*;
 use rand::seq::SliceRandom;
@@ -7,10 +7,10 @@ use time::PrimitiveDateTime;
 
 use super::{AccountId, AccountRow, FollowupId, FollowupRow, ReviewId, ReviewRow};
 use crate::db::schema::{accounts, followups};
-use crate::db::{throttle, DbConnection};
+use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::reviews::model::{release_due, Account, ReceiptWindow};
-use crate::secret::{new_id, Keys};
+use crate::reviews::model::{release_due, Account};
+use crate::secret::new_id;
 
 // ---------------------------------------------------------------- accounts
 
@@ -202,33 +202,4 @@ pub fn review_of_account(conn: &mut DbConnection, account_id: &AccountId) -> Que
         .select(accounts::review_id)
         .first(conn)?;
     Ok(ReviewId::from(id))
-}
-
-// ---------------------------------------------------------------- receipt throttle
-//
-// The budget's row lives in the shared `throttles` table (`db::throttle`).
-
-fn throttle_key(keys: &Keys) -> String {
-    keys.keyed_hash("throttle", b"receipt:global")
-}
-
-/// The instance's window of wrong receipts, if one was ever started.
-pub fn receipt_window(conn: &mut DbConnection, keys: &Keys) -> QueryResult<Option<ReceiptWindow>> {
-    Ok(throttle::get_throttle(conn, &throttle_key(keys))?
-        .and_then(|(failures, ends)| ends.map(|ends| ReceiptWindow { failures, ends })))
-}
-
-/// Stores the window after a wrong receipt.
-pub fn put_receipt_window(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    w: ReceiptWindow,
-) -> QueryResult<usize> {
-    throttle::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
-}
-
-/// Holds the budget's row for the rest of the transaction on PostgreSQL, so concurrent wrong
-/// receipts are all counted (no lost update) and none can slip past a spent budget.
-pub fn lock_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> QueryResult<()> {
-    throttle::lock_throttle(conn, &throttle_key(keys))
 }

@@ -2,7 +2,7 @@
 //! release, close, retention and the counts the culture metrics read. Queries only: who may
 //! do what, and what a use case does with the rows, is decided in `actions`.
 //!
-//! `accounts` holds the accounts, their follow-up threads and the receipt throttle's row,
+//! `accounts` holds the accounts and their follow-up threads,
 //! `close` closing and retention, `invitees` the people a review invites; all re-exported here.
 
 mod accounts;

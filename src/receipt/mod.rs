@@ -1,7 +1,16 @@
-//! Receipts: their format, how a typed one is read, and the instance-wide throttle on wrong
-//! ones. Pure: no database, no request.
+//! Receipts, shared by review accounts and pulse comments: their format, how a typed one is
+//! read, how it is stored (a keyed hash, never the receipt), and the instance-wide throttle
+//! on wrong ones. This file is pure (no database, no request); `throttle` holds the budget's
+//! row and the one guarded lookup every receipt endpoint goes through.
+//!
+//! THREAT-MODEL G8: at least 128 random bits, shown once, never in a URL, stored as a keyed
+//! hash, guesses rate-limited across the instance.
+
+pub mod throttle;
 
 use time::PrimitiveDateTime;
+
+use crate::secret::Keys;
 
 /// Random bytes in a receipt: 160 bits, above the 128 that THREAT-MODEL G8 asks for, and a
 /// whole number of base32 characters (32).
@@ -57,6 +66,16 @@ pub fn normalize_receipt(input: &str) -> Option<String> {
     (out.len() == RECEIPT_CHARS).then_some(out)
 }
 
+/// What is stored for a receipt: the HMAC of its canonical form under the instance secret,
+/// separated by `purpose` (each feature its own), so a dump without the secret cannot test a
+/// guess and a review receipt never matches a comment's row. Whatever was typed is hashed,
+/// even when it cannot be a receipt, so a malformed receipt takes the same path as a wrong
+/// one; the empty string never matches a stored hash.
+pub fn receipt_hash(keys: &Keys, purpose: &str, typed: &str) -> String {
+    let normalized = normalize_receipt(typed).unwrap_or_default();
+    keys.keyed_hash(purpose, normalized.as_bytes())
+}
+
 // ---------------------------------------------------------------- receipt throttle
 
 /// Wrong receipts the whole instance accepts per window before every receipt lookup waits.
@@ -68,7 +87,8 @@ pub fn normalize_receipt(input: &str) -> Option<String> {
 /// not, waits out the rest of the window (at most a minute). That denial is the price of not
 /// identifying anyone, and it is bounded. A correct receipt is refused too while the budget
 /// is spent: letting it through would let guesses continue at full speed. Receipts name no
-/// review, so there is no narrower key to throttle on.
+/// review or comment, so there is no narrower key to throttle on. Review and comment receipts
+/// share the one budget: a guesser gains nothing by switching endpoints.
 pub const WRONG_RECEIPT_BUDGET: i32 = 20;
 pub const RECEIPT_WINDOW_SECONDS: i64 = 60;
 

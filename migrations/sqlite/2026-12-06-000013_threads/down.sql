@@ -1,0 +1,2 @@
+DROP TABLE comment_replies;
+DROP TABLE comment_threads;
