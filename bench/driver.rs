@@ -1004,7 +1004,7 @@ fn run(o: Opts) -> Res<()> {
     let hwm = proc_kb(o.server_pid, "VmHWM:").unwrap_or(0);
 
     let (p7_base, p7_flood, flood_statuses) = if o.want("P7") {
-    step("P7: submissions without, then with, a flood of wrong-password logins");
+        step("P7: submissions without, then with, a flood of wrong-password logins");
         let p7_base = drive_requests(
             o.base,
             sc.conns,
@@ -1045,10 +1045,11 @@ fn run(o: Opts) -> Res<()> {
 
     let mut p3_runs = vec![];
     if o.want("P3") {
-    step("P3: whole member journeys");
+        step("P3: whole member journeys");
         // A few journeys alone first: where a single member's time goes, without queueing.
         let (alone, busy) = p3_members.split_at(20.min(p3_members.len() / 4));
-        for (label, conns, members) in [("alone", 1, alone), ("at 32 connections", sc.conns, busy)] {
+        for (label, conns, members) in [("alone", 1, alone), ("at 32 connections", sc.conns, busy)]
+        {
             let step_us: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
             let out = journeys(
                 o.base,
@@ -1074,7 +1075,7 @@ fn run(o: Opts) -> Res<()> {
     memory(o.server_pid);
 
     let (large, grow_secs) = if o.want("P4") {
-    step(&format!(
+        step(&format!(
             "seeding: growing the same rounds to {} answers (P4, large)",
             count(sc.large)
         ));

@@ -70,7 +70,9 @@ where
         let result = match (err, self.out) {
             (Some(e), _) => Err(e),
             (None, Some(v)) => Ok(v),
-            (None, None) => Err(AppError::internal("a batched write finished without running")),
+            (None, None) => Err(AppError::internal(
+                "a batched write finished without running",
+            )),
         };
         // The request may have gone (client disconnected): its writes are committed anyway.
         let _ = self.reply.send(result);

@@ -160,7 +160,10 @@ pub async fn forget_closed_rounds(state: &AppState) -> Result<usize, AppError> {
         return Ok(0);
     }
     let ids: Vec<String> = held.iter().map(|r| r.as_str().to_owned()).collect();
-    let open = state.db.read(move |c| Ok(store::open_among(c, &ids)?)).await?;
+    let open = state
+        .db
+        .read(move |c| Ok(store::open_among(c, &ids)?))
+        .await?;
     Ok(state.rounds.retain_open(&held, &open))
 }
 
