@@ -9,6 +9,7 @@ mod attacks_purpose;
 mod attacks_scrub;
 mod attacks_staff;
 mod attacks_verify;
+mod batch;
 mod browser;
 mod crash;
 mod delivery;
