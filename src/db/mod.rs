@@ -10,6 +10,7 @@ pub mod batch;
 pub mod schema;
 pub mod scrub;
 pub mod settings;
+pub mod throttle;
 
 use std::time::Duration;
 

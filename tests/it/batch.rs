@@ -16,7 +16,7 @@ fn counts(app: &TestApp, round: &str) -> (i64, i64) {
     let id = candor::pulse::model::RoundId::from(round);
     (
         candor::pulse::store::count_responses(&mut conn, &id).unwrap(),
-        candor::tokens::store::count_spent(&mut conn, round).unwrap(),
+        candor::tokens::store::count_spent(&mut conn, &id.scope()).unwrap(),
     )
 }
 

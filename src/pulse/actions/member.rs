@@ -57,14 +57,15 @@ pub async fn submit_answers(
             "this token is not valid for this one".into(),
         ));
     }
-    let at = tokens::answer_locator(&state.keys, round_id.as_str(), &token.message);
-    let spend = tokens::spend_key(&state.keys, round_id.as_str(), &token.message);
+    let scope = round_id.scope();
+    let at = tokens::answer_locator(&state.keys, &scope, &token.message);
+    let spend = tokens::spend_key(&state.keys, &scope, &token.message);
     let (a2, c2, rid) = (answers.clone(), comment.clone(), round_id.clone());
     let replaced = state
         .answers
         .write(round_id.into_string(), move |c| {
             // The lane's check (`check_open`) ran first in this transaction.
-            match tokens::try_spend_key(c, rid.as_str(), &spend)? {
+            match tokens::try_spend_key(c, &scope, &spend)? {
                 tokens::Spending::Fresh => {
                     store::insert_response_at(c, &at, &rid, &a2, c2.as_deref())?;
                     Ok(false)
@@ -136,8 +137,8 @@ fn load_frozen(
         });
     }
     let questions = store::round_questions(c, round_id)?;
-    let row = tokens::find_key(c, round_id.as_str())?.ok_or(AppError::NotFound)?;
-    let key = keys.public(round_id.as_str(), &row.public_der)?;
+    let row = tokens::find_key(c, &round_id.scope())?.ok_or(AppError::NotFound)?;
+    let key = keys.public(&round_id.scope(), &row.public_der)?;
     let key_json = crypto::key_json(&key);
     Ok(rounds.put(
         round_id,
@@ -200,7 +201,7 @@ pub async fn member_context(
         .db
         .read(move |c| {
             let member = teams::member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
-            if !tokens::is_eligible(c, round_id.as_str(), &member.id)? {
+            if !tokens::is_eligible(c, &round_id.scope(), &member.id)? {
                 return Err(AppError::Forbidden(
                     "you are not on the roster of this round".into(),
                 ));
@@ -221,7 +222,7 @@ pub async fn member_context(
                     frozen.names.get_or_init(|| warn_names(labels)).clone()
                 }
             };
-            let already = tokens::is_issued(c, round_id.as_str(), &member.id)?;
+            let already = tokens::is_issued(c, &round_id.scope(), &member.id)?;
             Ok(MemberContext {
                 round,
                 questions: frozen.questions.clone(),
@@ -255,7 +256,7 @@ pub async fn store_fallback_answer(
             if !store::find_round(c, &rid)?.is_open() {
                 return Err(closed());
             }
-            tokens::record_issuance(c, rid.as_str(), &member_id)
+            tokens::record_issuance(c, &rid.scope(), &member_id)
         })
         .await?;
     state
