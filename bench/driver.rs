@@ -127,6 +127,8 @@ struct Opts {
     smoke: bool,
     large: bool,
     profile: String,
+    /// `--only P1,P3`: the phases to run (P2 always runs: it mints P1's tokens).
+    only: Option<Vec<String>>,
 }
 
 impl Opts {
@@ -154,11 +156,26 @@ impl Opts {
             smoke: flags.contains(&"--smoke"),
             large: flags.contains(&"--large"),
             profile: m.get("--profile").copied().unwrap_or("release").to_owned(),
+            only: m.get("--only").map(|v| {
+                v.split(',')
+                    .map(|x| x.trim().to_ascii_uppercase())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            }),
         })
     }
 
     fn is_pg(&self) -> bool {
         self.database.starts_with("postgres")
+    }
+
+    /// Whether phase `id` runs (every phase without `--only`; P2 and P6 always do, since P1
+    /// needs P2's tokens and P6 is sampled during P1).
+    fn want(&self, id: &str) -> bool {
+        match &self.only {
+            None => true,
+            Some(ids) => id == "P2" || id == "P6" || ids.iter().any(|x| x == id),
+        }
     }
 }
 
@@ -695,6 +712,7 @@ fn flood(addr: SocketAddr, per_sec: u32, stop: &AtomicBool) -> BTreeMap<u16, usi
 
 // ---------------------------------------------------------------- P4
 
+#[derive(Default)]
 struct Pages {
     results: f64,
     trend: f64,
@@ -855,6 +873,17 @@ fn run(o: Opts) -> Res<()> {
     });
     check("insert floor", &insert_floor);
     eprintln!("    floor server CPU: {floor_cpu:.3} ms per insert");
+    let (verify_floor, verify_cpu) = cpu_per(o.floor_pid, || {
+        drive_requests(
+            o.floor,
+            sc.conns,
+            &[http::post_json("/verify-insert", None, &body)],
+            true,
+            fsecs,
+        )
+    });
+    check("verify+insert floor", &verify_floor);
+    eprintln!("    floor server CPU: {verify_cpu:.3} ms per verify and insert");
     let batch_floor = drive_requests(
         o.floor,
         1,
@@ -879,14 +908,18 @@ fn run(o: Opts) -> Res<()> {
     let (leader_id, leader) = seed::staff(&ctx, "bench-leader@example.com", Role::Leader)?;
     let shared_key = candor::tokens::crypto::generate().map_err(|e| e.to_string())?;
     let t = Instant::now();
-    let mut hist = seed::history(
-        &ctx,
-        &leader_id,
-        sc.hist_teams,
-        sc.hist_rounds,
-        sc.small,
-        &shared_key,
-    )?;
+    let mut hist = if o.want("P4") {
+        seed::history(
+            &ctx,
+            &leader_id,
+            sc.hist_teams,
+            sc.hist_rounds,
+            sc.small,
+            &shared_key,
+        )?
+    } else {
+        seed::History::default()
+    };
     eprintln!(
         "    {} teams, {} closed rounds, {} answers in {:.1} s",
         hist.teams.len(),
@@ -895,7 +928,11 @@ fn run(o: Opts) -> Res<()> {
         t.elapsed().as_secs_f64()
     );
     step("P4 at the small seed");
-    let small = pages(o.base, &leader, &hist, sc.p4_requests)?;
+    let small = if o.want("P4") {
+        pages(o.base, &leader, &hist, sc.p4_requests)?
+    } else {
+        Pages::default()
+    };
     let small_answers = hist.answers;
 
     step("teams and open rounds for P1, P2, P3, P5, P7");
@@ -917,12 +954,13 @@ fn run(o: Opts) -> Res<()> {
         }
     }
     pool.truncate(sc.tokens);
-    let (team, invites) = seed::team(&ctx, "Journeys", &admin_id, sc.journeys, 5)?;
+    let journeys_n = if o.want("P3") { sc.journeys } else { 4 };
+    let (team, invites) = seed::team(&ctx, "Journeys", &admin_id, journeys_n, 5)?;
     let p3_round = rounds.len();
     rounds.push(open_round(o.base, &admin, &team)?);
     let p3_who: Vec<(usize, String)> = invites.into_iter().map(|i| (p3_round, i)).collect();
     let mut p5_rounds = vec![];
-    for t in 0..sc.p5_rounds {
+    for t in 0..(if o.want("P5") { sc.p5_rounds } else { 0 }) {
         let (team, invites) = seed::team(&ctx, &format!("Close {t}"), &admin_id, sc.p5_members, 5)?;
         p5_rounds.push((rounds.len(), invites));
         rounds.push(open_round(o.base, &admin, &team)?);
@@ -965,87 +1003,100 @@ fn run(o: Opts) -> Res<()> {
     eprintln!("    Candor CPU: {p1_cpu:.3} ms per answer");
     let hwm = proc_kb(o.server_pid, "VmHWM:").unwrap_or(0);
 
-    step("P7: submissions without, then with, a flood of wrong-password logins");
-    let p7_base = drive_requests(
-        o.base,
-        sc.conns,
-        s7a,
-        false,
-        Duration::from_secs_f64(sc.p7_secs),
-    );
-    check("P7 without flood", &p7_base);
-    let stop = AtomicBool::new(false);
-    let (p7_flood, flood_statuses) = std::thread::scope(|s| {
-        let f = s.spawn(|| flood(o.base, sc.flood_per_sec, &stop));
-        std::thread::sleep(Duration::from_millis(500));
-        let out = drive_requests(
+    let (p7_base, p7_flood, flood_statuses) = if o.want("P7") {
+        step("P7: submissions without, then with, a flood of wrong-password logins");
+        let p7_base = drive_requests(
             o.base,
             sc.conns,
-            s7b,
+            s7a,
             false,
             Duration::from_secs_f64(sc.p7_secs),
         );
-        stop.store(true, Ordering::Relaxed);
-        (out, f.join().unwrap_or_default())
-    });
-    check("P7 with flood", &p7_flood);
-    eprintln!("    flood statuses: {flood_statuses:?}");
-    memory(o.server_pid);
-    if flood_statuses
-        .keys()
-        .any(|s| (200..300).contains(s) || *s == 0 || *s >= 500)
-    {
-        failures
-            .borrow_mut()
-            .push(format!("P7 flood: unexpected statuses {flood_statuses:?}"));
-    }
+        check("P7 without flood", &p7_base);
+        let stop = AtomicBool::new(false);
+        let (p7_flood, flood_statuses) = std::thread::scope(|s| {
+            let f = s.spawn(|| flood(o.base, sc.flood_per_sec, &stop));
+            std::thread::sleep(Duration::from_millis(500));
+            let out = drive_requests(
+                o.base,
+                sc.conns,
+                s7b,
+                false,
+                Duration::from_secs_f64(sc.p7_secs),
+            );
+            stop.store(true, Ordering::Relaxed);
+            (out, f.join().unwrap_or_default())
+        });
+        check("P7 with flood", &p7_flood);
+        eprintln!("    flood statuses: {flood_statuses:?}");
+        memory(o.server_pid);
+        if flood_statuses
+            .keys()
+            .any(|s| (200..300).contains(s) || *s == 0 || *s >= 500)
+        {
+            failures
+                .borrow_mut()
+                .push(format!("P7 flood: unexpected statuses {flood_statuses:?}"));
+        }
+        (p7_base, p7_flood, flood_statuses)
+    } else {
+        Default::default()
+    };
 
-    step("P3: whole member journeys");
-    // A few journeys alone first: where a single member's time goes, without queueing.
     let mut p3_runs = vec![];
-    let (alone, busy) = p3_members.split_at(20.min(p3_members.len() / 4));
-    for (label, conns, members) in [("alone", 1, alone), ("at 32 connections", sc.conns, busy)] {
-        let step_us: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
-        let out = journeys(
-            o.base,
-            conns,
-            &rounds,
-            members,
-            Duration::from_secs_f64(sc.p3_secs),
-            &step_us,
-        );
-        check(&format!("P3 {label}"), &out);
-        let step_ms: Vec<f64> = step_us
-            .iter()
-            .map(|u| u.load(Ordering::Relaxed) as f64 / 1000.0 / out.ok.max(1) as f64)
-            .collect();
-        eprintln!(
-            "    P3 {label}, mean ms per step: GET /p {:.2}, POST /p {:.2}, round form {:.2}, token {:.2}, answer {:.2}",
-            step_ms[0], step_ms[1], step_ms[2], step_ms[3], step_ms[4]
-        );
-        p3_runs.push(out);
+    if o.want("P3") {
+        step("P3: whole member journeys");
+        // A few journeys alone first: where a single member's time goes, without queueing.
+        let (alone, busy) = p3_members.split_at(20.min(p3_members.len() / 4));
+        for (label, conns, members) in [("alone", 1, alone), ("at 32 connections", sc.conns, busy)]
+        {
+            let step_us: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
+            let out = journeys(
+                o.base,
+                conns,
+                &rounds,
+                members,
+                Duration::from_secs_f64(sc.p3_secs),
+                &step_us,
+            );
+            check(&format!("P3 {label}"), &out);
+            let step_ms: Vec<f64> = step_us
+                .iter()
+                .map(|u| u.load(Ordering::Relaxed) as f64 / 1000.0 / out.ok.max(1) as f64)
+                .collect();
+            eprintln!(
+                "    P3 {label}, mean ms per step: GET /p {:.2}, POST /p {:.2}, round form {:.2}, token {:.2}, answer {:.2}",
+                step_ms[0], step_ms[1], step_ms[2], step_ms[3], step_ms[4]
+            );
+            p3_runs.push(out);
+        }
     }
     let p3 = p3_runs.pop().unwrap_or_default();
     memory(o.server_pid);
 
-    step(&format!(
-        "seeding: growing the same rounds to {} answers (P4, large)",
-        count(sc.large)
-    ));
-    let ctx = seed::connect(&o.database)?;
-    let t = Instant::now();
-    seed::grow(&ctx, &mut hist, sc.large, true)?;
-    let grow_secs = t.elapsed().as_secs_f64();
-    eprintln!(
-        "    {} answers in {:.1} s ({:.0}/s)",
-        count(hist.answers),
-        grow_secs,
-        (hist.answers - small_answers) as f64 / grow_secs
-    );
-    drop(ctx);
-    step("P4 at the large seed");
-    let large = pages(o.base, &leader, &hist, sc.p4_requests)?;
-    memory(o.server_pid);
+    let (large, grow_secs) = if o.want("P4") {
+        step(&format!(
+            "seeding: growing the same rounds to {} answers (P4, large)",
+            count(sc.large)
+        ));
+        let ctx = seed::connect(&o.database)?;
+        let t = Instant::now();
+        seed::grow(&ctx, &mut hist, sc.large, true)?;
+        let grow_secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "    {} answers in {:.1} s ({:.0}/s)",
+            count(hist.answers),
+            grow_secs,
+            (hist.answers - small_answers) as f64 / grow_secs
+        );
+        drop(ctx);
+        step("P4 at the large seed");
+        let large = pages(o.base, &leader, &hist, sc.p4_requests)?;
+        memory(o.server_pid);
+        (large, grow_secs)
+    } else {
+        (Pages::default(), 0.0)
+    };
 
     step("P5: closing rounds of their whole roster");
     let mut closes = vec![];
@@ -1070,27 +1121,33 @@ fn run(o: Opts) -> Res<()> {
         closes.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     closes.sort_by(f64::total_cmp);
-    let close_ms = closes[closes.len() / 2];
+    let close_ms = closes.get(closes.len() / 2).copied().unwrap_or(f64::NAN);
     let close_max = closes.last().copied().unwrap_or(f64::NAN);
     memory(o.server_pid);
 
     // ------------------------------------------------------------ the table
-    let p1_target = if o.is_pg() { 4_000.0 } else { 8_000.0 };
     let mut rows = vec![];
     let insert_rate = insert_floor.rate();
+    let verify_rate = verify_floor.rate();
     rows.push(Row {
         id: "P1",
         what: "anonymous answers, 32 connections".into(),
         value: per_s(p1.rate()),
-        target: format!(">= {} and >= 70% of floor", per_s(p1_target)),
-        floor: format!("one-row insert {}", per_s(insert_rate)),
+        target: ">= 0.7 of verify+insert, >= 0.5 of insert".into(),
+        floor: format!(
+            "verify+insert {}; insert {}",
+            per_s(verify_rate),
+            per_s(insert_rate)
+        ),
         ratio: format!(
-            "{:.2} (CPU {:.2} vs {:.2} ms/req)",
+            "{:.2}; {:.2} (CPU {:.2} vs {:.2}; {:.2} ms/req)",
+            p1.rate() / verify_rate,
             p1.rate() / insert_rate,
             p1_cpu,
+            verify_cpu,
             floor_cpu
         ),
-        met: verdict(p1.rate() >= p1_target && p1.rate() >= 0.7 * insert_rate),
+        met: verdict(p1.rate() >= 0.7 * verify_rate && p1.rate() >= 0.5 * insert_rate),
     });
     rows.push(Row {
         id: "P1",
@@ -1228,6 +1285,7 @@ fn run(o: Opts) -> Res<()> {
         hwm_end as f64 / 1024.0
     );
     println!();
+    rows.retain(|r| o.want(r.id));
     print_table(&rows);
     println!();
     println!(

@@ -4,8 +4,10 @@
 //! same pragmas and a single-writer pool; PostgreSQL: a pool of 8), same worker count, and
 //! none of Candor's logic. `bench/run` starts it; nothing else uses it.
 //!
-//! Routes: `POST /insert` (one row from a small JSON body, autocommit), `POST /insert/{n}`
-//! (n one-row inserts in one transaction: the floor for closing a round), `GET /page`.
+//! Routes: `POST /insert` (one row from a small JSON body, autocommit), `POST /verify-insert`
+//! (the same after verifying one RSA-2048 PSS token signature on the blocking thread: the
+//! least work an anonymous answer can do), `POST /insert/{n}` (n one-row inserts in one
+//! transaction: the floor for closing a round), `GET /page`.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -158,6 +160,47 @@ async fn insert_many(db: web::Data<FloorDb>, n: web::Path<usize>) -> HttpRespons
     }
 }
 
+/// A token signed at start under the floor's own round key: every request verifies it again
+/// (verification costs the same whatever the token), then inserts one row.
+struct Signed {
+    key: candor::tokens::crypto::PublicKey,
+    token: candor::tokens::crypto::Token,
+}
+
+fn signed_token() -> Result<Signed, String> {
+    use candor::tokens::crypto;
+    let key = crypto::generate().map_err(|e| e.to_string())?;
+    let req = crypto::ClientRequest::new(&key.public, &key.public.fingerprint)?;
+    let sk = crypto::parse_secret(&key.secret_der).map_err(|e| e.to_string())?;
+    let blinded = candor::secret::unb64(&req.blinded_message).ok_or("blinded")?;
+    let sig = crypto::sign_blinded(&sk, &blinded).map_err(|e| e.to_string())?;
+    let token = req.finalize(&candor::secret::b64(&sig))?;
+    Ok(Signed {
+        key: crypto::parse_public(&key.public_der).map_err(|e| e.to_string())?,
+        token: crypto::Token::decode(&token).map_err(|e| e.to_string())?,
+    })
+}
+
+async fn verify_insert(
+    db: web::Data<FloorDb>,
+    signed: web::Data<Signed>,
+    body: web::Json<Body>,
+) -> HttpResponse {
+    let (db, signed) = (db.get_ref().clone(), signed.into_inner());
+    let body = body.into_inner().body;
+    let done = web::block(move || {
+        if !signed.token.verifies(&signed.key) {
+            return Err("token does not verify".to_owned());
+        }
+        db.insert(body, 1)
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => HttpResponse::Created().json(serde_json::json!({ "stored": true })),
+        _ => HttpResponse::InternalServerError().finish(),
+    }
+}
+
 /// A static page of about the size of Candor's member pages.
 async fn page() -> maud::Markup {
     maud::html! {
@@ -208,11 +251,14 @@ fn run() -> Result<(), String> {
         listener.local_addr().map_err(|e| e.to_string())?
     );
     let data = web::Data::new(db);
+    let signed = web::Data::new(signed_token()?);
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(signed.clone())
                 .route("/insert", web::post().to(insert_one))
+                .route("/verify-insert", web::post().to(verify_insert))
                 .route("/insert/{n}", web::post().to(insert_many))
                 .route("/page", web::get().to(page))
         })

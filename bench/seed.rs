@@ -131,6 +131,7 @@ pub fn insert_responses(
 }
 
 /// The teams and closed rounds the results pages, trends, heat map and exports read.
+#[derive(Default)]
 pub struct History {
     pub teams: Vec<String>,
     pub rounds: Vec<String>,

@@ -73,7 +73,10 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
     };
     // Half the cores hash passwords at most, so logins can never take the whole machine.
     let hasher = Hasher::new((settings.workers / 2).max(1)).map_err(|e| e.to_string())?;
+    let answers = db::batch::GroupCommit::new(&db, "answers", pulse::actions::member::check_open)?;
     Ok(AppState {
+        answers,
+        rounds: Default::default(),
         db,
         keys,
         settings,

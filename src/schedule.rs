@@ -40,6 +40,12 @@ pub async fn run(state: &AppState) -> Outcome {
             .await
             .map(|_| ()),
     );
+    outcome.record(
+        "forget_closed_rounds",
+        crate::pulse::actions::member::forget_closed_rounds(state)
+            .await
+            .map(|_| ()),
+    );
     for (job, result) in rounds(state).await {
         outcome.record(job, result);
     }

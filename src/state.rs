@@ -14,6 +14,10 @@ pub struct AppState {
     pub settings: Settings,
     pub hasher: Hasher,
     pub key_cache: std::sync::Arc<crate::tokens::KeyCache>,
+    /// What each open round froze at open, read once per process (`pulse::frozen`).
+    pub rounds: std::sync::Arc<crate::pulse::frozen::RoundCache>,
+    /// Anonymous answers are written in group commits (`db::batch`).
+    pub answers: crate::db::batch::GroupCommit,
     pub metrics: std::sync::Arc<crate::metrics::Cache>,
     /// The time every action and periodic job reads; tests move it instead of sleeping.
     pub clock: Clock,

@@ -6,6 +6,7 @@
 //! write goes through `Db::write`, whose SQLite pool has exactly one connection, while reads
 //! share a larger pool. On PostgreSQL both use the same pool.
 
+pub mod batch;
 pub mod schema;
 pub mod scrub;
 pub mod settings;

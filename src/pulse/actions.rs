@@ -210,6 +210,7 @@ pub async fn finish_round(
         })
         .await?;
     state.key_cache.forget(&round_id.scope());
+    state.rounds.forget(&round_id);
     crate::db::scrub::after_close(&state.db).await;
     Ok(round)
 }

@@ -377,19 +377,27 @@ pub fn open_rounds_closing_before(
 /// writer already serialises them.
 pub fn lock_round(conn: &mut DbConnection, round_id: &RoundId, exclusive: bool) -> QueryResult<()> {
     match conn {
+        // Typed, so diesel keeps the statement prepared (a `sql_query` is prepared per call).
         DbConnection::Pg(c) => {
-            let sql = if exclusive {
-                "SELECT id FROM rounds WHERE id = $1 FOR UPDATE"
+            let q = rounds::table.find(round_id.as_str()).select(rounds::id);
+            if exclusive {
+                q.for_update().execute(c)
             } else {
-                "SELECT id FROM rounds WHERE id = $1 FOR SHARE"
-            };
-            diesel::sql_query(sql)
-                .bind::<diesel::sql_types::Text, _>(round_id.as_str())
-                .execute(c)
-                .map(|_| ())
+                q.for_share().execute(c)
+            }
+            .map(|_| ())
         }
         DbConnection::Sqlite(_) => Ok(()),
     }
+}
+
+/// Which of `ids` are open rounds (the sweep of cached frozen rounds).
+pub fn open_among(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    rounds::table
+        .filter(rounds::id.eq_any(ids))
+        .filter(rounds::status.eq(RoundStatus::Open.as_str()))
+        .select(rounds::id)
+        .load(conn)
 }
 
 pub fn insert_response(

@@ -175,14 +175,36 @@ pub fn try_spend(
     scope_id: &ScopeId,
     message: &[u8],
 ) -> QueryResult<Spending> {
+    try_spend_key(conn, scope_id, &spend_key(keys, scope_id, message))
+}
+
+/// A token's entry in the spent set, hashed before the write transaction so the writer
+/// spends no time on it.
+pub struct SpendKey {
+    token_hash: String,
+    message_sha256: String,
+}
+
+pub fn spend_key(keys: &Keys, scope_id: &ScopeId, message: &[u8]) -> SpendKey {
     let mut input = scope_id.as_str().as_bytes().to_vec();
     input.push(0);
     input.extend_from_slice(message);
-    let hash = keys.keyed_hash("spent-token", &input);
+    SpendKey {
+        token_hash: keys.keyed_hash("spent-token", &input),
+        message_sha256: super::crypto::message_hash(message),
+    }
+}
+
+/// [`try_spend`] with the hashes already computed.
+pub fn try_spend_key(
+    conn: &mut DbConnection,
+    scope_id: &ScopeId,
+    key: &SpendKey,
+) -> QueryResult<Spending> {
     let row = (
         spent_tokens::scope_id.eq(scope_id.as_str()),
-        spent_tokens::token_hash.eq(&hash),
-        spent_tokens::message_sha256.eq(Some(super::crypto::message_hash(message))),
+        spent_tokens::token_hash.eq(&key.token_hash),
+        spent_tokens::message_sha256.eq(Some(&key.message_sha256)),
     );
     let inserted = on_backend!(conn, c => diesel::insert_into(spent_tokens::table).values(row).on_conflict_do_nothing().execute(c))?;
     Ok(if inserted == 1 {
@@ -248,16 +270,17 @@ pub fn count_spent(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i
 /// sees the key gone. SQLite's single writer already serialises them.
 pub fn lock_key(conn: &mut DbConnection, scope_id: &ScopeId, exclusive: bool) -> QueryResult<()> {
     match conn {
+        // Typed, so diesel keeps the statement prepared (a `sql_query` is prepared per call).
         DbConnection::Pg(c) => {
-            let sql = if exclusive {
-                "SELECT scope_id FROM signing_keys WHERE scope_id = $1 FOR UPDATE"
+            let q = signing_keys::table
+                .find(scope_id.as_str())
+                .select(signing_keys::scope_id);
+            if exclusive {
+                q.for_update().execute(c)
             } else {
-                "SELECT scope_id FROM signing_keys WHERE scope_id = $1 FOR SHARE"
-            };
-            diesel::sql_query(sql)
-                .bind::<diesel::sql_types::Text, _>(scope_id.as_str())
-                .execute(c)
-                .map(|_| ())
+                q.for_share().execute(c)
+            }
+            .map(|_| ())
         }
         DbConnection::Sqlite(_) => Ok(()),
     }

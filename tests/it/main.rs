@@ -10,6 +10,7 @@ mod attacks_scrub;
 mod attacks_staff;
 mod attacks_threads;
 mod attacks_verify;
+mod batch;
 mod browser;
 mod crash;
 mod delivery;
