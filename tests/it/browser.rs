@@ -1403,4 +1403,5 @@ fn a_member_changes_their_answer_and_after_close_sees_it_was_counted() {
 }
 // Declared last so the macros above are in scope in them.
 mod a11y;
+mod results;
 mod ux;
