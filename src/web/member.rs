@@ -12,14 +12,14 @@
 use std::rc::Rc;
 
 use actix_web::body::{BoxBody, MessageBody};
-
-use crate::error::AppError;
 use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{guard, web, FromRequest, Handler, Responder, Route, Scope};
+
+use crate::error::AppError;
 
 /// One member route: where it is and whether the path belongs to members alone.
 #[derive(Clone, Debug)]
@@ -184,7 +184,12 @@ async fn strip_cookies(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if page && html && (status.is_client_error() || status.is_server_error()) {
+    // Only the plain error pages: an error a handler returned, or the 404/405 of an unrouted
+    // member path. A page a handler chose to send with a 4xx (a refused form shown again with
+    // its errors, the receipt form) is left as it is.
+    let errored = res.response().error().is_some();
+    let plain = errored || matches!(status.as_u16(), 404 | 405);
+    if page && html && plain && (status.is_client_error() || status.is_server_error()) {
         let detail = res
             .response()
             .error()

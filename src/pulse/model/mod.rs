@@ -66,7 +66,10 @@ pub const PSYCHOLOGICAL_SAFETY: [(&str, &str, bool); 7] = [
 /// held against them" reads backwards.
 const SAFER_WORDING: [(&str, &str); 3] = [
     ("ps1", "Mistakes are not held against people on this team."),
-    ("ps3", "Nobody on this team is pushed aside for being different."),
+    (
+        "ps3",
+        "Nobody on this team is pushed aside for being different.",
+    ),
     ("ps5", "Asking others on this team for help is easy."),
 ];
 

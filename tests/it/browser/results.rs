@@ -77,17 +77,31 @@ fn results_trends_the_picker_and_the_paged_index_fit_a_phone_and_a_desk() {
         // multiples and the items-by-round table in its labelled scroll region.
         c.goto(&format!("{}/teams/{team}/rounds", app.base));
         c.wait_text("Open a round");
-        let multiples = c.js("return document.querySelectorAll('svg.multiples').length", &[]);
-        assert!(multiples.as_i64().unwrap_or(0) >= 1, "small multiples drawn");
+        let multiples = c.js(
+            "return document.querySelectorAll('svg.multiples').length",
+            &[],
+        );
+        assert!(
+            multiples.as_i64().unwrap_or(0) >= 1,
+            "small multiples drawn"
+        );
         let table = c.js(
             "const t = document.querySelector('table.items-by-round');
              const r = t && t.closest('[role=region]');
              return r ? [r.getAttribute('aria-label'), r.tabIndex, r.getBoundingClientRect().right <= window.innerWidth + 1] : null;",
             &[],
         );
-        assert_eq!(table[1], 0, "the table's scroll region takes focus: {table}");
-        assert_eq!(table[2], true, "the region stays inside the screen: {table}");
-        assert!(c.text().contains("Mistakes are not held against people on this team."));
+        assert_eq!(
+            table[1], 0,
+            "the table's scroll region takes focus: {table}"
+        );
+        assert_eq!(
+            table[2], true,
+            "the region stays inside the screen: {table}"
+        );
+        assert!(c
+            .text()
+            .contains("Mistakes are not held against people on this team."));
         check_layout(&c, "trend", &mut layout);
 
         // The shown round's results: a share bar beside each scale item's mean.
@@ -100,12 +114,18 @@ fn results_trends_the_picker_and_the_paged_index_fit_a_phone_and_a_desk() {
         // The pulse index, both pages: score and participation, no sideways scroll.
         c.goto(&format!("{}/rounds", app.base));
         c.wait_text("Page 1 of 2");
-        let rows = c.js("return document.querySelectorAll('table.reflow tbody tr').length", &[]);
+        let rows = c.js(
+            "return document.querySelectorAll('table.reflow tbody tr').length",
+            &[],
+        );
         assert_eq!(rows, 20);
         check_layout(&c, "rounds", &mut layout);
         c.click(&c.find("a[rel=next]"));
         c.wait_text("Page 2 of 2");
-        assert!(c.text().contains("3 of 4"), "participation of a shown round");
+        assert!(
+            c.text().contains("3 of 4"),
+            "participation of a shown round"
+        );
         check_layout(&c, "rounds-page-2", &mut layout);
     }
 
@@ -115,7 +135,10 @@ fn results_trends_the_picker_and_the_paged_index_fit_a_phone_and_a_desk() {
     c.wait_text("Open a round");
     let enps = c.find_xpath("//fieldset[contains(@class,'picker')]//label[contains(., '(eNPS)')]");
     c.click(&enps);
-    c.type_into(&c.find("#f-new_text"), "I know what our team is trying to achieve.");
+    c.type_into(
+        &c.find("#f-new_text"),
+        "I know what our team is trying to achieve.",
+    );
     check_layout(&c, "picker", &mut layout);
     c.click(&c.find("form[action$=\"/rounds\"] button[type=submit]"));
     let round = c.wait("the new round's page", || {
@@ -125,7 +148,10 @@ fn results_trends_the_picker_and_the_paged_index_fit_a_phone_and_a_desk() {
     });
     let detail = api.get(&format!("/rounds/{round}")).json();
     let questions = detail["questions"].as_array().expect("questions");
-    assert!(questions.iter().all(|q| q["kind"] != "enps"), "eNPS left out");
+    assert!(
+        questions.iter().all(|q| q["kind"] != "enps"),
+        "eNPS left out"
+    );
     assert!(questions
         .iter()
         .any(|q| q["text"] == "I know what our team is trying to achieve."));
@@ -164,14 +190,21 @@ fn a_member_whose_token_response_was_lost_finishes_their_answer_and_it_counts_on
     submit_answers(&c);
     let alert = alert_text(&c);
     assert!(alert.contains("connection failed"), "{alert}");
-    assert_eq!(issued(&app, &round.id), 1, "the server issued, the page never saw it");
+    assert_eq!(
+        issued(&app, &round.id),
+        1,
+        "the server issued, the page never saw it"
+    );
     assert_eq!(answered(&api, &round.id), 0);
 
     // The member closes the tab and comes back through their link: the page says they took
     // part, and offers to finish what this browser started.
     open_round_form(&c, &app.base, secret, &round.id, true, None);
     c.wait("the offer to finish", || {
-        (c.js("const o = document.getElementById('unfinished-offer'); return !!o && !o.hidden", &[]) == true)
+        (c.js(
+            "const o = document.getElementById('unfinished-offer'); return !!o && !o.hidden",
+            &[],
+        ) == true)
             .then_some(())
     });
     check_layout(&c, "member-unfinished", &mut layout);
