@@ -5,6 +5,9 @@ use maud::{html, Markup};
 
 use super::model::OutboxStatus;
 use crate::html::{csrf_field, layout, notice, Viewer};
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
+use crate::teams::model::TeamId;
 
 /// How to turn email on, said wherever a button would need it.
 fn how_to_turn_on() -> Markup {
@@ -19,7 +22,7 @@ fn how_to_turn_on() -> Markup {
 }
 
 /// On a team's page: mail each member their own link.
-pub fn send_invites_panel(team_id: &str, csrf: &str, mail_on: bool) -> Markup {
+pub fn send_invites_panel(team_id: &TeamId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         @if mail_on {
             form.inline method="post" action=(format!("/teams/{team_id}/invites/send")) {
@@ -38,7 +41,7 @@ pub fn send_invites_panel(team_id: &str, csrf: &str, mail_on: bool) -> Markup {
 }
 
 /// On an open review's page: mail each invitee their own link for it.
-pub fn send_review_invites_panel(review_id: &str, csrf: &str, mail_on: bool) -> Markup {
+pub fn send_review_invites_panel(review_id: &ReviewId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         @if mail_on {
             form.inline method="post" action=(format!("/reviews/{review_id}/invites/send")) {
@@ -53,7 +56,7 @@ pub fn send_review_invites_panel(review_id: &str, csrf: &str, mail_on: bool) -> 
 }
 
 /// On an open round's page: remind everyone on its roster.
-pub fn remind_panel(round_id: &str, csrf: &str, mail_on: bool) -> Markup {
+pub fn remind_panel(round_id: &RoundId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         h2 { "Reminders" }
         @if mail_on {

@@ -7,7 +7,9 @@ use time::{Duration, PrimitiveDateTime};
 use super::model::{Channel, Claimed, Failure, Outgoing, MAX_ATTEMPTS};
 use crate::db::schema::{outbox, round_events, team_webhooks};
 use crate::db::{on_backend, DbConnection};
+use crate::pulse::model::RoundId;
 use crate::secret::new_id;
+use crate::teams::model::TeamId;
 
 /// The outbox runs on real time, not the app's movable clock: its due times, retries and
 /// claim leases are measured against real mail servers and real crashed workers.
@@ -209,9 +211,9 @@ pub fn delete_failed(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     .execute(conn)
 }
 
-pub fn team_webhook(conn: &mut DbConnection, team_id: &str) -> QueryResult<Option<String>> {
+pub fn team_webhook(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Option<String>> {
     team_webhooks::table
-        .find(team_id)
+        .find(team_id.as_str())
         .select(team_webhooks::url)
         .first(conn)
         .optional()
@@ -219,13 +221,16 @@ pub fn team_webhook(conn: &mut DbConnection, team_id: &str) -> QueryResult<Optio
 
 pub fn set_team_webhook(
     conn: &mut DbConnection,
-    team_id: &str,
+    team_id: &TeamId,
     url: Option<&str>,
 ) -> QueryResult<usize> {
-    diesel::delete(team_webhooks::table.find(team_id)).execute(conn)?;
+    diesel::delete(team_webhooks::table.find(team_id.as_str())).execute(conn)?;
     match url {
         Some(u) => diesel::insert_into(team_webhooks::table)
-            .values((team_webhooks::team_id.eq(team_id), team_webhooks::url.eq(u)))
+            .values((
+                team_webhooks::team_id.eq(team_id.as_str()),
+                team_webhooks::url.eq(u),
+            ))
             .execute(conn),
         None => Ok(0),
     }
@@ -235,11 +240,11 @@ pub fn set_team_webhook(
 /// whichever replica's timer sees it first; false if it was already claimed.
 pub fn claim_round_event(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     event: &str,
 ) -> QueryResult<bool> {
     let n = on_backend!(conn, c => diesel::insert_into(round_events::table)
-        .values((round_events::round_id.eq(round_id), round_events::event.eq(event)))
+        .values((round_events::round_id.eq(round_id.as_str()), round_events::event.eq(event)))
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(n == 1)

@@ -415,7 +415,7 @@ pub async fn change(
                 // delivery's model checks the URL and its store keeps it (delivery's actions
                 // call back into teams, so not through them: no import cycle).
                 let url = crate::delivery::model::parse_webhook_url(url).map_err(invalid)?;
-                crate::delivery::store::set_team_webhook(c, team_id.as_str(), url.as_deref())?;
+                crate::delivery::store::set_team_webhook(c, &team_id, url.as_deref())?;
             }
             let team = store::find_team(c, &team_id)?;
             with_roster(c, team)

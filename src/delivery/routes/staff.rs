@@ -6,12 +6,15 @@ use maud::Markup;
 use crate::auth::routes::{CsrfForm, Staff};
 use crate::delivery::{actions, pages};
 use crate::error::PageResult;
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 
 pub(super) async fn send_invites(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     form: web::Form<CsrfForm>,
 ) -> PageResult<Markup> {
     staff.check_csrf(&form.csrf)?;
@@ -34,7 +37,7 @@ pub(super) async fn send_invites(
 pub(super) async fn send_review_invites(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     form: web::Form<CsrfForm>,
 ) -> PageResult<Markup> {
     staff.check_csrf(&form.csrf)?;
@@ -54,7 +57,7 @@ pub(super) async fn send_review_invites(
 pub(super) async fn remind(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     form: web::Form<CsrfForm>,
 ) -> PageResult<Markup> {
     staff.check_csrf(&form.csrf)?;
