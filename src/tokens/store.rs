@@ -149,8 +149,8 @@ pub fn record_issuance(
 
 /// The keyed hash an issuance row keeps of the blinded message it signed: enough to know the
 /// same blinded message when it is asked again, nothing else (the message is blinded).
-pub fn blinded_hash(keys: &Keys, scope_id: &str, blinded: &[u8]) -> String {
-    let mut input = scope_id.as_bytes().to_vec();
+pub fn blinded_hash(keys: &Keys, scope_id: &ScopeId, blinded: &[u8]) -> String {
+    let mut input = scope_id.as_str().as_bytes().to_vec();
     input.push(0);
     input.extend_from_slice(blinded);
     keys.keyed_hash("issued-blinded", &input)
@@ -161,11 +161,11 @@ pub fn blinded_hash(keys: &Keys, scope_id: &str, blinded: &[u8]) -> String {
 /// row from before blinded hashes were kept).
 pub fn issued_blinded(
     conn: &mut DbConnection,
-    scope_id: &str,
+    scope_id: &ScopeId,
     member_id: &MemberId,
 ) -> QueryResult<Option<Option<String>>> {
     issuances::table
-        .find((scope_id, member_id.as_str()))
+        .find((scope_id.as_str(), member_id.as_str()))
         .select(issuances::blinded_hash)
         .first(conn)
         .optional()
@@ -185,12 +185,12 @@ pub enum Issuance {
 /// this very blinded message was signed for them before. Another blinded message is refused.
 pub fn record_blind_issuance(
     conn: &mut DbConnection,
-    scope_id: &str,
+    scope_id: &ScopeId,
     member_id: &MemberId,
     hash: &str,
 ) -> Result<Issuance, AppError> {
     let row = (
-        issuances::scope_id.eq(scope_id),
+        issuances::scope_id.eq(scope_id.as_str()),
         issuances::member_id.eq(member_id.as_str()),
         issuances::blinded_hash.eq(Some(hash)),
     );

@@ -30,7 +30,7 @@ fn signature(r: &Reply) -> String {
 
 fn issued(app: &TestApp, scope: &str) -> i64 {
     let mut conn = app.db.get_write().expect("conn");
-    candor::tokens::store::count_issued(&mut conn, scope).expect("count issued")
+    candor::tokens::store::count_issued(&mut conn, &scope.into()).expect("count issued")
 }
 
 fn answered(api: &Api, round: &str) -> i64 {

@@ -113,7 +113,10 @@ fn results_trends_the_picker_and_the_paged_index_fit_a_phone_and_a_desk() {
             "return [...document.querySelectorAll('.share-bar rect.fav')].some((r) => r.getBoundingClientRect().width > 1)",
             &[],
         );
-        assert_eq!(drawn, true, "the bars are drawn: no inline style for the CSP to drop");
+        assert_eq!(
+            drawn, true,
+            "the bars are drawn: no inline style for the CSP to drop"
+        );
         check_layout(&c, "round", &mut layout);
 
         // The pulse index, both pages: score and participation, no sideways scroll.
