@@ -135,6 +135,7 @@ diesel::table! {
     issuances (scope_id, member_id) {
         scope_id -> Text,
         member_id -> Text,
+        blinded_hash -> Nullable<Text>,
     }
 }
 

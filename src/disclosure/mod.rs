@@ -34,6 +34,9 @@ pub struct ShownItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub texts: Option<Vec<String>>,
     pub suppressed: bool,
+    /// Favourable, neutral and unfavourable shares of a shown scale item, higher is safer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Shares>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
@@ -118,7 +121,9 @@ pub fn round_results(
             let q = &i.question;
             let ok = may_show(i.raw.n, threshold);
             let numeric = matches!(q.kind, Kind::Scale | Kind::Enps);
+            let distribution = (ok && q.kind != Kind::Text).then(|| i.counts.clone());
             ShownItem {
+                shares: shares::shares(q.kind, q.reverse, q.min, q.max, distribution.as_deref()),
                 question_id: q.id.clone(),
                 text: q.text.clone(),
                 kind: q.kind,
@@ -126,7 +131,7 @@ pub fn round_results(
                 n: i.raw.n,
                 mean: (ok && numeric).then(|| i.raw.mean()).flatten(),
                 scored_mean: (ok && numeric).then(|| i.scored.mean()).flatten(),
-                distribution: (ok && q.kind != Kind::Text).then(|| i.counts.clone()),
+                distribution,
                 options: q.options.clone(),
                 min: q.min,
                 max: q.max,
@@ -182,5 +187,8 @@ impl RoundResults {
 
 mod exact;
 mod protect;
+pub mod shares;
+
+pub use shares::Shares;
 
 pub use protect::{protect, protect_with, Cell, SEARCH_BUDGET};

@@ -226,6 +226,21 @@ pub fn error_page(status: StatusCode, detail: &str) -> Markup {
 /// The error page for a signed-in staff member keeps their navigation and says what to do
 /// next (issue 15: error pages were dead ends). Member pages never get a viewer.
 pub fn error_page_for(status: StatusCode, detail: &str, viewer: Option<&Viewer>) -> Markup {
+    error_page_with(status, detail, viewer, false)
+}
+
+/// The error page of a member's page (under `/p`): its way back leads to the member's entry,
+/// never to a staff page a member cannot open (issue 15).
+pub fn member_error_page(status: StatusCode, detail: &str) -> Markup {
+    error_page_with(status, detail, None, true)
+}
+
+fn error_page_with(
+    status: StatusCode,
+    detail: &str,
+    viewer: Option<&Viewer>,
+    member: bool,
+) -> Markup {
     let title = match status.as_u16() {
         404 => "Not found",
         403 => "Not open to your role",
@@ -236,6 +251,7 @@ pub fn error_page_for(status: StatusCode, detail: &str, viewer: Option<&Viewer>)
     let (home, home_label) = match viewer {
         Some(v) if v.can_lead => (v.home(), "Go to your teams"),
         Some(v) => (v.home(), "Go to your reviews"),
+        None if member => ("/p", "Back to your invite page"),
         None => ("/", "Back to the start"),
     };
     layout(
@@ -246,6 +262,7 @@ pub fn error_page_for(status: StatusCode, detail: &str, viewer: Option<&Viewer>)
             p { (detail) }
             @match status.as_u16() {
                 403 if viewer.is_some() => p { "Your role cannot open this page. An admin can change roles on the Staff page; the navigation above lists what you can open." },
+                404 if member => p { "The link may be old or mistyped. Open the personal link you were sent again, or paste it on your invite page." },
                 404 => p { "The link may be old or mistyped, or what it pointed to was deleted." },
                 429 => p { "Wait a moment and try again." },
                 500 | 503 => p { "Nothing you did caused this. Try again in a moment; if it keeps happening, tell whoever runs Candor." },

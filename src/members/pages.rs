@@ -87,6 +87,12 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool, follow: Mar
                                 input type="hidden" name="invite" value=(invite);
                                 p.hint { "This browser kept your token. Only the last answer counts. " button.secondary.small type="submit" { "Change my answer" } }
                             }
+                            // Shown by bulletin.js only in a browser that asked for its token and
+                            // never sent the answer (a lost response, a closed tab; issue 15).
+                            form.finish method="post" action=(format!("/p/rounds/{}", i.id)) hidden data-finish=(i.id) {
+                                input type="hidden" name="invite" value=(invite);
+                                p.hint { "This browser started your answer but it was never sent. " button.secondary.small type="submit" { "Finish my answer" } }
+                            }
                         } @else {
                             p { strong { "You have written your account." } " To read the facilitator's questions or add to it, "
                                 a href="/p/followups" { "come back with your receipt" } "." }

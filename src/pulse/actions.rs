@@ -21,6 +21,7 @@ use crate::teams::store::{self as teams, TeamRow};
 use crate::tokens::crypto::{self, KeyJson, NewKey};
 use crate::tokens::store as tokens;
 
+pub mod index;
 pub mod member;
 pub mod picker;
 pub mod results;
@@ -287,31 +288,6 @@ pub async fn round_results(
         .read(move |c| {
             let (_, r) = round_for(c, &user, &round_id)?;
             results_of(c, &r)
-        })
-        .await
-}
-
-/// Every round of the teams this staff member may see, newest first, with its team.
-pub async fn rounds_index(
-    state: &AppState,
-    user: &StaffUser,
-) -> Result<Vec<(TeamRow, RoundRow)>, AppError> {
-    let user = user.clone();
-    state
-        .db
-        .read(move |c| {
-            let teams_list = teams::list_teams_for(c, &user)?;
-            let ids: Vec<String> = teams_list.iter().map(|t| t.id.to_string()).collect();
-            let rounds = store::list_rounds_of_teams(c, &ids)?;
-            Ok(rounds
-                .into_iter()
-                .filter_map(|r| {
-                    teams_list
-                        .iter()
-                        .find(|t| t.id == r.team_id)
-                        .map(|t| (t.clone(), r))
-                })
-                .collect())
         })
         .await
 }

@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 
-use super::model::{Kind, Question, RoundStatus, SOURCE_CITATION};
+use super::model::{safer_wording, Kind, Question, RoundStatus, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
@@ -16,6 +16,7 @@ use crate::html::{
 use crate::teams::store::TeamRow;
 use crate::tokens::crypto::KeyJson;
 
+pub mod index;
 mod picker;
 mod shares;
 mod verify;
@@ -227,7 +228,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 s.items
                     .iter()
                     .filter(|i| i.kind == Kind::Scale)
-                    .map(|i| (i.question_id.clone(), i.text.clone()))
+                    .map(|i| (i.question_id.clone(), safer_wording(&i.text, i.reverse)))
                     .collect(),
             ),
             _ => None,
@@ -253,9 +254,9 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
     html! {
         h2 { "Trend" }
         @if closed.is_empty() { p.muted { "No closed rounds yet." } } @else {
-            div.scroll tabindex="0" { (line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0)) }
+            div.scroll tabindex="0" role="region" aria-label="Chart of the score by round; scrolls sideways" { (line_chart(&format!("Psychological safety of {} by round (1 to 7)", team.name), &labels, &[score], 1.0, 7.0)) }
             p.muted { "A gap is a round with fewer answers than the threshold: nothing is shown for it." }
-            div.scroll tabindex="0" { table {
+            div.scroll tabindex="0" role="region" aria-label="Table of the score by round; scrolls sideways" { table {
                 caption { "Score by round" }
                 thead { tr { th scope="col" { "Round" } th scope="col" { "Closed" } th.num scope="col" { "Answered" } th.num scope="col" { "Score" } th.num scope="col" { "Spread (SD)" } th.num scope="col" { "Agreement" } th.num scope="col" { "eNPS" } } }
                 tbody { @for p in &closed { tr {
@@ -277,9 +278,9 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                 } } }
             } }
             @if !item_series.is_empty() {
-                div.scroll tabindex="0" { (small_multiples("Each psychological-safety item by round, reverse-scored items flipped (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
-                div.scroll tabindex="0" { table {
-                    caption { "Items by round (mean after reverse scoring)" }
+                div.scroll tabindex="0" role="region" aria-label="Chart of each item by round; scrolls sideways" { (small_multiples("Each psychological-safety item by round, worded so higher is safer (1 to 7)", &labels, &item_series, 1.0, 7.0)) }
+                div.scroll tabindex="0" role="region" aria-label="Table of items by round; scrolls sideways" { table.items-by-round {
+                    caption { "Items by round (mean, worded so higher is safer)" }
                     thead { tr { th scope="col" { "Item" } @for l in &labels { th.num scope="col" { (l) } } } }
                     tbody { @for s in &item_series { tr {
                         th scope="row" { (s.name) }
@@ -433,26 +434,6 @@ pub fn round_page(
             }
             (actions)
             p { a href=(format!("/api/v1/rounds/{}/results", r.id)) { "These results as JSON" } }
-        },
-    )
-}
-
-pub fn rounds_index(viewer: &Viewer, rows: &[(TeamRow, RoundRow)]) -> Markup {
-    layout(
-        "Pulse rounds",
-        Some(viewer),
-        html! {
-            h1 { "Pulse rounds" }
-            @if rows.is_empty() { p.muted { "No rounds yet. Open one from a team's pulse page." } } @else {
-                div.scroll tabindex="0" { table {
-                    thead { tr { th scope="col" { "Team" } th scope="col" { "Round" } th scope="col" { "Status" } } }
-                    tbody { @for (t, r) in rows { tr {
-                        td { a href=(format!("/teams/{}/rounds", t.id)) { (t.name) } }
-                        td { a href=(format!("/rounds/{}", r.id)) { (r.title) } }
-                        td { (status_text(r)) }
-                    } } }
-                } }
-            }
         },
     )
 }

@@ -15,6 +15,10 @@ use crate::secret::new_id;
 use crate::teams::model::{MemberId, TeamId};
 use crate::tokens::model::ScopeId;
 
+/// The pulse index's queries (a page of rounds and their count).
+mod index;
+pub use index::{count_rounds_of_teams, page_rounds_of_teams};
+
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
     pub id: String,
@@ -288,16 +292,6 @@ pub fn list_rounds(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec
     rounds::table
         .filter(rounds::team_id.eq(team_id.as_str()))
         .order((rounds::opens_at.asc(), rounds::id))
-        .load(conn)
-}
-
-pub fn list_rounds_of_teams(
-    conn: &mut DbConnection,
-    team_ids: &[String],
-) -> QueryResult<Vec<RoundRow>> {
-    rounds::table
-        .filter(rounds::team_id.eq_any(team_ids))
-        .order((rounds::opens_at.desc(), rounds::id))
         .load(conn)
 }
 

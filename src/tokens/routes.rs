@@ -43,6 +43,12 @@ pub fn closed() -> AppError {
 
 /// Signs a member's blinded message once per scope. The signature is computed off the
 /// database writer and only returned after the issuance record is committed.
+///
+/// The same blinded message asked again by the same member is signed again, so a response
+/// lost on the way (a network failure, a closed tab) never locks the member out: their client
+/// keeps its blinding state until it holds the token and simply asks again. RSA signing is
+/// deterministic, so this is the same blind signature and the same one token; a different
+/// blinded message is refused as before (one token per member per scope, G2).
 pub async fn issue(
     state: &AppState,
     scope_id: ScopeId,
@@ -53,8 +59,10 @@ pub async fn issue(
     }
     let blinded = unb64(&req.blinded_message)
         .ok_or_else(|| AppError::invalid("blinded_message", "must be base64url"))?;
+    let hash = store::blinded_hash(&state.keys, &scope_id, &blinded);
     let (keys, scope, invite) = (state.keys.clone(), scope_id.clone(), req.invite);
     let cache = state.key_cache.clone();
+    let seen = hash.clone();
     let (member_id, key) = state
         .db
         .read(move |c| {
@@ -70,8 +78,10 @@ pub async fn issue(
                 cache.forget(&scope);
                 return Err(closed());
             }
-            if store::is_issued(c, &scope, &member.id)? {
-                return Err(store::already_issued());
+            match store::issued_blinded(c, &scope, &member.id)? {
+                None => {}
+                Some(Some(h)) if h == seen => {}
+                Some(_) => return Err(store::already_issued()),
             }
             Ok((member.id, key))
         })
@@ -90,7 +100,8 @@ pub async fn issue(
                 cache.forget(&scope_id);
                 return Err(closed());
             }
-            store::record_issuance(c, &scope_id, &member_id)
+            // A racing request with another blinded message lost here gets no signature.
+            store::record_blind_issuance(c, &scope_id, &member_id, &hash).map(|_| ())
         })
         .await?;
     Ok(b64(&signature))
@@ -140,9 +151,9 @@ pub fn verify_token(
 /// Signs a member's blinded token message for a pulse round, once per member.
 #[utoipa::path(post, path = "/rounds/{round_id}/tokens", tag = "members", security(()),
     params(("round_id" = String, Path, description = "The round's id")), request_body = IssueRequest,
-    responses((status = 200, description = "Signed, once per member", body = Issued),
+    responses((status = 200, description = "Signed, once per member: the same blinded message again (a lost response) is signed again, to the same signature", body = Issued),
         (status = 403, description = "The invite is not valid, or not on this round's roster", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "This member has a token for this round already", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This member has a token for this round already, for another blinded message", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Closed", body = Problem, content_type = "application/problem+json")))]
 async fn issue_round(
     state: web::Data<AppState>,
@@ -160,9 +171,9 @@ async fn issue_round(
 /// the parameter for what it is.
 #[utoipa::path(post, path = "/reviews/{review_id}/tokens", tag = "members", security(()),
     params(("review_id" = String, Path, description = "The review's id")), request_body = IssueRequest,
-    responses((status = 200, description = "Signed, once per member", body = Issued),
+    responses((status = 200, description = "Signed, once per member: the same blinded message again (a lost response) is signed again, to the same signature", body = Issued),
         (status = 403, description = "The invite is not valid, or not on this review's roster", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "This member has a token for this review already", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This member has a token for this review already, for another blinded message", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Closed", body = Problem, content_type = "application/problem+json")))]
 async fn issue_review(
     state: web::Data<AppState>,

@@ -147,9 +147,67 @@ pub fn record_issuance(
     }
 }
 
+/// The keyed hash an issuance row keeps of the blinded message it signed: enough to know the
+/// same blinded message when it is asked again, nothing else (the message is blinded).
+pub fn blinded_hash(keys: &Keys, scope_id: &ScopeId, blinded: &[u8]) -> String {
+    let mut input = scope_id.as_str().as_bytes().to_vec();
+    input.push(0);
+    input.extend_from_slice(blinded);
+    keys.keyed_hash("issued-blinded", &input)
+}
+
+/// What an earlier issuance to this member for this scope signed: `None` when there was none,
+/// `Some(None)` when it signed nothing this process can match (the no-JavaScript route, or a
+/// row from before blinded hashes were kept).
+pub fn issued_blinded(
+    conn: &mut DbConnection,
+    scope_id: &ScopeId,
+    member_id: &MemberId,
+) -> QueryResult<Option<Option<String>>> {
+    issuances::table
+        .find((scope_id.as_str(), member_id.as_str()))
+        .select(issuances::blinded_hash)
+        .first(conn)
+        .optional()
+}
+
+/// Whether a blind signature may be handed out for this blinded message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issuance {
+    /// The member's first: recorded now.
+    First,
+    /// The same blinded message as the member's first request: its signature is the same
+    /// one again (RSA signing is deterministic), so the member still holds one token.
+    Again,
+}
+
+/// Records that a member was issued their one token for this blinded message, or finds that
+/// this very blinded message was signed for them before. Another blinded message is refused.
+pub fn record_blind_issuance(
+    conn: &mut DbConnection,
+    scope_id: &ScopeId,
+    member_id: &MemberId,
+    hash: &str,
+) -> Result<Issuance, AppError> {
+    let row = (
+        issuances::scope_id.eq(scope_id.as_str()),
+        issuances::member_id.eq(member_id.as_str()),
+        issuances::blinded_hash.eq(Some(hash)),
+    );
+    let inserted = on_backend!(conn, c => diesel::insert_into(issuances::table).values(row).on_conflict_do_nothing().execute(c))?;
+    if inserted == 1 {
+        return Ok(Issuance::First);
+    }
+    match issued_blinded(conn, scope_id, member_id)? {
+        Some(Some(h)) if h == hash => Ok(Issuance::Again),
+        _ => Err(already_issued()),
+    }
+}
+
 pub fn already_issued() -> AppError {
     // G13: a member who has not taken part learns what this means and what to do.
-    AppError::Conflict("you have already taken part in this one; each person answers once. If you have not taken part, someone else used your link (whoever holds it can answer in your place, never read your answer): ask for a new link sent only to you, which stops this one from working".into())
+    // Issue 15: a member who started in another browser learns where to finish.
+    AppError::Conflict("you have already taken part in this one; each person answers once. If you started in another browser or on another device, finish there: that browser keeps your token. If you have not taken part, someone else used your link (whoever holds it can answer in your place, never read your answer): ask for a new link sent only to you, which stops this one from working".into())
 }
 
 pub fn count_issued(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i64> {

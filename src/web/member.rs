@@ -11,13 +11,15 @@
 
 use std::rc::Rc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{guard, web, FromRequest, Handler, Responder, Route, Scope};
+
+use crate::error::AppError;
 
 /// One member route: where it is and whether the path belongs to members alone.
 #[derive(Clone, Debug)]
@@ -166,13 +168,51 @@ pub struct Anonymous;
 
 /// The member scope's own middleware: no handler in it ever sees a cookie, and no response
 /// from it sets one (G5). The outer `privacy::middleware` adds the headers and the log rule.
+///
+/// An error page of a member's page is drawn for members: its way back leads to `/p`, never
+/// to the staff side (issue 15).
 async fn strip_cookies(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     req.headers_mut().remove(header::COOKIE);
-    let mut res = next.call(req).await?;
+    let page = is_member_page(req.path());
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    // Only the plain error pages: an error a handler returned, or the 404/405 of an unrouted
+    // member path. A page a handler chose to send with a 4xx (a refused form shown again with
+    // its errors, the receipt form) is left as it is.
+    let errored = res.response().error().is_some();
+    let plain = errored || matches!(status.as_u16(), 404 | 405);
+    if page && html && plain && (status.is_client_error() || status.is_server_error()) {
+        let detail = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<AppError>())
+            .map_or_else(|| generic_detail(status), AppError::detail);
+        let body = crate::html::member_error_page(status, &detail).into_string();
+        res = res.map_body(|_, _| BoxBody::new(body));
+    }
     res.headers_mut().remove(header::SET_COOKIE);
     res.response_mut().extensions_mut().insert(Anonymous);
     Ok(res)
+}
+
+/// A member's page, as opposed to the member API, the key directory or an asset.
+fn is_member_page(path: &str) -> bool {
+    path == "/p" || path.starts_with("/p/") || path == "/transparency"
+}
+
+/// What an error page says when the response carries no `AppError` (an unrouted member path).
+fn generic_detail(status: actix_web::http::StatusCode) -> String {
+    match status.as_u16() {
+        404 => AppError::NotFound.detail(),
+        405 => AppError::MethodNotAllowed.detail(),
+        _ => status.canonical_reason().unwrap_or("Error").to_lowercase(),
+    }
 }

@@ -5,7 +5,7 @@
 // it the form posts to the confidential fallback as plain HTML would. Either way drafts stay
 // in this browser (localStorage), never on the server, and before sending the page looks for
 // emails, phone numbers and @handles and asks the writer to check them.
-import { canBlind, obtainToken, postJson, scopeUrl } from './token.js';
+import { canBlind, hasPending, obtainToken, postJson, scopeUrl } from './token.js';
 import { save as keepToken } from './kept.js';
 
 const FIELDS = [
@@ -223,12 +223,15 @@ function init(form) {
     entry: Number(form.dataset.maxEntry) || 2000,
     field: Number(form.dataset.maxField) || 4000,
   };
-  if (form.dataset.issued === 'true' && !store.get(tokenKey)) {
+  const unfinished = store.get(tokenKey) || hasPending('review', id);
+  if (form.dataset.issued === 'true' && !unfinished) {
     // The notice above the form says what to do; sending from here would only be refused.
     submitBtn.disabled = true;
     say('This browser holds no unfinished account for this invite, so there is nothing to send from here.', 'warn');
-  } else if (store.get(tokenKey)) {
-    say('An earlier attempt in this browser got its token but did not finish. Submitting sends your account with that token.', 'warn');
+  } else if (unfinished) {
+    // A token asked for but whose answer was lost is asked for again with the same blinded
+    // message, and signed again (issue 15): the writer is not locked out.
+    say('An earlier attempt in this browser asked for its token but did not finish. Submitting finishes it with that same token.', 'warn');
   }
 
   // ---- the account as JSON, as the API takes it
@@ -292,7 +295,7 @@ function init(form) {
         try {
           token = await obtainToken(form, invite);
         } catch (e) {
-          if (e.status === 409) throw new Error('This invite already got its token for this review: you have written your account already. Use your receipt on the follow-ups page.');
+          if (e.status === 409) throw new Error('This invite already got its token for this review, in another browser or on another device. If you sent your account there, use the receipt you were shown on the follow-ups page; if you did not finish there, go back to that browser: it keeps your draft and your token.');
           throw e;
         }
         // Kept before the account is sent, so a failed send can be retried without a second token.
@@ -317,7 +320,8 @@ function init(form) {
       } else if (res.status === 409) {
         held = null;
         store.remove(tokenKey);
-        say('This token was already used: an earlier attempt may have stored your account without showing its receipt. Nothing more was stored.', 'bad');
+        store.remove(draftKey);
+        say('Your account was already stored by an earlier attempt from this browser, but its reply, with your receipt, never arrived. Nothing more was stored. Nobody can recover that receipt, not even the people who run Candor, so follow-up questions on this account cannot reach you; you can still add what you know in the review meeting.', 'bad');
       } else if (res.status === 403 || res.status === 410 || res.status === 404) {
         held = null;
         store.remove(tokenKey);

@@ -4,7 +4,7 @@
 // The bulletins are read the way the key directory is: no cookie, no cache, no referrer.
 // So that the reads do not say which round this browser answered, it reads the bulletin of
 // every recently closed round and review the key directory lists, not only its own.
-import { KEY_DIRECTORY } from './token.js';
+import { KEY_DIRECTORY, hasPending } from './token.js';
 import { allSpent, forget, load, messageHash } from './kept.js';
 
 const slot = document.getElementById('counted');
@@ -59,6 +59,12 @@ async function check() {
 for (const f of document.querySelectorAll('form[data-change]')) {
   const e = load('round', f.dataset.change);
   if (e && e.spent) f.hidden = false;
+}
+// One whose answer was started here and never sent (a lost response, a closed tab) offers
+// to finish it: the same token, or the same blinded message signed again (issue 15).
+for (const f of document.querySelectorAll('form[data-finish]')) {
+  const e = load('round', f.dataset.finish);
+  if (hasPending('round', f.dataset.finish) || (e && !e.spent)) f.hidden = false;
 }
 
 check();

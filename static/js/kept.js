@@ -29,9 +29,11 @@ export function load(kind, id) {
   return v.token ? v : null;
 }
 
+// A full or refused storage keeps nothing and throws nothing: callers hold the token in
+// memory too, so a lost write never loses a token mid-answer.
 export function save(entry) {
   const s = storage();
-  if (s) s.setItem(storageKey(entry.kind, entry.id), JSON.stringify(entry));
+  try { if (s) s.setItem(storageKey(entry.kind, entry.id), JSON.stringify(entry)); } catch (_) { /* memory holds it */ }
 }
 
 export function forget(kind, id) {

@@ -1,7 +1,7 @@
 // The member's answer form, blinded route. The page works without this script (the
 // confidential route); with it, the browser gets an unlinkable token and submits the
 // answers anonymously with it.
-import { canBlind, obtainToken, postJson, scopeUrl } from './token.js';
+import { canBlind, hasPending, obtainToken, postJson, scopeUrl } from './token.js';
 import { forget, load, save } from './kept.js';
 
 // Outside a page (node --test) there is no document: only `identifying` is of use there.
@@ -123,7 +123,21 @@ if (form && canBlind()) {
   const keepField = doc.getElementById('keep-field');
   if (keepField) keepField.hidden = false;
   const kept = load('round', scope);
-  if (form.dataset.already && kept && kept.spent) {
+  if (form.dataset.already && (hasPending('round', scope) || (kept && !kept.spent))) {
+    // This browser asked for its token, or got it, and the answer never went out (a lost
+    // response, a closed tab): finishing sends that same token, so it still counts once.
+    const offer = doc.getElementById('unfinished-offer');
+    if (offer) offer.hidden = false;
+    const go = doc.getElementById('finish-answer');
+    if (go) {
+      go.addEventListener('click', () => {
+        const change = doc.getElementById('change');
+        if (change) change.hidden = false;
+        if (offer) offer.hidden = true;
+        form.querySelector('button[type="submit"]').focus();
+      });
+    }
+  } else if (form.dataset.already && kept && kept.spent) {
     // This member took part from this browser, which kept the token: offer the change.
     const offer = doc.getElementById('change-offer');
     if (offer) offer.hidden = false;
@@ -131,6 +145,8 @@ if (form && canBlind()) {
     if (go) go.addEventListener('click', () => { startChanging(); form.querySelector('button[type="submit"]').focus(); });
   }
 
+  // The token obtained on this page, also in memory: a retry works where storage does not.
+  let held = null;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const body = collect();
@@ -157,26 +173,35 @@ if (form && canBlind()) {
     try {
       // A token already obtained but not yet spent (a network failure last time) is reused:
       // the member is issued only one. A spent one kept with consent replaces the answer.
-      const entry = load('round', scope);
+      const entry = load('round', scope) || (held && { token: held, spent: false });
       let token = entry && entry.token;
       if (!token) {
         token = await obtainToken(form, form.elements.invite.value);
+        held = token;
         save({ token, spent: false, title: form.dataset.title || '', kind: 'round', id: scope });
       }
       const replace = changing || !!(entry && entry.spent);
-      const res = await postJson(scopeUrl(form, 'answers'), { token, answers: body.answers, comment: body.comment, replace });
+      let res = await postJson(scopeUrl(form, 'answers'), { token, answers: body.answers, comment: body.comment, replace });
+      if (res.status === 409 && entry && !entry.spent && !replace) {
+        // An earlier attempt stored its answer with this token but its reply never arrived.
+        // The same token replaces it with the answer on screen (only the last counts, G17).
+        res = await postJson(scopeUrl(form, 'answers'), { token, answers: body.answers, comment: body.comment, replace: true });
+      }
       if (res.status === 201 || res.status === 200) {
         const keep = !!(form.elements.keep_token && form.elements.keep_token.checked);
+        held = null;
         if (keep) save({ token, spent: true, title: form.dataset.title || '', kind: 'round', id: scope });
         else forget('round', scope);
         changing = false;
         showStored(res.data.stored, res.status === 200, keep, res.data.comment_receipt);
         return;
       }
-      if (res.status === 409 || res.status === 410 || res.status === 403) forget('round', scope);
+      if (res.status === 409 || res.status === 410 || res.status === 403) { held = null; forget('round', scope); }
       showError((res.data && res.data.detail) || `Not stored (${res.status}).`);
     } catch (err) {
-      showError(err.status === 409 ? 'You have already taken part in this round.' : `Not stored: ${err.message}`);
+      if (err.status === 409) showError(`You have already taken part in this round: ${err.message}`);
+      else if (err instanceof TypeError && !err.keyMismatch) showError('The connection failed before your answer was confirmed. Submit again: this browser kept what it needs, and your answer counts once.');
+      else showError(`Not stored: ${err.message}`);
     } finally {
       if (button) button.disabled = false;
     }

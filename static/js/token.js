@@ -83,10 +83,79 @@ export function checkListed(directory, kind, id, key) {
   }
 }
 
+// The blinding state of a token asked for but not yet held (issue 15: a writer must never
+// be locked out by a lost response). It is saved before the request leaves, in memory and in
+// local storage, so that a retry (after a network failure, a closed tab, a reload) sends the
+// SAME blinded message: the server signs that one again, to the same signature, and refuses
+// any other. It is deleted as soon as the token is finalized. It holds what the finished
+// token would hold (the message, the unblinding inverse): nothing about any answer.
+export const PENDING_PREFIX = 'candor-pending-';
+const pendingInMemory = new Map();
+
+export function pendingKey(kind, id) {
+  return `${PENDING_PREFIX}${kind}-${id}`;
+}
+
+function storage() {
+  try { return globalThis.localStorage || null; } catch (_) { return null; }
+}
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const unhex = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
+
+function serialize(t, fingerprint) {
+  return { fingerprint, message: hex(t.message), randomizer: hex(t.randomizer), blinded: hex(t.blindedMessage), inv: t.inv.toString(16) };
+}
+
+function deserialize(v, fingerprint) {
+  if (!v || v.fingerprint !== fingerprint || typeof v.inv !== 'string') return null;
+  const message = unhex(v.message);
+  const randomizer = unhex(v.randomizer);
+  const prepared = new Uint8Array(randomizer.length + message.length);
+  prepared.set(randomizer);
+  prepared.set(message, randomizer.length);
+  return { message, randomizer, prepared, blindedMessage: unhex(v.blinded), inv: BigInt(`0x${v.inv}`) };
+}
+
+// The pending state for this kind and id under this key, or null.
+export function loadPending(kind, id, fingerprint) {
+  const k = pendingKey(kind, id);
+  let v = pendingInMemory.get(k) || null;
+  const s = storage();
+  if (!v && s) {
+    try { v = JSON.parse(s.getItem(k) || 'null'); } catch (_) { v = null; }
+  }
+  return deserialize(v, fingerprint);
+}
+
+// Whether this browser asked for a token for this kind and id and does not hold it yet.
+export function hasPending(kind, id) {
+  const k = pendingKey(kind, id);
+  if (pendingInMemory.has(k)) return true;
+  const s = storage();
+  try { return !!(s && s.getItem(k)); } catch (_) { return false; }
+}
+
+function savePending(kind, id, fingerprint, t) {
+  const k = pendingKey(kind, id);
+  const v = serialize(t, fingerprint);
+  pendingInMemory.set(k, v);
+  const s = storage();
+  try { if (s) s.setItem(k, JSON.stringify(v)); } catch (_) { /* memory still holds it */ }
+}
+
+export function clearPending(kind, id) {
+  const k = pendingKey(kind, id);
+  pendingInMemory.delete(k);
+  const s = storage();
+  try { if (s) s.removeItem(k); } catch (_) { /* nothing stored */ }
+}
+
 // form.dataset carries the key the page showed: keyN, keyE, fingerprint, and the round or
 // review id (scope or reviewId). Refuses (throws, before anything is sent) a key whose
 // modulus does not match the fingerprint on the page, whose exponent is not 65537, or that
 // the key directory, re-read now, does not list under this id with the same fingerprint.
+// An earlier request from this browser whose answer never arrived is sent again as it was.
 export async function obtainToken(form, invite) {
   const { kind, id } = scopeOf(form);
   const shown = { n: form.dataset.keyN, e: form.dataset.keyE, fingerprint: form.dataset.fingerprint };
@@ -97,13 +166,21 @@ export async function obtainToken(form, invite) {
     throw refused(`The key on this page cannot be used: ${e.message}.`);
   }
   checkListed(await readDirectory(), kind, id, shown);
-  const t = await makeToken(key);
+  let t = loadPending(kind, id, key.fingerprint);
+  if (!t) {
+    t = await makeToken(key);
+    savePending(kind, id, key.fingerprint, t);
+  }
   const res = await postJson(scopeUrl(form, 'tokens'), { invite, blinded_message: b64urlEncode(t.blindedMessage) });
   if (!res.ok) {
+    // Refused for good (another token was issued, closed, not invited): this state can never
+    // be signed. Anything else (the network, a busy server) keeps it for the retry.
+    if ([403, 404, 409, 410].includes(res.status)) clearPending(kind, id);
     const err = new Error((res.data && res.data.detail) || `the server refused the token (${res.status})`);
     err.status = res.status;
     throw err;
   }
   const sig = await finalize(key, t.prepared, b64urlDecode(res.data.blind_signature), t.inv);
+  clearPending(kind, id);
   return { message: b64urlEncode(t.message), randomizer: b64urlEncode(t.randomizer), signature: b64urlEncode(sig) };
 }

@@ -447,8 +447,30 @@ fn while_open_a_dump_shows_who_took_part_but_not_what_they_answered() {
         4 * MEMBERS,
         "one row per member for their round and for the review: the documented residual"
     );
-    // The rows name (scope, member) and nothing else.
-    assert!(issued.iter().all(|r| r.len() == 2));
+    // The rows name (scope, member) and the keyed hash of the blinded message signed for
+    // them (issue 15: a lost response is signed again), and nothing else. The blinded message
+    // is uniformly random without the member's blinding factor, so its hash is found in no
+    // anonymous table.
+    assert!(issued.iter().all(|r| r.len() == 3));
+    let blinded: Vec<&String> = issued
+        .iter()
+        .map(|r| &r[2])
+        .filter(|v| !v.is_empty() && v.as_str() != "NULL")
+        .collect();
+    assert!(
+        !blinded.is_empty(),
+        "the scripted members blinded their tokens"
+    );
+    for t in ["responses", "spent_tokens", "accounts"] {
+        for row in dump_table(&app, t) {
+            for b in &blinded {
+                assert!(
+                    !row.iter().any(|v| v.contains(b.as_str())),
+                    "{t} holds a blinded hash"
+                );
+            }
+        }
+    }
     for row in dump_table(&app, "responses") {
         assert_eq!(
             row.len(),

@@ -1405,4 +1405,5 @@ fn a_member_changes_their_answer_and_after_close_sees_it_was_counted() {
 mod a11y;
 mod follow;
 mod threads;
+mod results;
 mod ux;

@@ -225,10 +225,13 @@ fn the_member_list_says_taken_part_instead_of_offering_a_form_that_refuses() {
     assert!(after.contains("You have taken part"), "{after}");
     // The only form left is the hidden "Change my answer", which bulletin.js shows only in a
     // browser that kept this round's spent token (G17).
+    // The other hidden form, "Finish my answer", is shown only in a browser that asked for
+    // its token and never sent the answer (a lost response; lockout.rs, browser/results.rs).
     let hidden_change = format!("{form_action} hidden data-change=\"{}\"", round.id);
+    let hidden_finish = format!("{form_action} hidden data-finish=\"{}\"", round.id);
     assert_eq!(
         after.matches(&form_action).count(),
-        after.matches(&hidden_change).count(),
+        after.matches(&hidden_change).count() + after.matches(&hidden_finish).count(),
         "no visible form that would refuse: {after}"
     );
     assert!(!after.contains(">Answer<"));

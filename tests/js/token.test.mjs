@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import * as brsa from '../../static/js/blindrsa.js';
-import { obtainToken, checkListed } from '../../static/js/token.js';
+import { obtainToken, checkListed, hasPending } from '../../static/js/token.js';
 import { identifying } from '../../static/js/pulse.js';
 
 const b64 = brsa.b64urlEncode;
@@ -109,6 +109,45 @@ test('a directory that cannot be read stops the client', async () => {
   }
   globalThis.fetch = async () => { throw new TypeError('network down'); };
   await assert.rejects(obtainToken(form(), 'invite'), /key directory could not be read/);
+});
+
+test('a lost token response is asked for again with the same blinded message, and gets the same token', async () => {
+  // The server signs but its response never arrives (the network, a closed tab): fetch throws.
+  const calls = serve(honestDirectory());
+  const honest = globalThis.fetch;
+  let lose = true;
+  globalThis.fetch = async (url, opts) => {
+    const res = await honest(url, opts);
+    if (lose && url.endsWith('/tokens')) { lose = false; throw new TypeError('connection reset'); }
+    return res;
+  };
+  await assert.rejects(obtainToken(form(), 'invite'), TypeError);
+  assert.ok(hasPending('round', 'round-a'), 'the blinding state is kept for the retry');
+  const t = await obtainToken(form(), 'invite');
+  const sent = calls.filter((c) => c.url.endsWith('/tokens')).map((c) => JSON.parse(c.opts.body).blinded_message);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[0], sent[1], 'the retry sends the very blinded message the server signed');
+  assert.equal(hasPending('round', 'round-a'), false, 'the state is gone once the token is held');
+  const key = await brsa.importKey({ n: b64(A.n), e: b64(A.e), fingerprint: fpA }, fpA);
+  const prepared = Uint8Array.from([...brsa.b64urlDecode(t.randomizer), ...brsa.b64urlDecode(t.message)]);
+  assert.equal(await brsa.verify(key, brsa.b64urlDecode(t.signature), prepared), true);
+  // A fresh request afterwards blinds a fresh message (the server would refuse it: one token).
+  serve(honestDirectory());
+  const other = await obtainToken(form(), 'invite');
+  assert.notEqual(other.message, t.message);
+});
+
+test('a refused token request drops its blinding state; a busy server keeps it', async () => {
+  for (const [status, kept] of [[409, false], [410, false], [403, false], [503, true], [500, true]]) {
+    globalThis.fetch = async (url) => (url === '/api/v1/keys'
+      ? { ok: true, status: 200, json: async () => ({ keys: honestDirectory() }) }
+      : { ok: false, status, json: async () => ({ detail: 'no' }) });
+    await assert.rejects(obtainToken(form(), 'invite'), (err) => err.status === status);
+    assert.equal(hasPending('round', 'round-a'), kept, `${status}`);
+  }
+  serve(honestDirectory());
+  await obtainToken(form(), 'invite');
+  assert.equal(hasPending('round', 'round-a'), false);
 });
 
 test('checkListed compares kind, id, status, exponent, size, modulus and fingerprint', () => {

@@ -61,6 +61,34 @@ pub const PSYCHOLOGICAL_SAFETY: [(&str, &str, bool); 7] = [
     ),
 ];
 
+/// The three reverse-scored items in their "higher is safer" form, for charts and tables
+/// that show them after reverse scoring (issue 15): a line that rises under "mistakes are
+/// held against them" reads backwards.
+const SAFER_WORDING: [(&str, &str); 3] = [
+    ("ps1", "Mistakes are not held against people on this team."),
+    (
+        "ps3",
+        "Nobody on this team is pushed aside for being different.",
+    ),
+    ("ps5", "Asking others on this team for help is easy."),
+];
+
+/// How an item reads once reverse-scored, so higher is safer: the built-in items' positive
+/// wording, any other reverse-scored item's own with that said. Others are unchanged.
+pub fn safer_wording(text: &str, reverse: bool) -> String {
+    if !reverse {
+        return text.to_owned();
+    }
+    PSYCHOLOGICAL_SAFETY
+        .iter()
+        .find(|(_, t, _)| *t == text)
+        .and_then(|(key, _, _)| SAFER_WORDING.iter().find(|(k, _)| k == key))
+        .map_or_else(
+            || format!("{text} (reverse-scored: higher is safer)"),
+            |(_, safer)| (*safer).to_owned(),
+        )
+}
+
 /// Said before a validated scale item's wording is changed, and when a change is refused for
 /// want of the confirming tick.
 pub const VALIDATED_WORDING: &str = "This item's wording was validated in research (Edmondson, 1999): with other words its answers no longer compare with that research or with this team's earlier rounds. Tick the box to change it anyway.";

@@ -9,6 +9,11 @@ pub fn already_intro(title: &str) -> Markup {
     html! {
         h1 { "You have already taken part" }
         p { "Each person answers " (title) " once. Candor keeps no record of what you answered, so it cannot show it again." }
+        div #unfinished-offer hidden {
+            p { "This browser started your answer earlier, but it was never sent (the connection was lost or the page was closed). "
+                "Finish it now: it still counts once." }
+            button #finish-answer type="button" { "Finish my answer" }
+        }
         div #change-offer hidden {
             p { "This browser kept your token, so you can change your answer while the round is open. "
                 strong { "Only the last answer counts" } ", and no one, you included, can show which answer was yours." }

@@ -216,6 +216,7 @@ pub async fn trend(
                 }
             },
             score: p.results.score(),
+            items: trend_items(&p.results),
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
@@ -234,6 +235,41 @@ pub struct TrendPoint {
     /// On the 1-7 scale; only when shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<f64>,
+    /// Each scale item shown in this round; empty (left out) when the round is suppressed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    items: Vec<TrendItem>,
+}
+
+/// One scale item of a round on the trend, in its "higher is safer" form.
+#[derive(Serialize, ToSchema)]
+pub struct TrendItem {
+    question_id: String,
+    /// The item's wording, reverse-scored items reworded so that agreeing is safer.
+    text: String,
+    /// The mean after reverse scoring, 1-7.
+    mean: f64,
+    /// Favourable, neutral and unfavourable shares (percent), favourable meaning safer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shares: Option<crate::disclosure::Shares>,
+}
+
+/// The shown scale items of a round, never any of a suppressed round or a hidden item (G6).
+fn trend_items(r: &RoundResults) -> Vec<TrendItem> {
+    let RoundResults::Shown(s) = r else {
+        return Vec::new();
+    };
+    s.items
+        .iter()
+        .filter(|i| i.kind == model::Kind::Scale && !i.suppressed)
+        .filter_map(|i| {
+            Some(TrendItem {
+                question_id: i.question_id.clone(),
+                text: model::safer_wording(&i.text, i.reverse),
+                mean: i.scored_mean?,
+                shares: i.shares.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The staff pulse operations, merged into the document by src/openapi.rs.

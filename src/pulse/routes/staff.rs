@@ -16,10 +16,21 @@ use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
 
-pub async fn rounds_index(state: web::Data<AppState>, staff: Staff) -> PageResult<maud::Markup> {
+/// `?page=N` of the pulse index, counting from 1.
+#[derive(Deserialize)]
+pub struct IndexQuery {
+    page: Option<u32>,
+}
+
+pub async fn rounds_index(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<IndexQuery>,
+) -> PageResult<maud::Markup> {
     staff.require_leader()?;
-    let rows = actions::rounds_index(&state, &staff.user).await?;
-    Ok(pages::rounds_index(&staff.viewer(), &rows))
+    let page = i64::from(q.page.unwrap_or(1));
+    let p = actions::index::rounds_index(&state, &staff.user, page).await?;
+    Ok(pages::index::rounds_index(&staff.viewer(), &p))
 }
 
 async fn render_team_pulse(

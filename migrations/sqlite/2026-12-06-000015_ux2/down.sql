@@ -1,0 +1,1 @@
+ALTER TABLE issuances DROP COLUMN blinded_hash;
