@@ -245,6 +245,8 @@ pub(crate) fn a_dump_links_nobody(app: &TestApp, s: &Scenario) {
         "group_teams",
         "team_webhooks",
         "round_events",
+        "review_events",
+        "review_notices",
         "__diesel_schema_migrations",
     ];
     for t in tables(app) {

@@ -12,6 +12,7 @@ mod attacks_verify;
 mod browser;
 mod crash;
 mod delivery;
+mod delivery_reviews;
 mod demo;
 mod edges;
 mod foundation;
