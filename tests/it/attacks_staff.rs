@@ -95,6 +95,13 @@ const CASES: &[Case] = &[
     page("POST", "/rounds/{close}/close", ""),
     page("POST", "/teams/{team}/invites/send", ""),
     page("POST", "/rounds/{round}/remind", ""),
+    // A port nothing listens on: the posts just wait in the outbox.
+    page(
+        "POST",
+        "/teams/{team}/webhook",
+        "webhook_url=http://127.0.0.1:9/hook",
+    ),
+    page("POST", "/teams/{team}/webhook/test", ""),
     listing(Kind::Page, "/teams"),
     listing(Kind::Page, "/rounds"),
     listing(Kind::Page, "/metrics"),
