@@ -53,7 +53,7 @@ pub fn staff(ctx: &Ctx, email: &str, role: Role) -> Result<(String, String), Str
     };
     let token = candor::auth::routes::create_token(&mut conn, &ctx.keys, &user, "benchmark")
         .map_err(err)?;
-    Ok((id, token))
+    Ok((id.into_string(), token))
 }
 
 /// A team of `size` people led by `leader`; returns its id and each member's invite secret.
@@ -68,7 +68,8 @@ pub fn team(
     let keys = &ctx.keys;
     conn.transaction::<_, AppError, _>(|c| {
         let threshold = candor::teams::model::Threshold::stored(i32::from(threshold));
-        let id = teams::insert_team(c, name, &name.to_lowercase(), threshold, leader)?;
+        let leader = candor::auth::model::StaffId::from(leader);
+        let id = teams::insert_team(c, name, &name.to_lowercase(), threshold, &leader)?;
         let labels: Vec<String> = (0..size)
             .map(|i| format!("person{i}@example.com"))
             .collect();
@@ -168,7 +169,7 @@ pub fn history(
                     title: format!("Pulse {}", r + 1),
                     opens_at: now,
                     closes_at: None,
-                    created_by: leader.to_owned(),
+                    created_by: leader.into(),
                 };
                 let id = pulse::insert_round(c, &new, 5)?;
                 candor::pulse::actions::open_round_in(c, &id, key, now)?;

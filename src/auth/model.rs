@@ -5,6 +5,16 @@ use time::PrimitiveDateTime;
 
 use crate::error::FieldError;
 
+crate::typed_id!(
+    /// A staff account's id (see `crate::id`): who leads a team, facilitates a review, holds a
+    /// session or an API token.
+    StaffId
+);
+crate::typed_id!(
+    /// An API token's id: what its owner names it by to revoke it (never the token itself).
+    TokenId
+);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -46,7 +56,7 @@ impl Role {
 /// A signed-in staff member, as every staff handler sees them.
 #[derive(Clone, Debug)]
 pub struct StaffUser {
-    pub id: String,
+    pub id: StaffId,
     pub email: String,
     pub role: Role,
 }
@@ -165,7 +175,7 @@ pub fn parse_token_label(raw: &str) -> Result<String, FieldError> {
 /// One staff account as the admin page and the API show it: never its password hash.
 #[derive(Clone, Debug)]
 pub struct StaffEntry {
-    pub id: String,
+    pub id: StaffId,
     pub email: String,
     pub role: String,
     pub active: bool,
@@ -176,7 +186,7 @@ pub struct StaffEntry {
 /// One of a user's API tokens: its label and age, never the token.
 #[derive(Clone, Debug)]
 pub struct TokenEntry {
-    pub id: String,
+    pub id: TokenId,
     pub label: String,
     pub created_at: PrimitiveDateTime,
 }

@@ -3,7 +3,9 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::model::{lockout_seconds, AuditEntry, Role, StaffEntry, StaffUser, TokenEntry};
+use super::model::{
+    lockout_seconds, AuditEntry, Role, StaffEntry, StaffId, StaffUser, TokenEntry, TokenId,
+};
 use crate::clock::recorded_at;
 use crate::db::schema::{
     api_tokens, audit_log, password_links, review_facilitators, staff_sessions, staff_users,
@@ -14,7 +16,8 @@ use crate::secret::new_id;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct StaffRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: StaffId,
     pub email: String,
     pub password_hash: Option<String>,
     pub role: String,
@@ -52,7 +55,7 @@ pub fn insert_staff(
     email: &str,
     password_hash: Option<&str>,
     role: Role,
-) -> QueryResult<String> {
+) -> QueryResult<StaffId> {
     let id = new_id();
     diesel::insert_into(staff_users::table)
         .values((
@@ -64,7 +67,7 @@ pub fn insert_staff(
             staff_users::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok(StaffId::from(id))
 }
 
 pub fn find_staff_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<StaffRow>> {
@@ -74,8 +77,8 @@ pub fn find_staff_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<
         .optional()
 }
 
-pub fn find_staff(conn: &mut DbConnection, id: &str) -> QueryResult<StaffRow> {
-    staff_users::table.find(id).first(conn)
+pub fn find_staff(conn: &mut DbConnection, id: &StaffId) -> QueryResult<StaffRow> {
+    staff_users::table.find(id.as_str()).first(conn)
 }
 
 pub fn list_staff(conn: &mut DbConnection) -> QueryResult<Vec<StaffRow>> {
@@ -90,8 +93,8 @@ pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn set_role(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<usize> {
-    diesel::update(staff_users::table.find(id))
+pub fn set_role(conn: &mut DbConnection, id: &StaffId, role: Role) -> QueryResult<usize> {
+    diesel::update(staff_users::table.find(id.as_str()))
         .set(staff_users::role.eq(role.as_str()))
         .execute(conn)
 }
@@ -107,16 +110,22 @@ pub struct Grants {
 /// given to someone because of their role; left behind after a demotion it would come back
 /// to life on any later promotion, and any access check that forgot the role would honour
 /// it (G12: role changes take effect at once). Runs in the role change's transaction.
-pub fn delete_grants_beyond(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<Grants> {
+pub fn delete_grants_beyond(
+    conn: &mut DbConnection,
+    id: &StaffId,
+    role: Role,
+) -> QueryResult<Grants> {
     let mut gone = Grants::default();
     if !role.can_lead() {
-        gone.teams = diesel::delete(team_leaders::table.filter(team_leaders::user_id.eq(id)))
-            .execute(conn)?;
+        gone.teams =
+            diesel::delete(team_leaders::table.filter(team_leaders::user_id.eq(id.as_str())))
+                .execute(conn)?;
     }
     if !role.can_facilitate() {
-        gone.reviews =
-            diesel::delete(review_facilitators::table.filter(review_facilitators::user_id.eq(id)))
-                .execute(conn)?;
+        gone.reviews = diesel::delete(
+            review_facilitators::table.filter(review_facilitators::user_id.eq(id.as_str())),
+        )
+        .execute(conn)?;
     }
     Ok(gone)
 }
@@ -124,34 +133,38 @@ pub fn delete_grants_beyond(conn: &mut DbConnection, id: &str, role: Role) -> Qu
 /// Ends every session and API token of a user: the credentials that act without a password.
 pub fn delete_sessions_and_tokens(
     conn: &mut DbConnection,
-    id: &str,
+    id: &StaffId,
 ) -> QueryResult<(usize, usize)> {
-    let sessions = diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(id)))
+    let sessions =
+        diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(id.as_str())))
+            .execute(conn)?;
+    let tokens = diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(id.as_str())))
         .execute(conn)?;
-    let tokens =
-        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(id))).execute(conn)?;
     Ok((sessions, tokens))
 }
 
 /// Deactivating ends every session, API token and set-password link of that user, and
 /// removes their team leaderships and review seats: a reactivated account starts with the
 /// access an admin gives it again, not with what it held before.
-pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResult<usize> {
+pub fn set_active(conn: &mut DbConnection, id: &StaffId, active: bool) -> QueryResult<usize> {
     if !active {
         delete_sessions_and_tokens(conn, id)?;
-        diesel::delete(password_links::table.filter(password_links::user_id.eq(id)))
+        diesel::delete(password_links::table.filter(password_links::user_id.eq(id.as_str())))
             .execute(conn)?;
-        diesel::delete(team_leaders::table.filter(team_leaders::user_id.eq(id))).execute(conn)?;
-        diesel::delete(review_facilitators::table.filter(review_facilitators::user_id.eq(id)))
+        diesel::delete(team_leaders::table.filter(team_leaders::user_id.eq(id.as_str())))
             .execute(conn)?;
+        diesel::delete(
+            review_facilitators::table.filter(review_facilitators::user_id.eq(id.as_str())),
+        )
+        .execute(conn)?;
     }
-    diesel::update(staff_users::table.find(id))
+    diesel::update(staff_users::table.find(id.as_str()))
         .set(staff_users::active.eq(active))
         .execute(conn)
 }
 
-pub fn set_password(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {
-    diesel::update(staff_users::table.find(id))
+pub fn set_password(conn: &mut DbConnection, id: &StaffId, hash: &str) -> QueryResult<usize> {
+    diesel::update(staff_users::table.find(id.as_str()))
         .set(staff_users::password_hash.eq(Some(hash)))
         .execute(conn)
 }
@@ -159,13 +172,13 @@ pub fn set_password(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResul
 pub fn insert_session(
     conn: &mut DbConnection,
     token_hash: &str,
-    user_id: &str,
+    user_id: &StaffId,
     expires_at: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     diesel::insert_into(staff_sessions::table)
         .values((
             staff_sessions::token_hash.eq(token_hash),
-            staff_sessions::user_id.eq(user_id),
+            staff_sessions::user_id.eq(user_id.as_str()),
             staff_sessions::expires_at.eq(expires_at),
         ))
         .execute(conn)
@@ -211,20 +224,20 @@ pub fn delete_expired_sessions(
 pub fn insert_api_token(
     conn: &mut DbConnection,
     token_hash: &str,
-    user_id: &str,
+    user_id: &StaffId,
     label: &str,
-) -> QueryResult<String> {
+) -> QueryResult<TokenId> {
     let id = new_id();
     diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::id.eq(&id),
             api_tokens::token_hash.eq(token_hash),
-            api_tokens::user_id.eq(user_id),
+            api_tokens::user_id.eq(user_id.as_str()),
             api_tokens::label.eq(label),
             api_tokens::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok(TokenId::from(id))
 }
 
 pub fn find_token_user(
@@ -239,66 +252,36 @@ pub fn find_token_user(
     active_user(conn, user_id)
 }
 
-pub fn list_api_tokens(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<TokenEntry>> {
+pub fn list_api_tokens(conn: &mut DbConnection, user_id: &StaffId) -> QueryResult<Vec<TokenEntry>> {
     let rows: Vec<(String, String, PrimitiveDateTime)> = api_tokens::table
-        .filter(api_tokens::user_id.eq(user_id))
+        .filter(api_tokens::user_id.eq(user_id.as_str()))
         .order(api_tokens::created_at.desc())
         .select((api_tokens::id, api_tokens::label, api_tokens::created_at))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, label, created_at)| TokenEntry {
-            id,
+            id: TokenId::from(id),
             label,
             created_at,
         })
         .collect())
 }
 
-pub fn delete_api_token(conn: &mut DbConnection, user_id: &str, id: &str) -> QueryResult<usize> {
+pub fn delete_api_token(
+    conn: &mut DbConnection,
+    user_id: &StaffId,
+    id: &TokenId,
+) -> QueryResult<usize> {
     diesel::delete(
         api_tokens::table
-            .filter(api_tokens::id.eq(id))
-            .filter(api_tokens::user_id.eq(user_id)),
+            .filter(api_tokens::id.eq(id.as_str()))
+            .filter(api_tokens::user_id.eq(user_id.as_str())),
     )
     .execute(conn)
 }
 
-/// Failures so far and the end of the current lockout, for a throttled key.
-pub fn get_throttle(
-    conn: &mut DbConnection,
-    key_hash: &str,
-) -> QueryResult<Option<(i32, Option<PrimitiveDateTime>)>> {
-    throttles::table
-        .find(key_hash)
-        .select((throttles::failures, throttles::locked_until))
-        .first(conn)
-        .optional()
-}
-
-pub fn put_throttle(
-    conn: &mut DbConnection,
-    key_hash: &str,
-    failures: i32,
-    locked_until: Option<PrimitiveDateTime>,
-) -> QueryResult<usize> {
-    let updated = diesel::update(throttles::table.find(key_hash))
-        .set((
-            throttles::failures.eq(failures),
-            throttles::locked_until.eq(locked_until),
-        ))
-        .execute(conn)?;
-    if updated > 0 {
-        return Ok(updated);
-    }
-    diesel::insert_into(throttles::table)
-        .values((
-            throttles::key_hash.eq(key_hash),
-            throttles::failures.eq(failures),
-            throttles::locked_until.eq(locked_until),
-        ))
-        .execute(conn)
-}
+pub use crate::db::throttle::{clear_throttle, get_throttle, put_throttle};
 
 /// What counting a login attempt decided: whether it may go on to check the password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -362,22 +345,18 @@ pub fn count_login_attempt(
     Ok(Attempt::Counted(failures))
 }
 
-pub fn clear_throttle(conn: &mut DbConnection, key_hash: &str) -> QueryResult<usize> {
-    diesel::delete(throttles::table.find(key_hash)).execute(conn)
-}
-
 pub fn insert_password_link(
     conn: &mut DbConnection,
     token_hash: &str,
-    user_id: &str,
+    user_id: &StaffId,
     expires_at: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::delete(password_links::table.filter(password_links::user_id.eq(user_id)))
+    diesel::delete(password_links::table.filter(password_links::user_id.eq(user_id.as_str())))
         .execute(conn)?;
     diesel::insert_into(password_links::table)
         .values((
             password_links::token_hash.eq(token_hash),
-            password_links::user_id.eq(user_id),
+            password_links::user_id.eq(user_id.as_str()),
             password_links::expires_at.eq(expires_at),
         ))
         .execute(conn)
@@ -388,13 +367,14 @@ pub fn find_password_link(
     conn: &mut DbConnection,
     token_hash: &str,
     now: PrimitiveDateTime,
-) -> QueryResult<Option<String>> {
-    password_links::table
+) -> QueryResult<Option<StaffId>> {
+    let user_id: Option<String> = password_links::table
         .find(token_hash)
         .filter(password_links::expires_at.gt(now))
         .select(password_links::user_id)
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(user_id.map(StaffId::from))
 }
 
 pub fn delete_password_link(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {

@@ -9,6 +9,7 @@
 pub mod schema;
 pub mod scrub;
 pub mod settings;
+pub mod throttle;
 
 use std::time::Duration;
 

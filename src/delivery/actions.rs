@@ -12,7 +12,9 @@ use crate::auth::store::audit;
 use crate::db::settings::{get_setting, put_setting};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::pulse::model::RoundId;
 use crate::pulse::store::RoundRow;
+use crate::reviews::model::ReviewId;
 use crate::state::AppState;
 use crate::teams::actions::{self as teams, Links, MailLink};
 use crate::teams::model::{MemberId, TeamId};
@@ -54,8 +56,8 @@ fn open_keys(
 pub async fn send_invites(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
-    member_ids: Option<Vec<String>>,
+    team_id: TeamId,
+    member_ids: Option<Vec<MemberId>>,
 ) -> Result<(usize, usize), AppError> {
     let mail_on = state.settings.mail.is_some();
     let (links, keys, user) = (Links::new(state), state.keys.clone(), user.clone());
@@ -63,7 +65,6 @@ pub async fn send_invites(
         .db
         .write(move |c| {
             // Access first: a team the caller may not lead is forbidden whatever the setting.
-            let team_id = TeamId::from(team_id);
             let (team, roster) = teams::roster_for_mail(c, &user, &team_id)?;
             if !mail_on {
                 return Err(mail_off());
@@ -71,10 +72,7 @@ pub async fn send_invites(
             let chosen: Vec<(MemberId, String)> = match &member_ids {
                 None => roster,
                 Some(ids) => {
-                    if let Some(bad) = ids
-                        .iter()
-                        .find(|id| !roster.iter().any(|(m, _)| m.as_str() == *id))
-                    {
+                    if let Some(bad) = ids.iter().find(|id| !roster.iter().any(|(m, _)| m == *id)) {
                         return Err(AppError::invalid(
                             "member_ids",
                             format!("{bad} is not on this team's roster."),
@@ -82,7 +80,7 @@ pub async fn send_invites(
                     }
                     roster
                         .into_iter()
-                        .filter(|(id, _)| ids.iter().any(|i| i == id.as_str()))
+                        .filter(|(id, _)| ids.contains(id))
                         .collect()
                 }
             };
@@ -133,11 +131,10 @@ pub async fn send_invites(
 /// and so only theirs leave staff custody.
 pub(super) fn with_address(
     c: &mut DbConnection,
-    ids: &[String],
+    ids: &[MemberId],
 ) -> Result<Vec<MemberId>, AppError> {
-    let ids: Vec<MemberId> = ids.iter().map(|id| MemberId::from(id.as_str())).collect();
     // teams::store: the members' labels, read in the caller's transaction.
-    Ok(crate::teams::store::find_active_members(c, &ids)?
+    Ok(crate::teams::store::find_active_members(c, ids)?
         .into_iter()
         .filter(|m| model::email_in_label(&m.label).is_some())
         .map(|m| m.id)
@@ -149,7 +146,7 @@ pub(super) fn with_address(
 pub async fn send_review_invites(
     state: &AppState,
     user: &StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<(usize, usize), AppError> {
     let mail_on = state.settings.mail.is_some();
     let (links, keys, user) = (Links::new(state), state.keys.clone(), user.clone());
@@ -166,7 +163,7 @@ pub async fn send_review_invites(
                 ));
             }
             // tokens::store: the review's invitees, frozen when it opened.
-            let invited = crate::tokens::store::eligible_members(c, &review_id)?;
+            let invited = crate::tokens::store::eligible_members(c, &review_id.scope())?;
             let ids = with_address(c, &invited)?;
             let mailed = teams::links_for_mail(c, &links, &ids)?;
             let mut n = 0;
@@ -213,7 +210,7 @@ fn queue_reminders(
     team_name: &str,
 ) -> Result<usize, AppError> {
     // tokens::store: the round's frozen roster (G9); no action of tokens returns it.
-    let roster = crate::tokens::store::eligible_members(c, round.id.as_str())?;
+    let roster = crate::tokens::store::eligible_members(c, &round.id.scope())?;
     let ids = with_address(c, &roster)?;
     let current = teams::current_links_for_mail(c, links, &ids)?;
     let closes = round.closes_at.map(|t| t.date().to_string());
@@ -243,7 +240,7 @@ fn queue_reminders(
 pub async fn remind_round(
     state: &AppState,
     user: &StaffUser,
-    round_id: String,
+    round_id: RoundId,
 ) -> Result<usize, AppError> {
     let mail_on = state.settings.mail.is_some();
     let (links, user) = (Links::new(state), user.clone());
@@ -252,9 +249,8 @@ pub async fn remind_round(
         .write(move |c| {
             // pulse::store and teams::store: the round and the caller's right to its team,
             // read in this transaction.
-            let round = crate::pulse::store::find_round(c, &round_id.as_str().into())?;
-            let team_id = TeamId::from(round.team_id.as_str());
-            let team = crate::teams::store::team_for(c, &user, &team_id)?;
+            let round = crate::pulse::store::find_round(c, &round_id)?;
+            let team = crate::teams::store::team_for(c, &user, &round.team_id)?;
             if !mail_on {
                 return Err(mail_off());
             }
@@ -278,7 +274,10 @@ pub async fn remind_round(
 }
 
 /// The webhook a team's announcements go to: its own, else the instance's.
-pub(super) fn webhook_for(c: &mut DbConnection, team_id: &str) -> Result<Option<String>, AppError> {
+pub(super) fn webhook_for(
+    c: &mut DbConnection,
+    team_id: &TeamId,
+) -> Result<Option<String>, AppError> {
     if let Some(url) = store::team_webhook(c, team_id)? {
         return Ok(Some(url));
     }
@@ -288,7 +287,7 @@ pub(super) fn webhook_for(c: &mut DbConnection, team_id: &str) -> Result<Option<
 /// Queues a chat post for a team, if it has a webhook. Counts only: never a label, a link
 /// or an answer (the texts are built in `model`).
 fn announce(c: &mut DbConnection, team_id: &TeamId, text: String) -> Result<(), AppError> {
-    let Some(url) = webhook_for(c, team_id.as_str())? else {
+    let Some(url) = webhook_for(c, team_id)? else {
         return Ok(());
     };
     let (subject, body) = model::announcement(text);
@@ -312,7 +311,7 @@ fn team_name(c: &mut DbConnection, team_id: &TeamId) -> Result<String, AppError>
 
 /// Called by pulse in the transaction that opens a round.
 pub fn round_opened(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppError> {
-    if !store::claim_round_event(c, round.id.as_str(), "opened")? {
+    if !store::claim_round_event(c, &round.id, "opened")? {
         return Ok(());
     }
     let team = team_name(c, &round.team_id)?;
@@ -329,7 +328,7 @@ pub fn round_opened(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppErr
 /// Called by pulse in the transaction that closes a round: counts only at or above the
 /// round's threshold.
 pub fn round_closed(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppError> {
-    if round.invited == 0 || !store::claim_round_event(c, round.id.as_str(), "results")? {
+    if round.invited == 0 || !store::claim_round_event(c, &round.id, "results")? {
         return Ok(());
     }
     let team = team_name(c, &round.team_id)?;
@@ -363,16 +362,16 @@ pub async fn due_round_events(state: &AppState) -> Result<usize, AppError> {
                 let Some(closes) = round.closes_at else {
                     continue;
                 };
-                if mail_on && store::claim_round_event(c, round.id.as_str(), "reminder")? {
+                if mail_on && store::claim_round_event(c, &round.id, "reminder")? {
                     let team = team_name(c, &round.team_id)?;
                     n += queue_reminders(c, &links, &round, &team)?;
                 }
                 if closes <= now + time::Duration::hours(model::CLOSING_NOTICE_HOURS)
-                    && store::claim_round_event(c, round.id.as_str(), "closing")?
+                    && store::claim_round_event(c, &round.id, "closing")?
                 {
                     // tokens::store and pulse::store: the live counts, told only at or
                     // above the threshold.
-                    let invited = crate::tokens::store::count_eligible(c, round.id.as_str())?;
+                    let invited = crate::tokens::store::count_eligible(c, &round.id.scope())?;
                     let answered = crate::pulse::store::count_responses(c, &round.id)?;
                     let team = team_name(c, &round.team_id)?;
                     let text = model::closing_text(

@@ -6,6 +6,9 @@ use maud::{html, Markup};
 use super::model::{OutboxStatus, FOLLOWUP_NOTICE_MINUTES, REVIEW_REMINDER_LEAD_HOURS};
 use crate::error::FieldError;
 use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
+use crate::teams::model::TeamId;
 
 /// How to turn email on, said wherever a button would need it.
 fn how_to_turn_on() -> Markup {
@@ -20,7 +23,7 @@ fn how_to_turn_on() -> Markup {
 }
 
 /// On a team's page: mail each member their own link.
-pub fn send_invites_panel(team_id: &str, csrf: &str, mail_on: bool) -> Markup {
+pub fn send_invites_panel(team_id: &TeamId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         @if mail_on {
             form.inline method="post" action=(format!("/teams/{team_id}/invites/send")) {
@@ -40,7 +43,7 @@ pub fn send_invites_panel(team_id: &str, csrf: &str, mail_on: bool) -> Markup {
 
 /// On an open review's page: mail each invitee their own link for it, remind them all, and
 /// what Candor sends by itself (the reminder before the deadline, the follow-up notice).
-pub fn send_review_invites_panel(review_id: &str, csrf: &str, mail_on: bool) -> Markup {
+pub fn send_review_invites_panel(review_id: &ReviewId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         @if mail_on {
             form.inline method="post" action=(format!("/reviews/{review_id}/invites/send")) {
@@ -134,7 +137,7 @@ pub fn webhook_page(
 }
 
 /// On an open round's page: remind everyone on its roster.
-pub fn remind_panel(round_id: &str, csrf: &str, mail_on: bool) -> Markup {
+pub fn remind_panel(round_id: &RoundId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         h2 { "Reminders" }
         @if mail_on {
@@ -221,7 +224,7 @@ pub fn default_webhook_target() -> WebhookTarget<'static> {
 }
 
 /// On a team's page: its chat webhook.
-pub fn team_webhook_section(team_id: &str, csrf: &str, shown: Option<&str>) -> Markup {
+pub fn team_webhook_section(team_id: &TeamId, csrf: &str, shown: Option<&str>) -> Markup {
     let (action, back) = (
         format!("/teams/{team_id}/webhook"),
         format!("/teams/{team_id}"),

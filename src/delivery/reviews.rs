@@ -12,6 +12,7 @@ use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::reviews::model::ReviewId;
 use crate::state::AppState;
 use crate::teams::actions::{self as teams, Links};
 
@@ -21,13 +22,13 @@ use crate::teams::actions::{self as teams, Links};
 fn queue_reminders(
     c: &mut DbConnection,
     links: &Links,
-    review_id: &str,
+    review_id: &ReviewId,
     title: &str,
     deadline: Option<time::PrimitiveDateTime>,
 ) -> Result<usize, AppError> {
     // tokens::store: the review's invitees, frozen when it opened; no action of tokens
     // returns them.
-    let invited = crate::tokens::store::eligible_members(c, review_id)?;
+    let invited = crate::tokens::store::eligible_members(c, &review_id.scope())?;
     let ids = with_address(c, &invited)?;
     let deadline = deadline.map(|d| d.date().to_string());
     let mut n = 0;
@@ -55,12 +56,12 @@ fn queue_reminders(
 /// invitees (an address on two entries gets it once).
 fn queue_followup_notices(
     c: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     title: &str,
     followups_page: &str,
 ) -> Result<usize, AppError> {
     // tokens::store: the frozen invitees, as above.
-    let invited = crate::tokens::store::eligible_members(c, review_id)?;
+    let invited = crate::tokens::store::eligible_members(c, &review_id.scope())?;
     let ids = with_address(c, &invited)?;
     // teams::store: their labels, read in this transaction.
     let to: BTreeSet<String> = crate::teams::store::find_active_members(c, &ids)?
@@ -87,7 +88,7 @@ fn queue_followup_notices(
 pub async fn remind_review(
     state: &AppState,
     user: &StaffUser,
-    review_id: String,
+    review_id: ReviewId,
 ) -> Result<usize, AppError> {
     let mail_on = state.settings.mail.is_some();
     let (links, user) = (Links::new(state), user.clone());
@@ -123,7 +124,7 @@ pub async fn remind_review(
 /// Only the review is recorded, never the account asked about.
 pub fn followup_asked(
     c: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     now: time::PrimitiveDateTime,
 ) -> Result<(), AppError> {
     let due = now + time::Duration::minutes(model::FOLLOWUP_NOTICE_MINUTES);

@@ -6,7 +6,7 @@ use super::actions::mail_off;
 use super::model::{self, Channel, Outgoing};
 use super::store;
 use crate::auth::actions::{invite_in, list_staff, new_password_link, LinkMaker};
-use crate::auth::model::{Role, StaffEntry, StaffUser};
+use crate::auth::model::{Role, StaffEntry, StaffId, StaffUser};
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
@@ -38,7 +38,7 @@ pub async fn invite_staff_by_mail(
     actor: &StaffUser,
     email: String,
     role: Role,
-) -> Result<String, AppError> {
+) -> Result<StaffId, AppError> {
     if !actor.is_admin() {
         return Err(AppError::forbidden());
     }
@@ -86,7 +86,7 @@ pub async fn invite_staff_listed_by_mail(
 pub async fn renew_link_by_mail(
     state: &AppState,
     actor: &StaffUser,
-    id: String,
+    id: StaffId,
 ) -> Result<(String, Vec<StaffEntry>), AppError> {
     if !actor.is_admin() {
         return Err(AppError::forbidden());

@@ -9,7 +9,10 @@ use crate::db::schema::{
     outbox, review_events, review_notices, reviews, round_events, team_webhooks,
 };
 use crate::db::{on_backend, DbConnection};
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::secret::new_id;
+use crate::teams::model::TeamId;
 
 /// The outbox runs on real time, not the app's movable clock: its due times, retries and
 /// claim leases are measured against real mail servers and real crashed workers.
@@ -211,9 +214,9 @@ pub fn delete_failed(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     .execute(conn)
 }
 
-pub fn team_webhook(conn: &mut DbConnection, team_id: &str) -> QueryResult<Option<String>> {
+pub fn team_webhook(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Option<String>> {
     team_webhooks::table
-        .find(team_id)
+        .find(team_id.as_str())
         .select(team_webhooks::url)
         .first(conn)
         .optional()
@@ -221,13 +224,16 @@ pub fn team_webhook(conn: &mut DbConnection, team_id: &str) -> QueryResult<Optio
 
 pub fn set_team_webhook(
     conn: &mut DbConnection,
-    team_id: &str,
+    team_id: &TeamId,
     url: Option<&str>,
 ) -> QueryResult<usize> {
-    diesel::delete(team_webhooks::table.find(team_id)).execute(conn)?;
+    diesel::delete(team_webhooks::table.find(team_id.as_str())).execute(conn)?;
     match url {
         Some(u) => diesel::insert_into(team_webhooks::table)
-            .values((team_webhooks::team_id.eq(team_id), team_webhooks::url.eq(u)))
+            .values((
+                team_webhooks::team_id.eq(team_id.as_str()),
+                team_webhooks::url.eq(u),
+            ))
             .execute(conn),
         None => Ok(0),
     }
@@ -237,11 +243,11 @@ pub fn set_team_webhook(
 /// whichever replica's timer sees it first; false if it was already claimed.
 pub fn claim_round_event(
     conn: &mut DbConnection,
-    round_id: &str,
+    round_id: &RoundId,
     event: &str,
 ) -> QueryResult<bool> {
     let n = on_backend!(conn, c => diesel::insert_into(round_events::table)
-        .values((round_events::round_id.eq(round_id), round_events::event.eq(event)))
+        .values((round_events::round_id.eq(round_id.as_str()), round_events::event.eq(event)))
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(n == 1)
@@ -251,11 +257,11 @@ pub fn claim_round_event(
 /// replica's timer sees it first; false if it was already claimed.
 pub fn claim_review_event(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     event: &str,
 ) -> QueryResult<bool> {
     let n = on_backend!(conn, c => diesel::insert_into(review_events::table)
-        .values((review_events::review_id.eq(review_id), review_events::event.eq(event)))
+        .values((review_events::review_id.eq(review_id.as_str()), review_events::event.eq(event)))
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(n == 1)
@@ -267,24 +273,28 @@ pub fn open_reviews_due_between(
     conn: &mut DbConnection,
     after: PrimitiveDateTime,
     before: PrimitiveDateTime,
-) -> QueryResult<Vec<(String, String, Option<PrimitiveDateTime>)>> {
-    reviews::table
+) -> QueryResult<Vec<(ReviewId, String, Option<PrimitiveDateTime>)>> {
+    let rows: Vec<(String, String, Option<PrimitiveDateTime>)> = reviews::table
         .filter(reviews::status.eq("open"))
         .filter(reviews::deadline.gt(after))
         .filter(reviews::deadline.le(before))
         .select((reviews::id, reviews::title, reviews::deadline))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, deadline)| (ReviewId::from(id), title, deadline))
+        .collect())
 }
 
 /// Records that a review owes its invitees a follow-up notice at `due_at`, unless one is
 /// already pending: a second question while one waits adds nothing (the primary key).
 pub fn pend_review_notice(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     due_at: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     on_backend!(conn, c => diesel::insert_into(review_notices::table)
-        .values((review_notices::review_id.eq(review_id), review_notices::due_at.eq(due_at)))
+        .values((review_notices::review_id.eq(review_id.as_str()), review_notices::due_at.eq(due_at)))
         .on_conflict_do_nothing()
         .execute(c))
 }
@@ -293,22 +303,23 @@ pub fn pend_review_notice(
 pub fn due_review_notices(
     conn: &mut DbConnection,
     now: PrimitiveDateTime,
-) -> QueryResult<Vec<String>> {
-    review_notices::table
+) -> QueryResult<Vec<ReviewId>> {
+    let ids: Vec<String> = review_notices::table
         .filter(review_notices::due_at.le(now))
         .select(review_notices::review_id)
-        .load(conn)
+        .load(conn)?;
+    Ok(ids.into_iter().map(ReviewId::from).collect())
 }
 
 /// Takes a due notice: true for the one transaction that deleted it (and so sends it).
 pub fn take_review_notice(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     now: PrimitiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::delete(
         review_notices::table
-            .find(review_id)
+            .find(review_id.as_str())
             .filter(review_notices::due_at.le(now)),
     )
     .execute(conn)?;

@@ -15,7 +15,7 @@ use crate::teams::model::TeamId;
 /// Whose webhook a form is about.
 #[derive(Clone, Debug)]
 pub enum Scope {
-    Team(String),
+    Team(TeamId),
     Default,
 }
 
@@ -24,7 +24,7 @@ pub enum Scope {
 pub async fn set_team_webhook(
     state: &AppState,
     user: &StaffUser,
-    team_id: String,
+    team_id: TeamId,
     raw: String,
 ) -> Result<(), AppError> {
     let user = user.clone();
@@ -33,7 +33,7 @@ pub async fn set_team_webhook(
         .write(move |c| {
             // Access first: another team's webhook is forbidden whatever was typed.
             // teams::store: the caller's right to the team, read in this transaction.
-            let team = crate::teams::store::team_for(c, &user, &TeamId::from(team_id.as_str()))?;
+            let team = crate::teams::store::team_for(c, &user, &team_id)?;
             let url = model::parse_webhook_url(&raw).map_err(|e| AppError::Invalid(vec![e]))?;
             store::set_team_webhook(c, &team_id, url.as_deref())?;
             audit(
@@ -67,7 +67,7 @@ pub async fn shown(
             let url = match &scope {
                 Scope::Team(id) => {
                     // teams::store: the caller's right to the team.
-                    crate::teams::store::team_for(c, &user, &TeamId::from(id.as_str()))?;
+                    crate::teams::store::team_for(c, &user, id)?;
                     store::team_webhook(c, id)?
                 }
                 Scope::Default => get_setting(c, DEFAULT_WEBHOOK)?,
@@ -94,7 +94,7 @@ pub async fn test_post(
             let (url, whose) = match &scope {
                 Scope::Team(id) => {
                     // teams::store: the caller's right to the team and its name.
-                    let team = crate::teams::store::team_for(c, &user, &TeamId::from(id.as_str()))?;
+                    let team = crate::teams::store::team_for(c, &user, id)?;
                     (webhook_for(c, id)?, format!("the team \"{}\"", team.name))
                 }
                 Scope::Default => (

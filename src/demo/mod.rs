@@ -72,7 +72,9 @@ pub const DEMO_ADMIN: &str = "admin@demo.example";
 
 /// The first active admin, or a new one with a random password: a demo is for looking
 /// around at once, and setting up by hand first would be a step between the user and it.
-fn admin(c: &mut crate::db::DbConnection) -> Result<(String, Login), AppError> {
+fn admin(
+    c: &mut crate::db::DbConnection,
+) -> Result<(crate::auth::model::StaffId, Login), AppError> {
     use crate::auth::store;
     if let Some(a) = store::list_staff(c)?
         .into_iter()
@@ -83,7 +85,7 @@ fn admin(c: &mut crate::db::DbConnection) -> Result<(String, Login), AppError> {
     }
     let password = crate::secret::new_id();
     let hash = crate::auth::password::hash_now(&password)?;
-    let id = c.transaction(|c| -> Result<String, AppError> {
+    let id = c.transaction(|c| -> Result<crate::auth::model::StaffId, AppError> {
         let id = store::insert_staff(c, DEMO_ADMIN, Some(&hash), crate::auth::model::Role::Admin)?;
         store::audit(c, None, "staff.admin_created_cli", DEMO_ADMIN)?;
         store::delete_setting(c, "setup_code")?;
@@ -113,7 +115,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
     for (name, people, start, drift) in TEAMS {
         let key = name.to_lowercase();
         let roster: Vec<String> = (1..=people).map(|i| format!("{name} member {i}")).collect();
-        let team_id = c.transaction(|c| -> Result<String, AppError> {
+        let team_id = c.transaction(|c| -> Result<crate::teams::model::TeamId, AppError> {
             let id = crate::teams::store::insert_team(
                 c,
                 &format!("{name} (demo)"),
@@ -122,7 +124,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 &owner,
             )?;
             crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
-            Ok(id.into_string())
+            Ok(id)
         })?;
         team_ids.push(team_id.clone());
         for m in 0..months {
@@ -132,7 +134,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             let key_pair = crate::tokens::crypto::generate()?;
             let answered = c.transaction(|c| -> Result<usize, AppError> {
                 let new = NewRound {
-                    team_id: crate::teams::model::TeamId::from(team_id.as_str()),
+                    team_id: team_id.clone(),
                     title: format!("Pulse {}", when.date()),
                     opens_at: now,
                     closes_at: None,
@@ -141,7 +143,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 let rid = pulse::insert_round(c, &new, i32::from(THRESHOLD))?;
                 crate::pulse::actions::open_round_in(c, &rid, &key_pair, now)?;
                 let questions = pulse::round_questions(c, &rid)?;
-                let members = crate::tokens::store::eligible_members(c, rid.as_str())?;
+                let members = crate::tokens::store::eligible_members(c, &rid.scope())?;
                 // Everyone answers but up to two people a month, so every team of nine or
                 // more clears the threshold of five every month, and so do its comments.
                 let skipped: Vec<usize> = (0..rng.random_range(0..=2))
@@ -176,11 +178,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     // least five comments, enough to be shown.
                     let comment =
                         (answered % 3 != 2).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
-                    crate::tokens::store::record_issuance(
-                        c,
-                        rid.as_str(),
-                        &crate::teams::model::MemberId::from(member.as_str()),
-                    )?;
+                    crate::tokens::store::record_issuance(c, &rid.scope(), member)?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
                     answered += 1;
                 }
@@ -205,7 +203,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             crate::metrics::store::add_team(c, &gid, t, state.clock.now())?;
         }
         let long_ago = state.clock.now() - time::Duration::days(400);
-        diesel::update(group_teams::table.filter(group_teams::group_id.eq(&gid)))
+        diesel::update(group_teams::table.filter(group_teams::group_id.eq(gid.as_str())))
             .set(group_teams::added_at.eq(long_ago))
             .execute(c)?;
         crate::metrics::store::bump_version(c)?;

@@ -8,7 +8,7 @@
 use time::{Duration, PrimitiveDateTime};
 
 use crate::error::AppError;
-use crate::reviews::model::{Account, NewReview, TimelineEntry};
+use crate::reviews::model::{Account, NewReview, ReviewId, TimelineEntry};
 use crate::reviews::store::{self, Lock};
 use crate::secret::{new_id, Keys};
 use crate::tokens::store as tokens;
@@ -121,8 +121,8 @@ pub struct Made {
 pub fn fill(
     conn: &mut crate::db::DbConnection,
     keys: &Keys,
-    owner: &str,
-    team_ids: &[String],
+    owner: &crate::auth::model::StaffId,
+    team_ids: &[crate::teams::model::TeamId],
     now: PrimitiveDateTime,
 ) -> Result<Made, AppError> {
     let mut made = Made {
@@ -149,16 +149,16 @@ use diesel::Connection;
 fn one(
     c: &mut crate::db::DbConnection,
     keys: &Keys,
-    owner: &str,
-    team: &str,
+    owner: &crate::auth::model::StaffId,
+    team: &crate::teams::model::TeamId,
     s: &Script,
     key: &crate::tokens::crypto::NewKey,
     now: PrimitiveDateTime,
 ) -> Result<(usize, usize), AppError> {
-    let id = new_id();
+    let id = ReviewId::from(new_id());
     // Every invitee gets a member row of the review's own (G12), as opening a review does.
     let mut member_ids = vec![];
-    for m in crate::teams::store::list_members(c, &crate::teams::model::TeamId::from(team))? {
+    for m in crate::teams::store::list_members(c, team)? {
         member_ids.push(crate::teams::store::insert_member(
             c,
             keys,
@@ -171,7 +171,7 @@ fn one(
         title: s.title.into(),
         incident_date: (now - Duration::days(s.days_ago)).date(),
         summary: s.summary.into(),
-        team_ids: vec![team.to_owned()],
+        team_ids: vec![team.to_string()],
         invitees: vec![],
         deadline: None,
         threshold: 3,
@@ -179,11 +179,10 @@ fn one(
     };
     store::insert_review(c, &id, &review, member_ids.len(), owner)?;
     store::add_facilitator(c, &id, owner)?;
-    tokens::insert_key(c, &id, key)?;
-    let roster: Vec<String> = member_ids.iter().map(|m| m.as_str().to_owned()).collect();
-    tokens::freeze_roster(c, &id, &roster)?;
+    tokens::insert_key(c, &id.scope(), key)?;
+    tokens::freeze_roster(c, &id.scope(), &member_ids)?;
     for (w, member) in s.accounts.iter().zip(&member_ids) {
-        tokens::record_issuance(c, &id, member)?;
+        tokens::record_issuance(c, &id.scope(), member)?;
         // A receipt nobody holds: the hash of a fresh random value.
         let receipt_hash = keys.keyed_hash("receipt", new_id().as_bytes());
         store::insert_account(c, &id, &account(w), &receipt_hash)?;
@@ -203,7 +202,7 @@ fn one(
         asked += 1;
     }
     store::lock_review(c, &id, Lock::Update)?;
-    let issued = tokens::close_scope(c, &id)?;
+    let issued = tokens::close_scope(c, &id.scope())?;
     store::close_review(c, &id, now.date(), issued)?;
     Ok((s.accounts.len(), asked))
 }

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::teams::store::member_by_invite;
 use crate::tokens::crypto;
+use crate::tokens::model::ScopeId;
 use crate::tokens::routes::bad_invite;
 use crate::tokens::store as tokens;
 
@@ -35,12 +36,12 @@ pub fn open_for(
     let key_rows = tokens::find_keys(c, &scopes)?;
     let mut out = Vec::new();
     for r in crate::pulse::store::open_rounds_for(c, &scopes)? {
-        let Some(k) = key_rows.iter().find(|k| k.scope_id == r.id.as_str()) else {
+        let Some(k) = key_rows.iter().find(|k| k.scope_id == r.id.scope()) else {
             continue;
         };
         let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
         let questions = crate::pulse::store::round_questions(c, &r.id)?;
-        let taken_part = tokens::is_issued(c, r.id.as_str(), &member.id)?;
+        let taken_part = tokens::is_issued(c, &r.id.scope(), &member.id)?;
         out.push((
             OpenItem {
                 kind: "round",
@@ -53,17 +54,17 @@ pub fn open_for(
             Some(questions),
         ));
     }
-    for (id, title) in crate::reviews::store::open_for_member(c, &member.id)? {
-        let Some(k) = key_rows.iter().find(|k| k.scope_id == id) else {
+    for (id, title) in crate::reviews::store::open_among(c, &scopes)? {
+        let Some(k) = key_rows.iter().find(|k| k.scope_id == id.scope()) else {
             continue;
         };
         let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
         let fingerprint = key.fingerprint.clone();
-        let taken_part = tokens::is_issued(c, &id, &member.id)?;
+        let taken_part = tokens::is_issued(c, &id.scope(), &member.id)?;
         out.push((
             OpenItem {
                 kind: "review",
-                id,
+                id: id.into_string(),
                 title,
                 fingerprint,
                 taken_part,
@@ -98,7 +99,7 @@ fn directory(
     let mut out = Vec::with_capacity(round_rows.len() + review_rows.len());
     for (kind, rows) in [("round", round_rows), ("review", review_rows)] {
         for (id, status, public_der) in rows {
-            let pk = cache.public(&id, &public_der)?;
+            let pk = cache.public(&ScopeId::from(id.as_str()), &public_der)?;
             let key = crypto::key_json(&pk);
             out.push(crypto::ListedKey {
                 kind: kind.to_owned(),

@@ -11,6 +11,7 @@ use super::store;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::tokens::model::ScopeId;
 use crate::tokens::store as tokens;
 
 fn not_closed() -> AppError {
@@ -29,8 +30,10 @@ fn read(c: &mut DbConnection, kind: ScopeKind, id: &str) -> Result<Bulletin, App
         return Err(not_closed());
     }
     // A round closed before it opened never had a key, nor tokens.
-    let key = tokens::find_key(c, id)?.ok_or(AppError::NotFound)?;
-    let hashes = tokens::bulletin_hashes(c, id)?;
+    // The round's or the review's id is its token scope.
+    let scope = ScopeId::from(id);
+    let key = tokens::find_key(c, &scope)?.ok_or(AppError::NotFound)?;
+    let hashes = tokens::bulletin_hashes(c, &scope)?;
     let tokens: Vec<String> = hashes.iter().flatten().cloned().collect();
     if tokens.len() != hashes.len() {
         // Tokens spent before Candor kept their hashes: a partial list would look like

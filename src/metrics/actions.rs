@@ -1,15 +1,16 @@
 //! Culture-metric use cases: a viewer's report over the cached snapshot, and the admin's
 //! groups of teams (each change one transaction that also moves the snapshot's version).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use super::model::View;
+use super::model::{Atom, GroupId, View};
 use super::report::{self, BadNews, GroupView, Report};
 use super::store;
 use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::pulse::model::{Aggregate, RoundId};
 use crate::state::AppState;
 use crate::teams::model::TeamId;
 
@@ -24,12 +25,14 @@ pub async fn report(state: &AppState, user: &StaffUser, view: View) -> Result<Re
         .db
         .read(move |c| {
             let snap = cache.snapshot(c)?;
-            let visible: Option<BTreeSet<String>> =
-                store::visible_teams(c, &user)?.map(|v| v.into_iter().collect());
-            let teams: Vec<(String, String)> = crate::teams::store::list_teams_for(c, &user)?
+            // teams::store: the teams this user leads; teams has no action that lists them.
+            let teams: Vec<(TeamId, String)> = crate::teams::store::list_teams_for(c, &user)?
                 .into_iter()
-                .map(|t| (t.id.into_string(), t.name))
+                .map(|t| (t.id, t.name))
                 .collect();
+            // Admins see every team; anyone else the teams they lead.
+            let visible: Option<BTreeSet<TeamId>> =
+                (!user.is_admin()).then(|| teams.iter().map(|(id, _)| id.clone()).collect());
             // Review counts are instance-wide and over closed reviews only: counts, never text.
             let cc = crate::reviews::store::culture_counts(c, None)?;
             let reviews = BadNews {
@@ -46,11 +49,11 @@ pub async fn report(state: &AppState, user: &StaffUser, view: View) -> Result<Re
 }
 
 /// Team ids and names, for the group editor's team picker.
-pub type TeamNames = Vec<(String, String)>;
+pub type TeamNames = Vec<(TeamId, String)>;
 
 fn group_views(c: &mut DbConnection) -> Result<(Vec<GroupView>, TeamNames), AppError> {
     let teams = store::list_team_names(c)?;
-    let name = |id: &str| {
+    let name = |id: &TeamId| {
         teams
             .iter()
             .find(|(t, _)| t == id)
@@ -90,8 +93,8 @@ pub async fn create_group(
     state: &AppState,
     actor: &StaffUser,
     (name, key): (String, String),
-    team_ids: Vec<String>,
-) -> Result<String, AppError> {
+    team_ids: Vec<TeamId>,
+) -> Result<GroupId, AppError> {
     let actor = actor.email.clone();
     let now = state.clock.now();
     state
@@ -99,7 +102,7 @@ pub async fn create_group(
         .write(move |c| {
             let id = store::create_group(c, &name, &key)?;
             for t in &team_ids {
-                crate::teams::store::find_team(c, &TeamId::from(t.as_str()))
+                crate::teams::store::find_team(c, t)
                     .map_err(|_| AppError::invalid("team_ids", format!("no team {t}")))?;
                 store::add_team(c, &id, t, now)?;
             }
@@ -115,8 +118,8 @@ pub async fn create_group(
 pub async fn change_membership(
     state: &AppState,
     actor: &StaffUser,
-    group_id: String,
-    team_id: String,
+    group_id: GroupId,
+    team_id: TeamId,
     add: bool,
 ) -> Result<(), AppError> {
     let actor = actor.email.clone();
@@ -124,7 +127,7 @@ pub async fn change_membership(
     state
         .db
         .write(move |c| {
-            crate::teams::store::find_team(c, &TeamId::from(team_id.as_str()))
+            crate::teams::store::find_team(c, &team_id)
                 .map_err(|_| AppError::invalid("team_id", "No such team."))?;
             if !store::load_groups(c)?.iter().any(|g| g.id == group_id) {
                 return Err(AppError::NotFound);
@@ -148,4 +151,32 @@ pub async fn change_membership(
             Ok(())
         })
         .await
+}
+
+/// Every closed round that has a stored aggregate, as atoms: the rounds and their frozen
+/// rosters from this feature's store, the aggregates (figures only, never words) from `pulse`.
+pub fn load_atoms(c: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
+    let rounds = store::closed_rounds(c)?;
+    let ids: Vec<RoundId> = rounds.iter().map(|r| r.id.clone()).collect();
+    // pulse::store: the stored aggregates; pulse has no action that reads them in bulk.
+    let aggs: HashMap<RoundId, Aggregate> = crate::pulse::store::find_aggregates(c, &ids)?
+        .into_iter()
+        .collect();
+    let mut rosters = store::frozen_rosters(c, &ids)?;
+    Ok(rounds
+        .into_iter()
+        .filter_map(|r| {
+            let agg = aggs.get(&r.id)?;
+            let roster = rosters.remove(&r.id).unwrap_or_default();
+            Some(Atom::from_aggregate(
+                &r.team_id,
+                &r.id,
+                r.opens_at,
+                r.closed_on?,
+                i64::from(r.threshold),
+                agg,
+                roster,
+            ))
+        })
+        .collect())
 }

@@ -35,7 +35,7 @@ impl Cache {
             }
         }
         let snap = Arc::new(model::Snapshot::build(
-            store::load_atoms(conn)?,
+            actions::load_atoms(conn)?,
             store::load_groups(conn)?,
         ));
         if let Ok(mut l) = self.last.lock() {

@@ -8,13 +8,19 @@ use serde::Serialize;
 use time::{Date, PrimitiveDateTime};
 
 use crate::disclosure::{may_show, protect_with, Cell};
-use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments};
+use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments, RoundId};
+use crate::teams::model::{MemberId, TeamId};
+
+crate::typed_id!(
+    /// A group of teams' id (see `crate::id`).
+    GroupId
+);
 
 /// One team's closed round: the smallest set of answers any metric is built from.
 #[derive(Clone, Debug)]
 pub struct Atom {
-    pub team_id: String,
-    pub round_id: String,
+    pub team_id: TeamId,
+    pub round_id: RoundId,
     pub opens_at: PrimitiveDateTime,
     pub closed_on: Date,
     pub threshold: i64,
@@ -28,18 +34,18 @@ pub struct Atom {
     pub enps: Enps,
     pub comments: i64,
     /// Member ids of the roster frozen when the round opened.
-    pub roster: Vec<String>,
+    pub roster: Vec<MemberId>,
 }
 
 impl Atom {
     pub fn from_aggregate(
-        team_id: &str,
-        round_id: &str,
+        team_id: &TeamId,
+        round_id: &RoundId,
         opens_at: PrimitiveDateTime,
         closed_on: Date,
         threshold: i64,
         agg: &Aggregate,
-        roster: Vec<String>,
+        roster: Vec<MemberId>,
     ) -> Self {
         let items = agg
             .items
@@ -65,8 +71,8 @@ impl Atom {
             .collect();
         Self {
             item_ids,
-            team_id: team_id.into(),
-            round_id: round_id.into(),
+            team_id: team_id.clone(),
+            round_id: round_id.clone(),
             opens_at,
             closed_on,
             threshold,
@@ -83,14 +89,14 @@ impl Atom {
 
 #[derive(Clone, Debug)]
 pub struct Membership {
-    pub team_id: String,
+    pub team_id: TeamId,
     pub added_at: PrimitiveDateTime,
     pub removed_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Clone, Debug)]
 pub struct GroupDef {
-    pub id: String,
+    pub id: GroupId,
     pub name: String,
     pub members: Vec<Membership>,
 }
@@ -104,8 +110,8 @@ impl GroupDef {
                 && m.removed_at.is_none_or(|r| a.opens_at < r)
         })
     }
-    pub fn team_ids(&self) -> BTreeSet<&str> {
-        self.members.iter().map(|m| m.team_id.as_str()).collect()
+    pub fn team_ids(&self) -> BTreeSet<&TeamId> {
+        self.members.iter().map(|m| &m.team_id).collect()
     }
 }
 
@@ -142,7 +148,7 @@ impl View {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CellKey {
     Team(usize),
-    Group(View, String),
+    Group(View, GroupId),
 }
 
 /// Every figure that could exist, with what may be shown of it, across all views at once:
@@ -152,9 +158,9 @@ pub struct Snapshot {
     pub groups: Vec<GroupDef>,
     pub views: Vec<View>,
     /// The atom a team contributes to a view.
-    pub team_atom: HashMap<(View, String), usize>,
+    pub team_atom: HashMap<(View, TeamId), usize>,
     /// The atoms of a group's rollup in a view.
-    pub group_atoms: HashMap<(View, String), Vec<usize>>,
+    pub group_atoms: HashMap<(View, GroupId), Vec<usize>>,
     /// Whether the psychological-safety figures (score, items) of a cell may be shown.
     pub ps_shown: HashMap<CellKey, bool>,
     /// Whether the eNPS of a cell may be shown.
@@ -176,7 +182,7 @@ impl Snapshot {
         let mut views: BTreeSet<View> = atoms.iter().map(|a| View::of(a.closed_on)).collect();
         views.insert(View::Latest);
         let views: Vec<View> = views.into_iter().collect();
-        let teams: BTreeSet<String> = atoms.iter().map(|a| a.team_id.clone()).collect();
+        let teams: BTreeSet<TeamId> = atoms.iter().map(|a| a.team_id.clone()).collect();
         let mut team_atom = HashMap::new();
         for v in &views {
             for t in &teams {
@@ -195,7 +201,7 @@ impl Snapshot {
                 let mut set: Vec<usize> = g
                     .team_ids()
                     .into_iter()
-                    .filter_map(|t| team_atom.get(&(*v, t.to_owned())).copied())
+                    .filter_map(|t| team_atom.get(&(*v, t.clone())).copied())
                     .filter(|i| g.covers(&atoms[*i]))
                     .collect();
                 set.sort_unstable();
@@ -249,7 +255,7 @@ impl Snapshot {
                 k: a.threshold,
             });
         }
-        let mut group_keys: Vec<&(View, String)> = self.group_atoms.keys().collect();
+        let mut group_keys: Vec<&(View, GroupId)> = self.group_atoms.keys().collect();
         group_keys.sort();
         for key in group_keys {
             let set = &self.group_atoms[key];
@@ -280,7 +286,7 @@ impl Snapshot {
                 .iter()
                 .filter(|v| **v != View::Latest)
                 .chain(self.views.iter().filter(|v| **v == View::Latest));
-            let mut kept: Vec<(BTreeSet<&str>, i64)> = Vec::new();
+            let mut kept: Vec<(BTreeSet<&MemberId>, i64)> = Vec::new();
             for v in order {
                 let Some(&c) = index.get(&CellKey::Group(*v, g.id.clone())) else {
                     continue;
@@ -288,10 +294,10 @@ impl Snapshot {
                 if !may_show(cells[c].n, cells[c].k) {
                     continue;
                 }
-                let roster: BTreeSet<&str> = cells[c]
+                let roster: BTreeSet<&MemberId> = cells[c]
                     .atoms
                     .iter()
-                    .flat_map(|i| self.atoms[*i].roster.iter().map(String::as_str))
+                    .flat_map(|i| self.atoms[*i].roster.iter())
                     .collect();
                 let k = cells[c].k;
                 let clash = kept.iter().any(|(other, k2)| {
@@ -418,7 +424,7 @@ mod tests {
                 ..Enps::default()
             },
             comments: 0,
-            roster: roster.iter().map(|s| (*s).to_owned()).collect(),
+            roster: roster.iter().map(|s| MemberId::from(*s)).collect(),
         }
     }
 
@@ -561,7 +567,7 @@ mod tests {
                 .filter_map(|v| s.group_atoms.get(&(*v, g.id.clone())))
                 .collect();
             for pair in quarters.windows(2) {
-                let roster = |set: &Vec<usize>| -> BTreeSet<String> {
+                let roster = |set: &Vec<usize>| -> BTreeSet<MemberId> {
                     set.iter()
                         .flat_map(|i| s.atoms[*i].roster.clone())
                         .collect()

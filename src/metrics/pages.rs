@@ -242,7 +242,7 @@ pub fn metrics(viewer: &Viewer, p: &MetricsPage<'_>) -> Markup {
 pub fn groups(
     viewer: &Viewer,
     groups: &[GroupView],
-    teams: &[(String, String)],
+    teams: &[(crate::teams::model::TeamId, String)],
     errors: &[crate::error::FieldError],
 ) -> Markup {
     layout(

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{change, CellKey, Change, Figures, GroupDef, Snapshot, View};
+use super::model::{change, CellKey, Change, Figures, GroupDef, GroupId, Snapshot, View};
+use crate::teams::model::TeamId;
 
 pub struct HeatRow {
     pub kind: &'static str,
+    /// The group's or the team's id (`kind` says which), as the exports print it.
     pub id: String,
     pub name: String,
     pub round_id: Option<String>,
@@ -33,9 +35,9 @@ pub struct BadNews {
 /// A group of teams for the group editor: each member team is (id, name, added on,
 /// removed on).
 pub struct GroupView {
-    pub id: String,
+    pub id: GroupId,
     pub name: String,
-    pub members: Vec<(String, String, String, Option<String>)>,
+    pub members: Vec<(TeamId, String, String, Option<String>)>,
 }
 
 /// Everything one viewer may see in one view, computed once and rendered as page, CSV,
@@ -49,7 +51,7 @@ pub struct Report {
     pub bad_news: BadNews,
 }
 
-fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<String>>) -> Vec<&'a GroupDef> {
+fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<TeamId>>) -> Vec<&'a GroupDef> {
     snap.groups
         .iter()
         .filter(|g| match teams {
@@ -65,8 +67,8 @@ fn visible_groups<'a>(snap: &'a Snapshot, teams: &Option<BTreeSet<String>>) -> V
 /// review counts (its `comments` and `answered` are filled in here).
 pub fn build(
     snap: &Snapshot,
-    visible: &Option<BTreeSet<String>>,
-    teams: &[(String, String)],
+    visible: &Option<BTreeSet<TeamId>>,
+    teams: &[(TeamId, String)],
     view: View,
     reviews: BadNews,
 ) -> Report {
@@ -85,7 +87,7 @@ pub fn build(
             .map(|atoms| snap.figures(&key, atoms));
         rows.push(HeatRow {
             kind: "group",
-            id: g.id.clone(),
+            id: g.id.to_string(),
             name: g.name.clone(),
             round_id: None,
             figures,
@@ -96,9 +98,9 @@ pub fn build(
         let figures = atom.map(|i| snap.figures(&CellKey::Team(i), &[i]));
         rows.push(HeatRow {
             kind: "team",
-            id: id.clone(),
+            id: id.to_string(),
             name: name.clone(),
-            round_id: atom.map(|i| snap.atoms[i].round_id.clone()),
+            round_id: atom.map(|i| snap.atoms[i].round_id.to_string()),
             figures,
         });
     }

@@ -3,9 +3,12 @@
 
 use diesel::prelude::*;
 
-use super::model::{Atom, GroupDef, Membership};
-use crate::auth::model::StaffUser;
+use std::collections::HashMap;
+
+use super::model::{GroupDef, GroupId, Membership};
 use crate::db::schema::{eligibility, group_teams, rounds, team_groups, teams};
+use crate::pulse::model::RoundId;
+use crate::teams::model::{MemberId, TeamId};
 use time::PrimitiveDateTime;
 
 use crate::clock::recorded_at;
@@ -13,15 +16,18 @@ use crate::db::{is_unique_violation, DbConnection};
 use crate::error::{AppError, FieldError};
 use crate::secret::new_id;
 
-/// Every closed round that has a stored aggregate, as atoms.
-pub fn load_atoms(conn: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
-    type Row = (
-        String,
-        String,
-        time::PrimitiveDateTime,
-        Option<time::Date>,
-        i32,
-    );
+/// A closed round as the metrics read it: which team, when, and the threshold it kept.
+pub struct ClosedRound {
+    pub id: RoundId,
+    pub team_id: TeamId,
+    pub opens_at: PrimitiveDateTime,
+    pub closed_on: Option<time::Date>,
+    pub threshold: i32,
+}
+
+/// Every closed round (its aggregate is read by the caller, from `pulse`).
+pub fn closed_rounds(conn: &mut DbConnection) -> QueryResult<Vec<ClosedRound>> {
+    type Row = (String, String, PrimitiveDateTime, Option<time::Date>, i32);
     let rows: Vec<Row> = rounds::table
         .filter(rounds::status.eq(crate::pulse::model::RoundStatus::Closed.as_str()))
         .select((
@@ -32,37 +38,37 @@ pub fn load_atoms(conn: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
             rounds::threshold,
         ))
         .load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let aggs = crate::pulse::store::find_aggregates(conn, &ids)?;
-    let mut rosters: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    for chunk in ids.chunks(500) {
+    Ok(rows
+        .into_iter()
+        .map(|(id, team, opens_at, closed_on, threshold)| ClosedRound {
+            id: RoundId::from(id),
+            team_id: TeamId::from(team),
+            opens_at,
+            closed_on,
+            threshold,
+        })
+        .collect())
+}
+
+/// The rosters frozen when these rounds opened, by round.
+pub fn frozen_rosters(
+    conn: &mut DbConnection,
+    round_ids: &[RoundId],
+) -> QueryResult<HashMap<RoundId, Vec<MemberId>>> {
+    let mut rosters: HashMap<RoundId, Vec<MemberId>> = HashMap::new();
+    for chunk in round_ids.chunks(500) {
         let pairs: Vec<(String, String)> = eligibility::table
-            .filter(eligibility::scope_id.eq_any(chunk))
+            .filter(eligibility::scope_id.eq_any(chunk.iter().map(RoundId::as_str)))
             .select((eligibility::scope_id, eligibility::member_id))
             .load(conn)?;
         for (s, m) in pairs {
-            rosters.entry(s).or_default().push(m);
+            rosters
+                .entry(RoundId::from(s))
+                .or_default()
+                .push(MemberId::from(m));
         }
     }
-    let by_id: std::collections::HashMap<&str, &crate::pulse::model::Aggregate> =
-        aggs.iter().map(|(id, a)| (id.as_str(), a)).collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, team, opens, closed, threshold)| {
-            let agg = by_id.get(id.as_str())?;
-            let roster = rosters.remove(&id).unwrap_or_default();
-            Some(Atom::from_aggregate(
-                &team,
-                &id,
-                opens,
-                closed?,
-                i64::from(threshold),
-                agg,
-                roster,
-            ))
-        })
-        .collect())
+    Ok(rosters)
 }
 
 pub fn load_groups(conn: &mut DbConnection) -> QueryResult<Vec<GroupDef>> {
@@ -92,17 +98,21 @@ pub fn load_groups(conn: &mut DbConnection) -> QueryResult<Vec<GroupDef>> {
                 .iter()
                 .filter(|m| m.0 == id)
                 .map(|m| Membership {
-                    team_id: m.1.clone(),
+                    team_id: TeamId::from(m.1.as_str()),
                     added_at: m.2,
                     removed_at: m.3,
                 })
                 .collect();
-            GroupDef { id, name, members }
+            GroupDef {
+                id: GroupId::from(id),
+                name,
+                members,
+            }
         })
         .collect())
 }
 
-pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<String, AppError> {
+pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<GroupId, AppError> {
     let id = new_id();
     match diesel::insert_into(team_groups::table)
         .values((
@@ -113,7 +123,7 @@ pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<St
         ))
         .execute(conn)
     {
-        Ok(_) => Ok(id),
+        Ok(_) => Ok(GroupId::from(id)),
         Err(e) if is_unique_violation(&e) => Err(AppError::Invalid(vec![FieldError::new(
             "name",
             "A group with this name already exists.",
@@ -125,13 +135,13 @@ pub fn create_group(conn: &mut DbConnection, name: &str, key: &str) -> Result<St
 /// Adds a team from now on: the group covers only the team's rounds opened from now.
 pub fn add_team(
     conn: &mut DbConnection,
-    group_id: &str,
-    team_id: &str,
+    group_id: &GroupId,
+    team_id: &TeamId,
     now: PrimitiveDateTime,
 ) -> Result<(), AppError> {
     let current: i64 = group_teams::table
-        .filter(group_teams::group_id.eq(group_id))
-        .filter(group_teams::team_id.eq(team_id))
+        .filter(group_teams::group_id.eq(group_id.as_str()))
+        .filter(group_teams::team_id.eq(team_id.as_str()))
         .filter(group_teams::removed_at.is_null())
         .count()
         .get_result(conn)?;
@@ -144,8 +154,8 @@ pub fn add_team(
     diesel::insert_into(group_teams::table)
         .values((
             group_teams::id.eq(new_id()),
-            group_teams::group_id.eq(group_id),
-            group_teams::team_id.eq(team_id),
+            group_teams::group_id.eq(group_id.as_str()),
+            group_teams::team_id.eq(team_id.as_str()),
             group_teams::added_at.eq(now),
         ))
         .execute(conn)?;
@@ -155,14 +165,14 @@ pub fn add_team(
 /// Removes a team from now on; its earlier rounds stay in the group's earlier figures.
 pub fn remove_team(
     conn: &mut DbConnection,
-    group_id: &str,
-    team_id: &str,
+    group_id: &GroupId,
+    team_id: &TeamId,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         group_teams::table
-            .filter(group_teams::group_id.eq(group_id))
-            .filter(group_teams::team_id.eq(team_id))
+            .filter(group_teams::group_id.eq(group_id.as_str()))
+            .filter(group_teams::team_id.eq(team_id.as_str()))
             .filter(group_teams::removed_at.is_null()),
     )
     .set(group_teams::removed_at.eq(Some(now)))
@@ -170,27 +180,15 @@ pub fn remove_team(
 }
 
 /// Every team's (id, name), by name: the group editor's team picker.
-pub fn list_team_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
-    teams::table
+pub fn list_team_names(conn: &mut DbConnection) -> QueryResult<Vec<(TeamId, String)>> {
+    let rows: Vec<(String, String)> = teams::table
         .order(teams::name_key)
         .select((teams::id, teams::name))
-        .load(conn)
-}
-
-/// Teams a staff member may see metrics of; `None` means all (admins).
-pub fn visible_teams(
-    conn: &mut DbConnection,
-    user: &StaffUser,
-) -> QueryResult<Option<Vec<String>>> {
-    if user.is_admin() {
-        return Ok(None);
-    }
-    Ok(Some(
-        crate::teams::store::list_teams_for(conn, user)?
-            .into_iter()
-            .map(|t| t.id.into_string())
-            .collect(),
-    ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (TeamId::from(id), name))
+        .collect())
 }
 
 /// A stamp that changes whenever a figure could change (a round closes, a group changes),

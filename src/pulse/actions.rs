@@ -54,8 +54,8 @@ pub fn open_round_in(
     store::freeze_questions(c, round_id, &questions)?;
     let roster = store::roster_ids(c, &round.team_id)?;
     let threshold = teams::find_team(c, &round.team_id)?.threshold;
-    tokens::insert_key(c, round_id.as_str(), key)?;
-    tokens::freeze_roster(c, round_id.as_str(), &roster)?;
+    tokens::insert_key(c, &round_id.scope(), key)?;
+    tokens::freeze_roster(c, &round_id.scope(), &roster)?;
     store::mark_open(c, round_id, roster.len() as i32, threshold, now)?;
     let round = store::find_round(c, round_id)?;
     // Team chat hears of it in this transaction: an opening that rolls back announces nothing.
@@ -92,7 +92,7 @@ pub fn close_round_in(
     for (answers, comment) in &parsed {
         store::insert_response(c, round_id, answers, comment.as_deref())?;
     }
-    let issued = tokens::close_scope(c, round_id.as_str())?;
+    let issued = tokens::close_scope(c, &round_id.scope())?;
     store::mark_closed(c, round_id, parsed.len() as i32, issued as i32, today)?;
     crate::metrics::invalidate(c)?;
     // The old row images (pre-shuffle responses, issuances, the key) are scrubbed after
@@ -205,7 +205,7 @@ pub async fn finish_round(
             Ok(round)
         })
         .await?;
-    state.key_cache.forget(round_id.as_str());
+    state.key_cache.forget(&round_id.scope());
     crate::db::scrub::after_close(&state.db).await;
     Ok(round)
 }
@@ -238,19 +238,16 @@ fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResults, AppErr
 
 fn trend_of(c: &mut DbConnection, team_id: &TeamId) -> Result<Vec<TrendPoint>, AppError> {
     let rounds = store::list_rounds(c, team_id)?;
-    let ids: Vec<String> = rounds
+    let ids: Vec<RoundId> = rounds
         .iter()
         .filter(|r| r.is_closed())
-        .map(|r| r.id.to_string())
+        .map(|r| r.id.clone())
         .collect();
     let aggs = store::find_aggregates(c, &ids)?;
     let mut out = Vec::with_capacity(rounds.len());
     for r in rounds {
         let results = if r.is_closed() {
-            let agg = aggs
-                .iter()
-                .find(|(id, _)| id.as_str() == r.id.as_str())
-                .map(|(_, a)| a);
+            let agg = aggs.iter().find(|(id, _)| *id == r.id).map(|(_, a)| a);
             disclosure::round_results(true, i64::from(r.invited), 0, i64::from(r.threshold), agg)
         } else {
             let answered = store::count_responses(c, &r.id)?;
@@ -390,7 +387,7 @@ pub async fn round_overview(
         .read(move |c| {
             let (team, round) = round_for(c, &user, &round_id)?;
             let results = results_of(c, &round)?;
-            let fingerprint = tokens::find_key(c, round.id.as_str())?.map(|k| k.fingerprint);
+            let fingerprint = tokens::find_key(c, &round.id.scope())?.map(|k| k.fingerprint);
             Ok(RoundOverview {
                 team,
                 round,
@@ -410,7 +407,7 @@ pub struct RoundDetail {
 
 fn detail_of(c: &mut DbConnection, round: RoundRow) -> Result<RoundDetail, AppError> {
     let questions = store::round_questions(c, &round.id)?;
-    let key = match tokens::find_key(c, round.id.as_str())? {
+    let key = match tokens::find_key(c, &round.id.scope())? {
         Some(k) => Some(crypto::key_json(&crypto::parse_public(&k.public_der)?)),
         None => None,
     };

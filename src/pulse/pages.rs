@@ -415,7 +415,7 @@ pub fn round_page(
                     @if r.status() == RoundStatus::Scheduled { p { "Opens " (r.opens_at.date()) " " (format!("{:02}:{:02}", r.opens_at.hour(), r.opens_at.minute())) " UTC." } }
                     (confirm_action(&viewer.csrf, &format!("/rounds/{}/close", r.id), "Close the round now", "Yes, close it now",
                         "Closing cannot be undone: nobody can answer any more, the round key is destroyed, who took part is forgotten, and the results appear if enough people answered."))
-                    @if r.is_open() { (crate::delivery::pages::remind_panel(r.id.as_str(), &viewer.csrf, mail_on)) }
+                    @if r.is_open() { (crate::delivery::pages::remind_panel(&r.id, &viewer.csrf, mail_on)) }
                 }
                 RoundResults::Suppressed { answered, invited, needed } => {
                     (notice("warn", html! { p { (answered) " of " (invited) " answered. Results are hidden: " (needed) " more answers were needed to reach the threshold of " (r.threshold) "." } }))

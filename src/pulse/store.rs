@@ -6,12 +6,14 @@ use time::{Date, PrimitiveDateTime};
 
 pub use super::model::NewQuestion;
 use super::model::{self, Aggregate, Answer, Kind, Question, QuestionId, RoundId, RoundStatus};
+use crate::auth::model::StaffId;
 use crate::clock::recorded_at;
 use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::secret::new_id;
-use crate::teams::model::TeamId;
+use crate::teams::model::{MemberId, TeamId};
+use crate::tokens::model::ScopeId;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
@@ -44,7 +46,8 @@ pub struct RoundRow {
     pub invited: i32,
     pub answered: Option<i32>,
     pub issued: Option<i32>,
-    pub created_by: String,
+    #[diesel(deserialize_as = String)]
+    pub created_by: StaffId,
     pub created_at: PrimitiveDateTime,
 }
 
@@ -198,7 +201,7 @@ pub struct NewRound {
     pub title: String,
     pub opens_at: PrimitiveDateTime,
     pub closes_at: Option<PrimitiveDateTime>,
-    pub created_by: String,
+    pub created_by: StaffId,
 }
 
 /// Creates a round as scheduled; `actions::open_round_in` opens it (now, or when its time
@@ -215,7 +218,7 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
             rounds::closes_at.eq(r.closes_at),
             rounds::threshold.eq(threshold),
             rounds::invited.eq(0),
-            rounds::created_by.eq(&r.created_by),
+            rounds::created_by.eq(r.created_by.as_str()),
             rounds::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
@@ -250,12 +253,13 @@ pub fn freeze_questions(
 }
 
 /// The ids of the team's active members: the roster a round freezes when it opens.
-pub fn roster_ids(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<String>> {
-    members::table
+pub fn roster_ids(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Vec<MemberId>> {
+    let ids: Vec<String> = members::table
         .filter(members::team_id.eq(team_id.as_str()))
         .filter(members::active.eq(true))
         .select(members::id)
-        .load(conn)
+        .load(conn)?;
+    Ok(ids.into_iter().map(MemberId::from).collect())
 }
 
 /// Marks a round open now, with the size of its frozen roster and the threshold it keeps.
@@ -347,10 +351,10 @@ pub fn round_questions(conn: &mut DbConnection, round_id: &RoundId) -> QueryResu
 /// Open rounds a member is on the frozen roster of.
 pub fn open_rounds_for(
     conn: &mut DbConnection,
-    scope_ids: &[String],
+    scope_ids: &[ScopeId],
 ) -> QueryResult<Vec<RoundRow>> {
     rounds::table
-        .filter(rounds::id.eq_any(scope_ids))
+        .filter(rounds::id.eq_any(scope_ids.iter().map(ScopeId::as_str)))
         .filter(rounds::status.eq(RoundStatus::Open.as_str()))
         .order(rounds::opens_at)
         .load(conn)
@@ -550,17 +554,17 @@ pub fn find_aggregate(
 /// free-text answers are not loaded, only their counts.
 pub fn find_aggregates(
     conn: &mut DbConnection,
-    round_ids: &[String],
-) -> Result<Vec<(String, Aggregate)>, AppError> {
+    round_ids: &[RoundId],
+) -> Result<Vec<(RoundId, Aggregate)>, AppError> {
     // Figures only: the words stay in their own column.
     let rows: Vec<(String, String)> = round_results::table
-        .filter(round_results::round_id.eq_any(round_ids))
+        .filter(round_results::round_id.eq_any(round_ids.iter().map(RoundId::as_str)))
         .select((round_results::round_id, round_results::aggregate))
         .load(conn)?;
     rows.into_iter()
         .map(|(id, j)| {
             serde_json::from_str(&j)
-                .map(|a| (id, a))
+                .map(|a| (RoundId::from(id), a))
                 .map_err(|e| AppError::caused("stored aggregate", e))
         })
         .collect()

@@ -70,7 +70,7 @@ fn team_view(
         rounds,
         mail_on: links.mail_on,
         // delivery's store and model: the team's webhook, shown as its host only.
-        webhook: crate::delivery::store::team_webhook(conn, team.id.as_str())?
+        webhook: crate::delivery::store::team_webhook(conn, &team.id)?
             .as_deref()
             .map(crate::delivery::model::webhook_shown),
     })
@@ -419,7 +419,7 @@ pub async fn change(
                 // delivery's model checks the URL and its store keeps it (delivery's actions
                 // call back into teams, so not through them: no import cycle).
                 let url = crate::delivery::model::parse_webhook_url(url).map_err(invalid)?;
-                crate::delivery::store::set_team_webhook(c, team_id.as_str(), url.as_deref())?;
+                crate::delivery::store::set_team_webhook(c, &team_id, url.as_deref())?;
             }
             let team = store::find_team(c, &team_id)?;
             with_roster(c, team)

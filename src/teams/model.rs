@@ -1,6 +1,7 @@
 //! Teams, rosters and thresholds: the rules their inputs must meet.
 
 use crate::error::FieldError;
+use crate::secret::{b64, Keys};
 
 crate::typed_id!(
     /// A team's id (see `crate::id`).
@@ -10,6 +11,23 @@ crate::typed_id!(
     /// A member's id: one person's credential row, on a team's roster or a review's own list.
     MemberId
 );
+
+/// A member's invite secret, derived from the instance secret and a per-member nonce. Only
+/// its keyed hash is stored; deriving lets leaders download links again, and a new nonce
+/// (regenerate) makes the old link worthless.
+pub fn invite_secret(keys: &Keys, member_id: &MemberId, nonce: &str) -> String {
+    let mac = keys.mac("invite", format!("{member_id}\0{nonce}").as_bytes());
+    b64(&mac[..crate::secret::SECRET_BYTES])
+}
+
+pub fn invite_lookup_hash(keys: &Keys, secret: &str) -> String {
+    keys.keyed_hash("invite-lookup", secret.trim().as_bytes())
+}
+
+pub fn invite_url(base: &str, secret: &str) -> String {
+    // The secret rides in the fragment, which browsers never send to any server.
+    format!("{base}/p#{secret}")
+}
 
 /// Below this many answers a team's figures stay hidden unless a leader sets otherwise.
 pub const DEFAULT_TEAM_THRESHOLD: u16 = 5;
@@ -216,7 +234,7 @@ pub struct NewTeam {
 /// A team's settings as its pages and the API show them.
 #[derive(Clone, Debug)]
 pub struct TeamSummary {
-    pub id: String,
+    pub id: TeamId,
     pub name: String,
     pub threshold: i32,
     /// Whether facilitators may invite this team to reviews (G12).

@@ -4,12 +4,12 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::model::{MemberId, TeamId, TeamSummary, Threshold};
-use crate::auth::model::StaffUser;
+use crate::auth::model::{StaffId, StaffUser};
 use crate::clock::recorded_at;
 use crate::db::schema::{members, staff_users, team_leaders, teams};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::error::{AppError, FieldError};
-use crate::secret::{b64, new_id, Keys};
+use crate::secret::{new_id, Keys};
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamRow {
@@ -27,7 +27,7 @@ impl TeamRow {
     /// What pages and the API show of a team.
     pub fn summary(&self) -> TeamSummary {
         TeamSummary {
-            id: self.id.to_string(),
+            id: self.id.clone(),
             name: self.name.clone(),
             threshold: self.threshold,
             reviews_allowed: self.reviews_allowed,
@@ -50,29 +50,14 @@ pub struct MemberRow {
     pub staff_seen: bool,
 }
 
-/// A member's invite secret, derived from the instance secret and a per-member nonce. Only
-/// its keyed hash is stored; deriving lets leaders download links again, and a new nonce
-/// (regenerate) makes the old link worthless.
-pub fn invite_secret(keys: &Keys, member_id: &MemberId, nonce: &str) -> String {
-    let mac = keys.mac("invite", format!("{member_id}\0{nonce}").as_bytes());
-    b64(&mac[..crate::secret::SECRET_BYTES])
-}
-
-pub fn invite_lookup_hash(keys: &Keys, secret: &str) -> String {
-    keys.keyed_hash("invite-lookup", secret.trim().as_bytes())
-}
-
-pub fn invite_url(base: &str, secret: &str) -> String {
-    // The secret rides in the fragment, which browsers never send to any server.
-    format!("{base}/p#{secret}")
-}
+pub use super::model::{invite_lookup_hash, invite_secret, invite_url};
 
 pub fn insert_team(
     conn: &mut DbConnection,
     name: &str,
     key: &str,
     threshold: Threshold,
-    leader: &str,
+    leader: &StaffId,
 ) -> Result<TeamId, AppError> {
     let id = TeamId::from(new_id());
     let inserted = diesel::insert_into(teams::table)
@@ -97,7 +82,7 @@ pub fn insert_team(
     diesel::insert_into(team_leaders::table)
         .values((
             team_leaders::team_id.eq(id.as_str()),
-            team_leaders::user_id.eq(leader),
+            team_leaders::user_id.eq(leader.as_str()),
         ))
         .execute(conn)?;
     Ok(id)
@@ -107,11 +92,15 @@ pub fn find_team(conn: &mut DbConnection, id: &TeamId) -> QueryResult<TeamRow> {
     teams::table.find(id.as_str()).first(conn)
 }
 
-pub fn is_leader(conn: &mut DbConnection, team_id: &TeamId, user_id: &str) -> QueryResult<bool> {
+pub fn is_leader(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+    user_id: &StaffId,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         team_leaders::table
             .filter(team_leaders::team_id.eq(team_id.as_str()))
-            .filter(team_leaders::user_id.eq(user_id)),
+            .filter(team_leaders::user_id.eq(user_id.as_str())),
     ))
     .get_result(conn)
 }
@@ -138,6 +127,11 @@ pub fn team_for(
 }
 
 /// The teams this staff member may see; none unless their current role may lead (see `team_for`).
+/// Every team, by name (the new-review form filters them by who may invite each).
+pub fn list_all_teams(conn: &mut DbConnection) -> QueryResult<Vec<TeamRow>> {
+    teams::table.order(teams::name_key).load(conn)
+}
+
 pub fn list_teams_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResult<Vec<TeamRow>> {
     if !user.can_lead() {
         Ok(Vec::new())
@@ -146,7 +140,7 @@ pub fn list_teams_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResult<
     } else {
         teams::table
             .inner_join(team_leaders::table)
-            .filter(team_leaders::user_id.eq(&user.id))
+            .filter(team_leaders::user_id.eq(user.id.as_str()))
             .select(teams::all_columns)
             .order(teams::name_key)
             .load(conn)
@@ -162,14 +156,18 @@ pub fn list_leaders(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<Ve
         .load(conn)
 }
 
-pub fn add_leader(conn: &mut DbConnection, team_id: &TeamId, user_id: &str) -> QueryResult<usize> {
+pub fn add_leader(
+    conn: &mut DbConnection,
+    team_id: &TeamId,
+    user_id: &StaffId,
+) -> QueryResult<usize> {
     if is_leader(conn, team_id, user_id)? {
         return Ok(0);
     }
     diesel::insert_into(team_leaders::table)
         .values((
             team_leaders::team_id.eq(team_id.as_str()),
-            team_leaders::user_id.eq(user_id),
+            team_leaders::user_id.eq(user_id.as_str()),
         ))
         .execute(conn)
 }

@@ -3,6 +3,7 @@
 //! Issuance knows the member (by their invite secret) but sees only a blinded message;
 //! redemption sees the token but no member. Nothing joins the two (THREAT-MODEL G2).
 pub mod crypto;
+pub mod model;
 pub mod routes;
 pub mod store;
 
@@ -11,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::db::DbConnection;
 use crate::error::AppError;
+use model::ScopeId;
 
 /// Parsed keys by scope, so signing and verification skip DER parsing. Whether a scope is
 /// still open is always read from the database, never from here.
@@ -21,8 +23,8 @@ use crate::error::AppError;
 /// whose row was destroyed by another replica.
 #[derive(Default)]
 pub struct KeyCache {
-    secret: Mutex<HashMap<String, Arc<crypto::SecretKey>>>,
-    public: Mutex<HashMap<String, Arc<crypto::PublicKey>>>,
+    secret: Mutex<HashMap<ScopeId, Arc<crypto::SecretKey>>>,
+    public: Mutex<HashMap<ScopeId, Arc<crypto::PublicKey>>>,
 }
 
 /// Locks the secret map. A thread that panicked while holding it leaves it poisoned; rather
@@ -30,8 +32,8 @@ pub struct KeyCache {
 /// beyond the reach of `forget`), the poison is cleared and the map emptied: a key dropped
 /// here is only parsed again from its row, and only while the row still holds it.
 fn lock_secrets(
-    m: &Mutex<HashMap<String, Arc<crypto::SecretKey>>>,
-) -> MutexGuard<'_, HashMap<String, Arc<crypto::SecretKey>>> {
+    m: &Mutex<HashMap<ScopeId, Arc<crypto::SecretKey>>>,
+) -> MutexGuard<'_, HashMap<ScopeId, Arc<crypto::SecretKey>>> {
     match m.lock() {
         Ok(g) => g,
         Err(poisoned) => {
@@ -45,8 +47,8 @@ fn lock_secrets(
 
 /// Locks the public map; public keys are not secret, so a poisoned map is just emptied too.
 fn lock_public(
-    m: &Mutex<HashMap<String, Arc<crypto::PublicKey>>>,
-) -> MutexGuard<'_, HashMap<String, Arc<crypto::PublicKey>>> {
+    m: &Mutex<HashMap<ScopeId, Arc<crypto::PublicKey>>>,
+) -> MutexGuard<'_, HashMap<ScopeId, Arc<crypto::PublicKey>>> {
     match m.lock() {
         Ok(g) => g,
         Err(poisoned) => {
@@ -64,7 +66,7 @@ impl KeyCache {
     /// dropped and the scope answers 410.
     pub fn secret(
         &self,
-        scope: &str,
+        scope: &ScopeId,
         der: Option<&str>,
     ) -> Result<Arc<crypto::SecretKey>, AppError> {
         let Some(der) = der else {
@@ -75,32 +77,32 @@ impl KeyCache {
             return Ok(k);
         }
         let k = Arc::new(crypto::parse_secret(der)?);
-        lock_secrets(&self.secret).insert(scope.to_owned(), k.clone());
+        lock_secrets(&self.secret).insert(scope.clone(), k.clone());
         Ok(k)
     }
 
-    pub fn public(&self, scope: &str, der: &str) -> Result<Arc<crypto::PublicKey>, AppError> {
+    pub fn public(&self, scope: &ScopeId, der: &str) -> Result<Arc<crypto::PublicKey>, AppError> {
         if let Some(k) = lock_public(&self.public).get(scope).cloned() {
             return Ok(k);
         }
         let k = Arc::new(crypto::parse_public(der)?);
-        lock_public(&self.public).insert(scope.to_owned(), k.clone());
+        lock_public(&self.public).insert(scope.clone(), k.clone());
         Ok(k)
     }
 
     /// Drops a closed scope's private key from memory.
-    pub fn forget(&self, scope: &str) {
+    pub fn forget(&self, scope: &ScopeId) {
         lock_secrets(&self.secret).remove(scope);
     }
 
     /// Drops every cached private key whose row no longer holds its secret: closed by this
     /// process or another one on the same database. Returns how many were dropped.
     pub fn retain_open(&self, conn: &mut DbConnection) -> Result<usize, AppError> {
-        let held: Vec<String> = lock_secrets(&self.secret).keys().cloned().collect();
+        let held: Vec<ScopeId> = lock_secrets(&self.secret).keys().cloned().collect();
         if held.is_empty() {
             return Ok(0);
         }
-        let open: std::collections::HashSet<String> = store::find_keys(conn, &held)?
+        let open: std::collections::HashSet<ScopeId> = store::find_keys(conn, &held)?
             .into_iter()
             .filter(|k| k.is_open())
             .map(|k| k.scope_id)
@@ -117,9 +119,10 @@ impl KeyCache {
         lock_secrets(&self.secret).len()
     }
 
-    /// Whether this process holds the private key of `scope` in memory.
+    /// Whether this process holds the private key of `scope` in memory. Takes the plain
+    /// string because tests ask it with the id they read from the API.
     pub fn holds_secret(&self, scope: &str) -> bool {
-        lock_secrets(&self.secret).contains_key(scope)
+        lock_secrets(&self.secret).contains_key(&ScopeId::from(scope))
     }
 }
 
@@ -142,7 +145,7 @@ mod tests {
         let key = crypto::generate().expect("key");
         let cache = Arc::new(KeyCache::default());
         cache
-            .secret("scope-a", Some(&key.secret_der))
+            .secret(&ScopeId::from("scope-a"), Some(&key.secret_der))
             .expect("parsed");
         assert_eq!(cache.secrets_held(), 1);
         let c2 = cache.clone();
@@ -157,10 +160,10 @@ mod tests {
         assert_eq!(cache.secrets_held(), 0);
         assert!(!cache.secret.is_poisoned());
         cache
-            .secret("scope-b", Some(&key.secret_der))
+            .secret(&ScopeId::from("scope-b"), Some(&key.secret_der))
             .expect("parsed");
         assert!(cache.holds_secret("scope-b"));
-        cache.forget("scope-b");
+        cache.forget(&ScopeId::from("scope-b"));
         assert_eq!(cache.secrets_held(), 0);
     }
 
@@ -168,9 +171,14 @@ mod tests {
     fn a_scope_read_without_its_secret_is_forgotten_and_refused() {
         let key = crypto::generate().expect("key");
         let cache = KeyCache::default();
-        cache.secret("s", Some(&key.secret_der)).expect("parsed");
+        cache
+            .secret(&ScopeId::from("s"), Some(&key.secret_der))
+            .expect("parsed");
         assert!(cache.holds_secret("s"));
-        assert!(matches!(cache.secret("s", None), Err(AppError::Gone(_))));
+        assert!(matches!(
+            cache.secret(&ScopeId::from("s"), None),
+            Err(AppError::Gone(_))
+        ));
         assert!(!cache.holds_secret("s"));
     }
 }

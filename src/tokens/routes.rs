@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::crypto::{self, Token, TokenJson};
+use super::model::ScopeId;
 use super::store;
 use crate::db::blocking;
 use crate::error::{ApiResult, AppError, Problem};
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::secret::{b64, unb64};
 use crate::state::AppState;
 use crate::teams::store::member_by_invite;
@@ -42,7 +45,7 @@ pub fn closed() -> AppError {
 /// database writer and only returned after the issuance record is committed.
 pub async fn issue(
     state: &AppState,
-    scope_id: String,
+    scope_id: ScopeId,
     req: IssueRequest,
 ) -> Result<String, AppError> {
     if req.invite.len() > MAX_INVITE {
@@ -97,7 +100,7 @@ pub async fn issue(
 /// then spends it and stores the submission in one transaction.
 pub async fn check_token(
     state: &AppState,
-    scope_id: String,
+    scope_id: ScopeId,
     token: &TokenJson,
 ) -> Result<Token, AppError> {
     let (cache, token) = (state.key_cache.clone(), token.clone());
@@ -114,7 +117,7 @@ pub async fn check_token(
 /// open, and the token must verify under its key.
 pub fn verify_token(
     cache: &super::KeyCache,
-    scope_id: &str,
+    scope_id: &ScopeId,
     key: Option<&store::KeyRow>,
     token: &TokenJson,
 ) -> Result<Token, AppError> {
@@ -143,10 +146,11 @@ pub fn verify_token(
         (status = 410, description = "Closed", body = Problem, content_type = "application/problem+json")))]
 async fn issue_round(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     body: web::Json<IssueRequest>,
 ) -> ApiResult<HttpResponse> {
-    let blind_signature = issue(&state, id.into_inner(), body.into_inner()).await?;
+    let scope = ScopeId::from(&id.into_inner());
+    let blind_signature = issue(&state, scope, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Issued { blind_signature }))
 }
 
@@ -162,10 +166,12 @@ async fn issue_round(
         (status = 410, description = "Closed", body = Problem, content_type = "application/problem+json")))]
 async fn issue_review(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     body: web::Json<IssueRequest>,
 ) -> ApiResult<HttpResponse> {
-    issue_round(state, id, body).await
+    let scope = ScopeId::from(&id.into_inner());
+    let blind_signature = issue(&state, scope, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(Issued { blind_signature }))
 }
 
 /// The issuance operations, merged into the document by src/openapi.rs.

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::crypto::NewKey;
+use super::model::ScopeId;
 use crate::db::schema::{eligibility, issuances, signing_keys, spent_tokens};
 use crate::db::{on_backend, DbConnection};
 use crate::error::AppError;
@@ -11,7 +12,8 @@ use crate::teams::model::MemberId;
 
 #[derive(Queryable, Clone, Debug)]
 pub struct KeyRow {
-    pub scope_id: String,
+    #[diesel(deserialize_as = String)]
+    pub scope_id: ScopeId,
     pub public_der: String,
     pub fingerprint: String,
     pub secret_der: Option<String>,
@@ -23,10 +25,10 @@ impl KeyRow {
     }
 }
 
-pub fn insert_key(conn: &mut DbConnection, scope_id: &str, key: &NewKey) -> QueryResult<usize> {
+pub fn insert_key(conn: &mut DbConnection, scope_id: &ScopeId, key: &NewKey) -> QueryResult<usize> {
     diesel::insert_into(signing_keys::table)
         .values((
-            signing_keys::scope_id.eq(scope_id),
+            signing_keys::scope_id.eq(scope_id.as_str()),
             signing_keys::public_der.eq(&key.public_der),
             signing_keys::fingerprint.eq(&key.public.fingerprint),
             signing_keys::secret_der.eq(Some(&key.secret_der)),
@@ -34,27 +36,30 @@ pub fn insert_key(conn: &mut DbConnection, scope_id: &str, key: &NewKey) -> Quer
         .execute(conn)
 }
 
-pub fn find_key(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Option<KeyRow>> {
-    signing_keys::table.find(scope_id).first(conn).optional()
+pub fn find_key(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<Option<KeyRow>> {
+    signing_keys::table
+        .find(scope_id.as_str())
+        .first(conn)
+        .optional()
 }
 
-pub fn find_keys(conn: &mut DbConnection, scope_ids: &[String]) -> QueryResult<Vec<KeyRow>> {
+pub fn find_keys(conn: &mut DbConnection, scope_ids: &[ScopeId]) -> QueryResult<Vec<KeyRow>> {
     signing_keys::table
-        .filter(signing_keys::scope_id.eq_any(scope_ids))
+        .filter(signing_keys::scope_id.eq_any(scope_ids.iter().map(ScopeId::as_str)))
         .load(conn)
 }
 
 /// Freezes the roster of a scope as it opens (THREAT-MODEL G9).
 pub fn freeze_roster(
     conn: &mut DbConnection,
-    scope_id: &str,
-    member_ids: &[String],
+    scope_id: &ScopeId,
+    member_ids: &[MemberId],
 ) -> QueryResult<usize> {
     for m in member_ids {
         diesel::insert_into(eligibility::table)
             .values((
-                eligibility::scope_id.eq(scope_id),
-                eligibility::member_id.eq(m),
+                eligibility::scope_id.eq(scope_id.as_str()),
+                eligibility::member_id.eq(m.as_str()),
             ))
             .execute(conn)?;
     }
@@ -63,56 +68,61 @@ pub fn freeze_roster(
 
 pub fn is_eligible(
     conn: &mut DbConnection,
-    scope_id: &str,
+    scope_id: &ScopeId,
     member_id: &MemberId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        eligibility::table.find((scope_id, member_id.as_str())),
+        eligibility::table.find((scope_id.as_str(), member_id.as_str())),
     ))
     .get_result(conn)
 }
 
 /// Members on a scope's frozen roster.
-pub fn eligible_members(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Vec<String>> {
-    eligibility::table
-        .filter(eligibility::scope_id.eq(scope_id))
+pub fn eligible_members(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<Vec<MemberId>> {
+    let ids: Vec<String> = eligibility::table
+        .filter(eligibility::scope_id.eq(scope_id.as_str()))
         .select(eligibility::member_id)
-        .load(conn)
+        .load(conn)?;
+    Ok(ids.into_iter().map(MemberId::from).collect())
 }
 
 /// The labels of everyone on a scope's frozen roster, for the name warning only: callers
 /// reduce them to `members::model::name_parts` before any page sees them (G14).
-pub fn eligible_labels(conn: &mut DbConnection, scope_id: &str) -> QueryResult<Vec<String>> {
+pub fn eligible_labels(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<Vec<String>> {
     use crate::db::schema::members;
     eligibility::table
         .inner_join(members::table)
-        .filter(eligibility::scope_id.eq(scope_id))
+        .filter(eligibility::scope_id.eq(scope_id.as_str()))
         .select(members::label)
         .load(conn)
 }
 
-pub fn count_eligible(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+pub fn count_eligible(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i64> {
     eligibility::table
-        .filter(eligibility::scope_id.eq(scope_id))
+        .filter(eligibility::scope_id.eq(scope_id.as_str()))
         .count()
         .get_result(conn)
 }
 
 /// The scopes a member is on the frozen roster of.
-pub fn scopes_of_member(conn: &mut DbConnection, member_id: &MemberId) -> QueryResult<Vec<String>> {
-    eligibility::table
+pub fn scopes_of_member(
+    conn: &mut DbConnection,
+    member_id: &MemberId,
+) -> QueryResult<Vec<ScopeId>> {
+    let ids: Vec<String> = eligibility::table
         .filter(eligibility::member_id.eq(member_id.as_str()))
         .select(eligibility::scope_id)
-        .load(conn)
+        .load(conn)?;
+    Ok(ids.into_iter().map(ScopeId::from).collect())
 }
 
 pub fn is_issued(
     conn: &mut DbConnection,
-    scope_id: &str,
+    scope_id: &ScopeId,
     member_id: &MemberId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        issuances::table.find((scope_id, member_id.as_str())),
+        issuances::table.find((scope_id.as_str(), member_id.as_str())),
     ))
     .get_result(conn)
 }
@@ -120,13 +130,13 @@ pub fn is_issued(
 /// Records that a member was issued their one token; a second time is a conflict.
 pub fn record_issuance(
     conn: &mut DbConnection,
-    scope_id: &str,
+    scope_id: &ScopeId,
     member_id: &MemberId,
 ) -> Result<(), AppError> {
     // `ON CONFLICT DO NOTHING` rather than catching a unique violation, because PostgreSQL
     // writes every violation, with the key values and a timestamp, to its own server log.
     let row = (
-        issuances::scope_id.eq(scope_id),
+        issuances::scope_id.eq(scope_id.as_str()),
         issuances::member_id.eq(member_id.as_str()),
     );
     let inserted = on_backend!(conn, c => diesel::insert_into(issuances::table).values(row).on_conflict_do_nothing().execute(c))?;
@@ -142,9 +152,9 @@ pub fn already_issued() -> AppError {
     AppError::Conflict("you have already taken part in this one; each person answers once. If you have not taken part, someone else used your link (whoever holds it can answer in your place, never read your answer): ask for a new link sent only to you, which stops this one from working".into())
 }
 
-pub fn count_issued(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+pub fn count_issued(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i64> {
     issuances::table
-        .filter(issuances::scope_id.eq(scope_id))
+        .filter(issuances::scope_id.eq(scope_id.as_str()))
         .count()
         .get_result(conn)
 }
@@ -162,15 +172,15 @@ pub enum Spending {
 pub fn try_spend(
     conn: &mut DbConnection,
     keys: &Keys,
-    scope_id: &str,
+    scope_id: &ScopeId,
     message: &[u8],
 ) -> QueryResult<Spending> {
-    let mut input = scope_id.as_bytes().to_vec();
+    let mut input = scope_id.as_str().as_bytes().to_vec();
     input.push(0);
     input.extend_from_slice(message);
     let hash = keys.keyed_hash("spent-token", &input);
     let row = (
-        spent_tokens::scope_id.eq(scope_id),
+        spent_tokens::scope_id.eq(scope_id.as_str()),
         spent_tokens::token_hash.eq(&hash),
         spent_tokens::message_sha256.eq(Some(super::crypto::message_hash(message))),
     );
@@ -186,7 +196,7 @@ pub fn try_spend(
 pub fn spend(
     conn: &mut DbConnection,
     keys: &Keys,
-    scope_id: &str,
+    scope_id: &ScopeId,
     message: &[u8],
 ) -> Result<(), AppError> {
     match try_spend(conn, keys, scope_id, message)? {
@@ -204,8 +214,8 @@ pub fn already_spent() -> AppError {
 /// id. Only the holder of the token message can point at it; the id carries no member (the
 /// message was blinded at issuance) and no order. At close every answer is rewritten with a
 /// fresh random id, so no trace of the token, and none of a replaced answer, survives it.
-pub fn answer_locator(keys: &Keys, scope_id: &str, message: &[u8]) -> String {
-    let mut input = scope_id.as_bytes().to_vec();
+pub fn answer_locator(keys: &Keys, scope_id: &ScopeId, message: &[u8]) -> String {
+    let mut input = scope_id.as_str().as_bytes().to_vec();
     input.push(0);
     input.extend_from_slice(message);
     keys.keyed_hash("answer-locator", &input)
@@ -216,19 +226,19 @@ pub fn answer_locator(keys: &Keys, scope_id: &str, message: &[u8]) -> String {
 /// spent before bulletins existed (see the migration `2026-12-06-000010_verify`).
 pub fn bulletin_hashes(
     conn: &mut DbConnection,
-    scope_id: &str,
+    scope_id: &ScopeId,
 ) -> QueryResult<Vec<Option<String>>> {
     let mut all: Vec<Option<String>> = spent_tokens::table
-        .filter(spent_tokens::scope_id.eq(scope_id))
+        .filter(spent_tokens::scope_id.eq(scope_id.as_str()))
         .select(spent_tokens::message_sha256)
         .load(conn)?;
     all.sort();
     Ok(all)
 }
 
-pub fn count_spent(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+pub fn count_spent(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i64> {
     spent_tokens::table
-        .filter(spent_tokens::scope_id.eq(scope_id))
+        .filter(spent_tokens::scope_id.eq(scope_id.as_str()))
         .count()
         .get_result(conn)
 }
@@ -236,7 +246,7 @@ pub fn count_spent(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> 
 /// Takes the key row's lock on PostgreSQL: shared while issuing, exclusive while closing, so
 /// an issuance racing a close either commits first (and its row is deleted by the close) or
 /// sees the key gone. SQLite's single writer already serialises them.
-pub fn lock_key(conn: &mut DbConnection, scope_id: &str, exclusive: bool) -> QueryResult<()> {
+pub fn lock_key(conn: &mut DbConnection, scope_id: &ScopeId, exclusive: bool) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(c) => {
             let sql = if exclusive {
@@ -245,7 +255,7 @@ pub fn lock_key(conn: &mut DbConnection, scope_id: &str, exclusive: bool) -> Que
                 "SELECT scope_id FROM signing_keys WHERE scope_id = $1 FOR SHARE"
             };
             diesel::sql_query(sql)
-                .bind::<diesel::sql_types::Text, _>(scope_id)
+                .bind::<diesel::sql_types::Text, _>(scope_id.as_str())
                 .execute(c)
                 .map(|_| ())
         }
@@ -255,20 +265,21 @@ pub fn lock_key(conn: &mut DbConnection, scope_id: &str, exclusive: bool) -> Que
 
 /// At close: the private key is destroyed and who was issued a token is forgotten (G3).
 /// Returns how many tokens had been issued, the only trace that remains.
-pub fn close_scope(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> {
+pub fn close_scope(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i64> {
     lock_key(conn, scope_id, true)?;
     let issued = count_issued(conn, scope_id)?;
-    diesel::update(signing_keys::table.find(scope_id))
+    diesel::update(signing_keys::table.find(scope_id.as_str()))
         .set(signing_keys::secret_der.eq(None::<String>))
         .execute(conn)?;
-    diesel::delete(issuances::table.filter(issuances::scope_id.eq(scope_id))).execute(conn)?;
+    diesel::delete(issuances::table.filter(issuances::scope_id.eq(scope_id.as_str())))
+        .execute(conn)?;
     // The spent set is rewritten too, so its physical order says nothing of redemption order;
     // each row keeps its bulletin hash (G16) and nothing else.
     let mut spent: Vec<(String, Option<String>)> = spent_tokens::table
-        .filter(spent_tokens::scope_id.eq(scope_id))
+        .filter(spent_tokens::scope_id.eq(scope_id.as_str()))
         .select((spent_tokens::token_hash, spent_tokens::message_sha256))
         .load(conn)?;
-    diesel::delete(spent_tokens::table.filter(spent_tokens::scope_id.eq(scope_id)))
+    diesel::delete(spent_tokens::table.filter(spent_tokens::scope_id.eq(scope_id.as_str())))
         .execute(conn)?;
     {
         use rand::seq::SliceRandom;
@@ -277,7 +288,7 @@ pub fn close_scope(conn: &mut DbConnection, scope_id: &str) -> QueryResult<i64> 
     for (h, published) in spent {
         diesel::insert_into(spent_tokens::table)
             .values((
-                spent_tokens::scope_id.eq(scope_id),
+                spent_tokens::scope_id.eq(scope_id.as_str()),
                 spent_tokens::token_hash.eq(h),
                 spent_tokens::message_sha256.eq(published),
             ))

@@ -212,7 +212,7 @@ fn g11_every_key_field_a_server_could_vary_for_one_member_is_refused_by_the_clie
     let mut conn = app.db.get_write().expect("conn");
     for r in [&a, &b] {
         assert_eq!(
-            candor::tokens::store::count_issued(&mut conn, &r.id).expect("count"),
+            candor::tokens::store::count_issued(&mut conn, &r.id.as_str().into()).expect("count"),
             0
         );
     }

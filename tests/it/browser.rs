@@ -478,7 +478,7 @@ fn answered(api: &Api, round: &str) -> i64 {
 
 fn issued(app: &TestApp, round: &str) -> i64 {
     let mut conn = app.db.get_write().expect("conn");
-    candor::tokens::store::count_issued(&mut conn, round).expect("count issued")
+    candor::tokens::store::count_issued(&mut conn, &round.into()).expect("count issued")
 }
 
 fn is_issued(app: &TestApp, round: &str, invite: &str) -> bool {
@@ -486,7 +486,7 @@ fn is_issued(app: &TestApp, round: &str, invite: &str) -> bool {
     let member = candor::teams::store::member_by_invite(&mut conn, &app.keys, invite)
         .expect("query")
         .expect("member");
-    candor::tokens::store::is_issued(&mut conn, round, &member.id).expect("query")
+    candor::tokens::store::is_issued(&mut conn, &round.into(), &member.id).expect("query")
 }
 
 /// Opens the member's invite link and clicks "Answer" on the round; returns once the answer

@@ -273,7 +273,7 @@ fn a_review_lives_from_open_to_close_with_scripted_writers() {
             .first(&mut *conn)
             .unwrap();
         assert!(secret.is_none(), "the key's secret half is destroyed");
-        let row = candor::reviews::store::find_review(&mut conn, &r.id).unwrap();
+        let row = candor::reviews::store::find_review(&mut conn, &r.id.as_str().into()).unwrap();
         assert_eq!(row.issued, Some(4));
         assert_eq!(row.accounts_total, Some(4));
         assert_eq!(row.followups_asked, Some(1));
@@ -813,8 +813,12 @@ fn retention_deletes_the_text_but_keeps_the_counts() {
             candor::reviews::store::apply_retention(&mut conn, today).unwrap(),
             0
         );
-        candor::reviews::store::set_closed_on(&mut conn, &r.id, today - time::Duration::days(181))
-            .unwrap();
+        candor::reviews::store::set_closed_on(
+            &mut conn,
+            &r.id.as_str().into(),
+            today - time::Duration::days(181),
+        )
+        .unwrap();
     }
     // Opening the reviews list runs retention.
     let fac = app.login(FACILITATOR, PASSWORD);
@@ -833,7 +837,10 @@ fn retention_deletes_the_text_but_keeps_the_counts() {
         assert_eq!((n, f), (0, 0), "no text left");
         let counts = candor::reviews::store::culture_counts(&mut conn, None).unwrap();
         assert_eq!(counts.reviews_held, 1);
-        assert_eq!(counts.accounts_per_review, vec![(r.id.clone(), 3)]);
+        assert_eq!(
+            counts.accounts_per_review,
+            vec![(candor::reviews::model::ReviewId::from(r.id.clone()), 3)]
+        );
         assert_eq!((counts.followups_asked, counts.followups_answered), (1, 0));
     }
     let page = fac.get(&format!("/reviews/{}", r.id)).text().unwrap();
@@ -1182,10 +1189,12 @@ fn culture_counts_cover_closed_reviews_only() {
     let mut conn = app.db.get_write().unwrap();
     let all = candor::reviews::store::culture_counts(&mut conn, None).unwrap();
     assert_eq!(all.reviews_held, 1);
-    assert_eq!(all.accounts_per_review, vec![(r1.id.clone(), 3)]);
+    assert_eq!(
+        all.accounts_per_review,
+        vec![(candor::reviews::model::ReviewId::from(r1.id.clone()), 3)]
+    );
     let none =
-        candor::reviews::store::culture_counts(&mut conn, Some(std::slice::from_ref(&r2.id)))
-            .unwrap();
+        candor::reviews::store::culture_counts(&mut conn, Some(&[r2.id.as_str().into()])).unwrap();
     assert_eq!(none.reviews_held, 0);
 }
 

@@ -2,7 +2,7 @@
 //! set-password links, API tokens, staff administration and the audit log. Handlers in
 //! `routes/` parse the request, call one of these and render what it returns.
 
-use super::model::{AuditEntry, Role, StaffEntry, StaffUser};
+use super::model::{AuditEntry, Role, StaffEntry, StaffId, StaffUser};
 use super::model::{PASSWORD_LINK_DAYS, SESSION_HOURS};
 use super::store;
 use crate::db::DbConnection;
@@ -29,7 +29,7 @@ fn new_session(state: &AppState) -> (String, String, time::PrimitiveDateTime) {
 /// Returns the token.
 async fn start_session(
     state: &AppState,
-    user_id: String,
+    user_id: StaffId,
     audit_action: &'static str,
     email: String,
 ) -> Result<String, AppError> {
@@ -309,7 +309,7 @@ impl LinkMaker {
 pub fn new_password_link(
     conn: &mut DbConnection,
     links: &LinkMaker,
-    user_id: &str,
+    user_id: &StaffId,
 ) -> Result<String, AppError> {
     let token = random_token();
     let hash = links.keys.keyed_hash("password-link", token.as_bytes());
@@ -329,7 +329,7 @@ pub fn invite_in(
     actor: &StaffUser,
     email: &str,
     role: Role,
-) -> Result<(String, String), AppError> {
+) -> Result<(StaffId, String), AppError> {
     let id = match store::insert_staff(conn, email, None, role) {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
@@ -364,7 +364,7 @@ pub async fn invite_staff(
     actor: &StaffUser,
     email: String,
     role: Role,
-) -> Result<(String, String), AppError> {
+) -> Result<(StaffId, String), AppError> {
     let (st, actor) = (LinkMaker::new(state), actor.clone());
     state
         .db
@@ -404,7 +404,7 @@ pub async fn invite_staff_listed(
 fn change_role_in(
     c: &mut DbConnection,
     actor: &StaffUser,
-    id: &str,
+    id: &StaffId,
     role: Role,
 ) -> Result<(), AppError> {
     let target = store::find_staff(c, id)?;
@@ -440,7 +440,7 @@ fn change_role_in(
 fn change_active_in(
     c: &mut DbConnection,
     actor: &StaffUser,
-    id: &str,
+    id: &StaffId,
     active: bool,
 ) -> Result<(), AppError> {
     let target = store::find_staff(c, id)?;
@@ -463,7 +463,7 @@ fn change_active_in(
 pub async fn change_role(
     state: &AppState,
     actor: &StaffUser,
-    id: String,
+    id: StaffId,
     role: Role,
 ) -> Result<(), AppError> {
     let actor = actor.clone();
@@ -477,7 +477,7 @@ pub async fn change_role(
 pub async fn change_active(
     state: &AppState,
     actor: &StaffUser,
-    id: String,
+    id: StaffId,
     active: bool,
 ) -> Result<(), AppError> {
     let actor = actor.clone();
@@ -491,7 +491,7 @@ pub async fn change_active(
 pub async fn update_staff(
     state: &AppState,
     actor: &StaffUser,
-    id: String,
+    id: StaffId,
     role: Option<Role>,
     active: Option<bool>,
 ) -> Result<StaffEntry, AppError> {
@@ -514,7 +514,7 @@ pub async fn update_staff(
 pub async fn renew_link(
     state: &AppState,
     actor: &StaffUser,
-    id: String,
+    id: StaffId,
 ) -> Result<(String, String, Vec<StaffEntry>), AppError> {
     let (st, actor) = (LinkMaker::new(state), actor.clone());
     state

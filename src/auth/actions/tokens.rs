@@ -1,7 +1,7 @@
 //! API token use cases: make one (shown once, only its keyed hash stored), list and revoke
 //! a user's own. Apart from `mod.rs` so that file stays under the size limit.
 
-use super::super::model::{StaffUser, TokenEntry};
+use super::super::model::{StaffUser, TokenEntry, TokenId};
 use super::super::store;
 use crate::db::DbConnection;
 use crate::error::AppError;
@@ -48,7 +48,7 @@ pub async fn create_api_token(
 }
 
 /// Revokes one of the user's own tokens; someone else's is not found.
-pub async fn revoke_token(state: &AppState, user: &StaffUser, id: String) -> Result<(), AppError> {
+pub async fn revoke_token(state: &AppState, user: &StaffUser, id: TokenId) -> Result<(), AppError> {
     let user = user.clone();
     state
         .db
@@ -56,7 +56,7 @@ pub async fn revoke_token(state: &AppState, user: &StaffUser, id: String) -> Res
             if store::delete_api_token(c, &user.id, &id)? == 0 {
                 return Err(AppError::NotFound);
             }
-            store::audit(c, Some(&user.email), "token.revoked", &id)?;
+            store::audit(c, Some(&user.email), "token.revoked", id.as_str())?;
             Ok(())
         })
         .await

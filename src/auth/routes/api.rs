@@ -7,7 +7,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::session_cookie;
 use crate::auth::actions::{self, LoginOutcome};
-use crate::auth::model::{parse_email, parse_token_label, Role, StaffEntry, MAX_LABEL};
+use crate::auth::model::{parse_email, parse_token_label, Role, StaffEntry, StaffId, MAX_LABEL};
 use crate::error::{ApiError, ApiResult, AppError, Problem};
 use crate::state::AppState;
 use crate::web::session::ApiStaff;
@@ -16,7 +16,8 @@ use crate::web::session::ApiStaff;
 #[derive(Serialize, ToSchema)]
 #[schema(as = Staff)]
 pub struct StaffJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: StaffId,
     email: String,
     /// `admin`, `leader` or `facilitator`.
     role: String,
@@ -29,7 +30,8 @@ pub struct StaffJson {
 /// Who the caller is.
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    id: String,
+    #[schema(value_type = String)]
+    id: StaffId,
     email: String,
     #[schema(value_type = String)]
     role: &'static str,
@@ -148,7 +150,7 @@ pub struct StaffPatch {
 pub(super) async fn api_staff_update(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<StaffId>,
     body: web::Json<StaffPatch>,
 ) -> ApiResult<HttpResponse> {
     staff.require_admin()?;

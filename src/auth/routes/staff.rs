@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{cookie, form_token, html, signed_in, CsrfForm};
 use crate::auth::actions::{self, LoginOutcome, SetPassword, SetupInput, SetupOutcome};
-use crate::auth::model::{parse_email, parse_token_label, Role};
+use crate::auth::model::{parse_email, parse_token_label, Role, StaffId, TokenId};
 use crate::auth::pages;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::state::AppState;
@@ -270,7 +270,7 @@ pub(super) async fn create_token_page(
 pub(super) async fn revoke_token(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TokenId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     actions::revoke_token(&state, &staff.user, id.into_inner()).await?;
@@ -362,7 +362,7 @@ pub struct RoleForm {
 pub(super) async fn staff_role(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<StaffId>,
     Csrf(form): Csrf<web::Form<RoleForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
@@ -375,7 +375,7 @@ pub(super) async fn staff_role(
 pub(super) async fn staff_deactivate(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<StaffId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
@@ -386,7 +386,7 @@ pub(super) async fn staff_deactivate(
 pub(super) async fn staff_activate(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<StaffId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
@@ -397,7 +397,7 @@ pub(super) async fn staff_activate(
 pub(super) async fn staff_new_link(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<StaffId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;

@@ -8,12 +8,16 @@ use utoipa::{OpenApi, ToSchema};
 use crate::auth::routes::ApiStaff;
 use crate::delivery::{actions, pages, reviews};
 use crate::error::{ApiResult, AppError, Problem};
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::state::AppState;
+use crate::teams::model::{MemberId, TeamId};
 
 /// Whom to mail: the members named, or (no body, or no `member_ids`) everyone on the roster.
 #[derive(Deserialize, Default, ToSchema)]
 pub struct SendInvites {
-    member_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    member_ids: Option<Vec<MemberId>>,
 }
 
 /// How many messages were queued in the outbox (sent by the background worker).
@@ -36,7 +40,7 @@ pub struct Queued {
 pub(super) async fn api_send_invites(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     // An empty body means everyone; a body that is not the documented JSON is refused, never
@@ -69,7 +73,7 @@ pub(super) async fn api_send_invites(
 pub(super) async fn api_send_review_invites(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let (queued, skipped) =
         actions::send_review_invites(&state, &staff.user, id.into_inner()).await?;
@@ -90,7 +94,7 @@ pub(super) async fn api_send_review_invites(
 pub(super) async fn api_remind(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
 ) -> ApiResult<HttpResponse> {
     let queued = actions::remind_round(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(Queued {
@@ -110,7 +114,7 @@ pub(super) async fn api_remind(
 pub(super) async fn api_remind_review(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let queued = reviews::remind_review(&state, &staff.user, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(Queued {

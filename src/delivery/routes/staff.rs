@@ -10,14 +10,17 @@ use crate::delivery::pages::{self, WebhookTarget};
 use crate::delivery::webhooks::{self, Scope};
 use crate::delivery::{actions, reviews};
 use crate::error::{AppError, PageResult};
+use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::web::form::Csrf;
 use crate::web::see_other;
 
 pub(super) async fn send_invites(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     let team_id = id.into_inner();
@@ -39,7 +42,7 @@ pub(super) async fn send_invites(
 pub(super) async fn send_review_invites(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     let review_id = id.into_inner();
@@ -58,7 +61,7 @@ pub(super) async fn send_review_invites(
 pub(super) async fn remind(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<RoundId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     let round_id = id.into_inner();
@@ -74,7 +77,7 @@ pub(super) async fn remind(
 pub(super) async fn remind_review(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     let review_id = id.into_inner();
@@ -96,7 +99,7 @@ pub struct WebhookForm {
     webhook_url: String,
 }
 
-fn team_target(team_id: &str) -> (String, String) {
+fn team_target(team_id: &TeamId) -> (String, String) {
     (
         format!("/teams/{team_id}/webhook"),
         format!("/teams/{team_id}"),
@@ -107,7 +110,7 @@ fn team_target(team_id: &str) -> (String, String) {
 pub(super) async fn team_webhook(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<WebhookForm>>,
 ) -> PageResult<HttpResponse> {
     let team_id = id.into_inner();
@@ -136,7 +139,7 @@ pub(super) async fn team_webhook(
 pub(super) async fn team_webhook_test(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<TeamId>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     let team_id = id.into_inner();

@@ -9,8 +9,9 @@ use super::export::{csv_response, rows_csv, rows_json, Heatmap};
 use super::{parse_view, PeriodQuery};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::metrics::actions;
-use crate::metrics::model::{Change, View};
+use crate::metrics::model::{Change, GroupId, View};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::web::session::ApiStaff;
 
 /// The heat map over the latest closed round of each team the caller may see, or over one
@@ -120,14 +121,16 @@ pub(super) async fn api_trends(
 /// A group of teams with dated memberships.
 #[derive(Serialize, ToSchema)]
 pub struct GroupJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: GroupId,
     name: String,
     teams: Vec<GroupTeam>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct GroupTeam {
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
     name: String,
     /// `YYYY-MM-DD`.
     added_on: String,
@@ -139,13 +142,15 @@ pub struct GroupTeam {
 pub struct GroupCreate {
     name: String,
     #[serde(default)]
-    team_ids: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    team_ids: Vec<TeamId>,
 }
 
 /// The new group's id.
 #[derive(Serialize, ToSchema)]
 pub struct Created {
-    id: String,
+    #[schema(value_type = String)]
+    id: GroupId,
 }
 
 /// Groups of teams (admins only).
@@ -197,7 +202,8 @@ pub(super) async fn api_create_group(
 
 #[derive(Deserialize, ToSchema)]
 pub struct TeamRef {
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
 }
 
 /// The team counts for the group from now on (admins only).
@@ -209,7 +215,7 @@ pub struct TeamRef {
 pub(super) async fn api_add_team(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     body: web::Json<TeamRef>,
 ) -> ApiResult<HttpResponse> {
     staff.require_admin()?;
@@ -233,7 +239,7 @@ pub(super) async fn api_add_team(
 pub(super) async fn api_remove_team(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(GroupId, TeamId)>,
 ) -> ApiResult<HttpResponse> {
     staff.require_admin()?;
     let (g, t) = path.into_inner();

@@ -9,8 +9,10 @@ use super::{parse_view, PeriodQuery};
 use crate::auth::routes::CsrfForm;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::metrics::actions;
+use crate::metrics::model::GroupId;
 use crate::metrics::pages::{self, MetricsPage};
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::web::form::Csrf;
 use crate::web::session::Staff;
 use crate::web::{html_response, see_other};
@@ -109,6 +111,9 @@ pub(super) async fn create_group_page(
 
 #[derive(Deserialize)]
 pub struct AddTeamForm {
+    /// The team picked, as the form sends it: a String only so that a missing field reads as
+    /// empty; the handler makes it a `TeamId` at once, and an unknown or empty one is "No
+    /// such team".
     #[serde(default)]
     team_id: String,
 }
@@ -116,7 +121,7 @@ pub struct AddTeamForm {
 pub(super) async fn add_team_page(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<GroupId>,
     Csrf(form): Csrf<web::Form<AddTeamForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
@@ -124,7 +129,7 @@ pub(super) async fn add_team_page(
         &state,
         &staff.user,
         id.into_inner(),
-        form.team_id.clone(),
+        TeamId::from(form.team_id.as_str()),
         true,
     )
     .await;
@@ -134,7 +139,7 @@ pub(super) async fn add_team_page(
 pub(super) async fn remove_team_page(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(GroupId, TeamId)>,
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;

@@ -53,9 +53,9 @@ pub async fn submit_answers(
             let questions = store::round_questions(c, &rid)?;
             let (answers, comment) = model::validate(&questions, &answers, comment.as_deref())
                 .map_err(AppError::Invalid)?;
-            let key = tokens::find_key(c, rid.as_str())?;
+            let key = tokens::find_key(c, &rid.scope())?;
             let token =
-                crate::tokens::routes::verify_token(&cache, rid.as_str(), key.as_ref(), &token)?;
+                crate::tokens::routes::verify_token(&cache, &rid.scope(), key.as_ref(), &token)?;
             Ok((questions, answers, comment, token))
         })
         .await?;
@@ -68,8 +68,8 @@ pub async fn submit_answers(
             if !store::find_round(c, &round_id)?.is_open() {
                 return Err(closed());
             }
-            let at = tokens::answer_locator(&keys, round_id.as_str(), &token.message);
-            match tokens::try_spend(c, &keys, round_id.as_str(), &token.message)? {
+            let at = tokens::answer_locator(&keys, &round_id.scope(), &token.message);
+            match tokens::try_spend(c, &keys, &round_id.scope(), &token.message)? {
                 tokens::Spending::Fresh => {
                     store::insert_response_at(c, &at, &round_id, &a2, c2.as_deref())?;
                     Ok(false)
@@ -124,7 +124,7 @@ pub async fn member_context(
         .db
         .read(move |c| {
             let member = teams::member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
-            if !tokens::is_eligible(c, round_id.as_str(), &member.id)? {
+            if !tokens::is_eligible(c, &round_id.scope(), &member.id)? {
                 return Err(AppError::Forbidden(
                     "you are not on the roster of this round".into(),
                 ));
@@ -133,14 +133,14 @@ pub async fn member_context(
             if !round.is_open() {
                 return Err(closed());
             }
-            let key = tokens::find_key(c, round_id.as_str())?.ok_or(AppError::NotFound)?;
+            let key = tokens::find_key(c, &round_id.scope())?.ok_or(AppError::NotFound)?;
             let key = crypto::key_json(&crypto::parse_public(&key.public_der)?);
             let questions = store::round_questions(c, &round_id)?;
             let labels: Vec<String> = teams::list_members(c, &round.team_id)?
                 .into_iter()
                 .map(|m| m.label)
                 .collect();
-            let already = tokens::is_issued(c, round_id.as_str(), &member.id)?;
+            let already = tokens::is_issued(c, &round_id.scope(), &member.id)?;
             Ok(MemberContext {
                 round,
                 questions,
@@ -174,7 +174,7 @@ pub async fn store_fallback_answer(
             if !store::find_round(c, &rid)?.is_open() {
                 return Err(closed());
             }
-            tokens::record_issuance(c, rid.as_str(), &member_id)
+            tokens::record_issuance(c, &rid.scope(), &member_id)
         })
         .await?;
     state

@@ -99,9 +99,22 @@ impl Kind {
 }
 
 crate::typed_id!(
-    /// A round's id (see `crate::id`); also its scope id in `tokens`, passed there as `as_str()`.
+    /// A round's id (see `crate::id`); also its scope in `tokens` (`ScopeId::from(&id)`).
     RoundId
 );
+
+impl From<&RoundId> for crate::tokens::model::ScopeId {
+    fn from(id: &RoundId) -> Self {
+        Self::from(id.as_str())
+    }
+}
+
+impl RoundId {
+    /// The token scope this round is.
+    pub fn scope(&self) -> crate::tokens::model::ScopeId {
+        self.into()
+    }
+}
 
 crate::typed_id!(
     /// A team question's id (see `crate::id`), as staff edit or remove it.

@@ -8,8 +8,8 @@ use super::{not_invited, public_key, receipt_hash, review_closed, wrong_receipt}
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::reviews::model::{
-    after_wrong_receipt, check_text, new_receipt, receipt_wait, Account, AccountRow, FollowupId,
-    FollowupRow, ReviewId, ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
+    after_wrong_receipt, check_text, new_receipt, receipt_wait, Account, AccountId, AccountRow,
+    FollowupId, FollowupRow, ReviewId, ReviewRow, MAX_ADDITIONS, MAX_REPLY_CHARS,
 };
 use crate::reviews::store::{self, Lock};
 use crate::secret::Keys;
@@ -42,7 +42,6 @@ pub async fn member_context(
     review_id: ReviewId,
     invite: String,
 ) -> Result<MemberContext, AppError> {
-    let review_id = review_id.into_string();
     if invite.is_empty() || invite.len() > MAX_INVITE {
         return Err(bad_invite());
     }
@@ -53,19 +52,19 @@ pub async fn member_context(
             let member =
                 crate::teams::store::member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
             let review = store::find_review(c, &review_id)?;
-            if !tokens::is_eligible(c, &review_id, &member.id)? {
+            if !tokens::is_eligible(c, &review_id.scope(), &member.id)? {
                 return Err(not_invited());
             }
             if !review.is_open() {
                 return Err(review_closed());
             }
-            let key = tokens::find_key(c, &review_id)?.ok_or(AppError::NotFound)?;
-            let issued = tokens::is_issued(c, &review_id, &member.id)?;
-            let labels = tokens::eligible_labels(c, &review_id)?;
+            let key = tokens::find_key(c, &review_id.scope())?.ok_or(AppError::NotFound)?;
+            let issued = tokens::is_issued(c, &review_id.scope(), &member.id)?;
+            let labels = tokens::eligible_labels(c, &review_id.scope())?;
             Ok((review, key, issued, labels))
         })
         .await?;
-    let key = public_key(state, &review.id, &key)?;
+    let key = public_key(state, &key)?;
     Ok(MemberContext {
         review,
         key,
@@ -91,7 +90,6 @@ pub async fn submit_fallback(
     invite: String,
     account: Account,
 ) -> Result<Stored, AppError> {
-    let review_id = review_id.into_string();
     if invite.is_empty() || invite.len() > MAX_INVITE {
         return Err(bad_invite());
     }
@@ -105,13 +103,13 @@ pub async fn submit_fallback(
                 crate::teams::store::member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
             store::lock_review(c, &review_id, Lock::Share)?;
             let review = store::find_review(c, &review_id)?;
-            if !tokens::is_eligible(c, &review_id, &member.id)? {
+            if !tokens::is_eligible(c, &review_id.scope(), &member.id)? {
                 return Err(not_invited());
             }
             if !review.is_open() {
                 return Err(review_closed());
             }
-            tokens::record_issuance(c, &review_id, &member.id)?;
+            tokens::record_issuance(c, &review_id.scope(), &member.id)?;
             store::insert_account(c, &review_id, &account, &hash)?;
             Ok(review.title)
         })
@@ -128,8 +126,7 @@ pub async fn submit_account(
     token: &TokenJson,
     account: Account,
 ) -> Result<String, AppError> {
-    let review_id = review_id.into_string();
-    let token = check_token(state, review_id.clone(), token).await?;
+    let token = check_token(state, review_id.scope(), token).await?;
     let receipt = new_receipt();
     let hash = receipt_hash(&state.keys, &receipt);
     let keys = state.keys.clone();
@@ -140,7 +137,7 @@ pub async fn submit_account(
             if !store::find_review(c, &review_id)?.is_open() {
                 return Err(review_closed());
             }
-            tokens::spend(c, &keys, &review_id, &token.message)?;
+            tokens::spend(c, &keys, &review_id.scope(), &token.message)?;
             store::insert_account(c, &review_id, &account, &hash)?;
             Ok(())
         })
@@ -155,7 +152,7 @@ pub struct Mine {
     pub thread: Vec<FollowupRow>,
 }
 
-fn mine(c: &mut DbConnection, account_id: &str) -> Result<Mine, AppError> {
+fn mine(c: &mut DbConnection, account_id: &AccountId) -> Result<Mine, AppError> {
     let review_id = store::review_of_account(c, account_id)?;
     let row: AccountRow = store::find_account(c, &review_id, account_id)?;
     Ok(Mine {
@@ -238,7 +235,6 @@ pub async fn reply(
     followup_id: FollowupId,
     text: String,
 ) -> Result<(Mine, Result<FollowupRow, Vec<FieldError>>), AppError> {
-    let followup_id = followup_id.into_string();
     with_receipt(state, receipt, move |c, acc| {
         let text = match check_text("text", &text, MAX_REPLY_CHARS) {
             Ok(t) => t,

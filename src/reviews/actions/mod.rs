@@ -3,9 +3,9 @@
 //! in `store`, decide who may do what, and answer with domain results or an `AppError`.
 //! Nothing here knows a request or a page.
 //!
-//! Ids are typed (`ReviewId`, `AccountId`, `FollowupId`) in every action's signature, so
-//! handlers cannot swap them; inside, they become the plain strings the store's queries
-//! still take.
+//! Ids are typed (`ReviewId`, `AccountId`, `FollowupId`) in every action's signature and in
+//! every store function, so nothing can swap them; a review reaches `tokens` as its scope
+//! (`ReviewId::scope`).
 //!
 //! `staff` holds what facilitators do (open, read, ask, close, export, invite), `member` what
 //! writers do (the account form's context, submitting, the receipt-gated reads and writes);
@@ -20,7 +20,7 @@ pub use staff::*;
 use crate::auth::model::StaffUser;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::reviews::model::{normalize_receipt, ReviewRow};
+use crate::reviews::model::{normalize_receipt, ReviewId, ReviewRow};
 use crate::reviews::store;
 use crate::secret::Keys;
 use crate::state::AppState;
@@ -52,8 +52,8 @@ fn receipt_hash(keys: &Keys, receipt: &str) -> String {
 }
 
 /// A review's public key as members and the API see it, from the shared key cache.
-fn public_key(state: &AppState, review_id: &str, row: &KeyRow) -> Result<KeyJson, AppError> {
-    let pk = state.key_cache.public(review_id, &row.public_der)?;
+fn public_key(state: &AppState, row: &KeyRow) -> Result<KeyJson, AppError> {
+    let pk = state.key_cache.public(&row.scope_id, &row.public_der)?;
     Ok(crypto::key_json(&pk))
 }
 
@@ -62,7 +62,7 @@ fn public_key(state: &AppState, review_id: &str, row: &KeyRow) -> Result<KeyJson
 pub fn review_for(
     conn: &mut DbConnection,
     user: &StaffUser,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> Result<ReviewRow, AppError> {
     if !user.can_facilitate() {
         return Err(AppError::forbidden());

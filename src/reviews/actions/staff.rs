@@ -16,8 +16,9 @@ use crate::reviews::model::{
 use crate::reviews::store::{self, Lock};
 use crate::secret::{new_id, Keys};
 use crate::state::AppState;
-use crate::teams::model::{label_key, MemberId, TeamId};
+use crate::teams::model::{invite_secret, invite_url, label_key, MemberId, TeamId};
 use crate::tokens::crypto::{self, KeyJson};
+use crate::tokens::model::ScopeId;
 use crate::tokens::store as tokens;
 
 /// A review just opened: its row, its public key, and what the facilitator should know.
@@ -39,13 +40,13 @@ pub async fn open_review(
     state
         .db
         .write(move |c| {
-            let id = new_id();
+            let id = ReviewId::from(new_id());
             let (member_ids, mut warnings) =
                 resolve_invitees(c, &keys, &user, &r.team_ids, &r.invitees)?;
             store::insert_review(c, &id, &r, member_ids.len(), &user.id)?;
             store::add_facilitator(c, &id, &user.id)?;
-            tokens::insert_key(c, &id, &key)?;
-            tokens::freeze_roster(c, &id, &member_ids)?;
+            tokens::insert_key(c, &id.scope(), &key)?;
+            tokens::freeze_roster(c, &id.scope(), &member_ids)?;
             audit(
                 c,
                 Some(&user.email),
@@ -91,7 +92,7 @@ fn resolve_invitees(
     user: &StaffUser,
     team_ids: &[String],
     pasted: &[String],
-) -> Result<(Vec<String>, Vec<String>), AppError> {
+) -> Result<(Vec<MemberId>, Vec<String>), AppError> {
     let mut people: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut notes = Vec::new();
@@ -134,7 +135,9 @@ fn resolve_invitees(
     }
     let mut ids = Vec::with_capacity(people.len());
     for (label, key) in &people {
-        ids.push(crate::teams::store::insert_member(conn, keys, None, label, key)?.into_string());
+        ids.push(crate::teams::store::insert_member(
+            conn, keys, None, label, key,
+        )?);
     }
     Ok((ids, notes))
 }
@@ -147,7 +150,8 @@ pub async fn team_choices(state: &AppState, user: &StaffUser) -> Result<Vec<Team
         .db
         .read(move |c| {
             let mut out = Vec::new();
-            for team in store::list_teams(c)? {
+            // teams::store: the team rows; teams has no action that lists them all.
+            for team in crate::teams::store::list_all_teams(c)? {
                 if !may_invite_team(&user, team.reviews_allowed) {
                     continue;
                 }
@@ -201,7 +205,7 @@ pub async fn list_with_keys(
         .db
         .read(move |c| {
             let reviews = store::list_reviews_for(c, &user)?;
-            let ids: Vec<String> = reviews.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<ScopeId> = reviews.iter().map(|r| r.id.scope()).collect();
             let keys = tokens::find_keys(c, &ids)?;
             Ok((reviews, keys))
         })
@@ -210,9 +214,9 @@ pub async fn list_with_keys(
     for r in reviews {
         let key = keys
             .iter()
-            .find(|k| k.scope_id == r.id)
+            .find(|k| k.scope_id == r.id.scope())
             .ok_or_else(|| AppError::internal("review without a key"))?;
-        let key = public_key(state, &r.id, key)?;
+        let key = public_key(state, key)?;
         out.push((r, key));
     }
     Ok(out)
@@ -224,28 +228,27 @@ pub async fn review_with_key(
     user: &StaffUser,
     review_id: ReviewId,
 ) -> Result<(ReviewRow, KeyJson), AppError> {
-    let review_id = review_id.into_string();
     let user = user.clone();
     let (review, key) = state
         .db
         .read(move |c| {
             let review = review_for(c, &user, &review_id)?;
-            let key = tokens::find_key(c, &review_id)?.ok_or(AppError::NotFound)?;
+            let key = tokens::find_key(c, &review_id.scope())?.ok_or(AppError::NotFound)?;
             Ok((review, key))
         })
         .await?;
-    let key = public_key(state, &review.id, &key)?;
+    let key = public_key(state, &key)?;
     Ok((review, key))
 }
 
 /// The public key of a review the caller was already allowed to see.
-async fn review_key(state: &AppState, review_id: String) -> Result<KeyJson, AppError> {
-    let id = review_id.clone();
+async fn review_key(state: &AppState, review_id: &ReviewId) -> Result<KeyJson, AppError> {
+    let scope = review_id.scope();
     let key = state
         .db
-        .read(move |c| tokens::find_key(c, &id)?.ok_or(AppError::NotFound))
+        .read(move |c| tokens::find_key(c, &scope)?.ok_or(AppError::NotFound))
         .await?;
-    public_key(state, &review_id, &key)
+    public_key(state, &key)
 }
 
 /// A review's accounts state, released accounts in the order fixed at release. Runs in a write
@@ -255,7 +258,7 @@ fn review_view(
     keys: &Keys,
     base: &str,
     user: &StaffUser,
-    review_id: &str,
+    review_id: &ReviewId,
     now: time::PrimitiveDateTime,
 ) -> Result<ReviewView, AppError> {
     let review = review_for(c, user, review_id)?;
@@ -279,7 +282,7 @@ fn review_view(
     } else {
         Vec::new()
     };
-    let fingerprint = tokens::find_key(c, review_id)?
+    let fingerprint = tokens::find_key(c, &review_id.scope())?
         .map(|k| k.fingerprint)
         .unwrap_or_default();
     Ok(ReviewView {
@@ -306,20 +309,18 @@ fn shown_invites(
     c: &mut DbConnection,
     keys: &Keys,
     base: &str,
-    review_id: &str,
-) -> Result<Vec<(String, String, Option<String>)>, AppError> {
-    let invites = store::list_invites(c, keys, base, review_id)?;
-    let all: Vec<MemberId> = invites
-        .iter()
-        .map(|(id, _, _)| MemberId::from(id.as_str()))
-        .collect();
+    review_id: &ReviewId,
+) -> Result<Vec<(MemberId, String, Option<String>)>, AppError> {
+    let invitees = store::list_invitees(c, review_id)?;
+    let all: Vec<MemberId> = invitees.iter().map(|(id, _, _)| id.clone()).collect();
     let mailed = crate::teams::store::mailed_among(c, &all)?;
     let ids: Vec<MemberId> = all.into_iter().filter(|id| !mailed.contains(id)).collect();
     crate::teams::store::mark_staff_seen(c, &ids)?;
-    Ok(invites
+    Ok(invitees
         .into_iter()
-        .map(|(id, label, url)| {
-            let url = (!mailed.contains(&MemberId::from(id.as_str()))).then_some(url);
+        .map(|(id, label, nonce)| {
+            let url = (!mailed.contains(&id))
+                .then(|| invite_url(base, &invite_secret(keys, &id, &nonce)));
             (id, label, url)
         })
         .collect())
@@ -331,7 +332,6 @@ pub async fn load_view(
     user: &StaffUser,
     review_id: ReviewId,
 ) -> Result<ReviewView, AppError> {
-    let review_id = review_id.into_string();
     let (keys, base, user) = (
         state.keys.clone(),
         state.settings.base_url.clone(),
@@ -352,8 +352,6 @@ pub async fn ask(
     account_id: AccountId,
     text: &str,
 ) -> Result<FollowupRow, AppError> {
-    let review_id = review_id.into_string();
-    let account_id = account_id.into_string();
     let text =
         check_text("text", text, MAX_QUESTION_CHARS).map_err(|e| AppError::Invalid(vec![e]))?;
     let now = state.clock.now();
@@ -387,7 +385,6 @@ pub async fn close(
     user: StaffUser,
     review_id: ReviewId,
 ) -> Result<ReviewRow, AppError> {
-    let review_id = review_id.into_string();
     let id = review_id.clone();
     let today = state.clock.today();
     let review = state
@@ -398,13 +395,13 @@ pub async fn close(
             if !store::find_review(c, &id)?.is_open() {
                 return Err(AppError::Conflict("this review is already closed".into()));
             }
-            let issued = tokens::close_scope(c, &id)?;
+            let issued = tokens::close_scope(c, &id.scope())?;
             let review = store::close_review(c, &id, today, issued)?;
             audit(c, Some(&user.email), "review.closed", &review.title)?;
             Ok(review)
         })
         .await?;
-    state.key_cache.forget(&review_id);
+    state.key_cache.forget(&review_id.scope());
     crate::db::scrub::after_close(&state.db).await;
     Ok(review)
 }
@@ -417,7 +414,7 @@ pub async fn close_with_key(
     review_id: ReviewId,
 ) -> Result<(ReviewRow, KeyJson), AppError> {
     let review = close(state, user, review_id).await?;
-    let key = review_key(state, review.id.clone()).await?;
+    let key = review_key(state, &review.id).await?;
     Ok((review, key))
 }
 
@@ -427,7 +424,6 @@ pub async fn preread(
     user: StaffUser,
     review_id: ReviewId,
 ) -> Result<ReviewView, AppError> {
-    let review_id = review_id.into_string();
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
     let now = state.clock.now();
     state
@@ -452,7 +448,6 @@ pub async fn add_facilitator(
     review_id: ReviewId,
     email: String,
 ) -> Result<(), AppError> {
-    let review_id = review_id.into_string();
     let email = email.trim().to_lowercase();
     state
         .db
@@ -480,8 +475,7 @@ pub async fn invites_of(
     state: &AppState,
     user: StaffUser,
     review_id: ReviewId,
-) -> Result<Vec<(String, String, Option<String>)>, AppError> {
-    let review_id = review_id.into_string();
+) -> Result<Vec<(MemberId, String, Option<String>)>, AppError> {
     let (keys, base) = (state.keys.clone(), state.settings.base_url.clone());
     state
         .db

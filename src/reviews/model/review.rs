@@ -3,7 +3,6 @@
 //! diesel derive only says how a row reads; no query lives here.
 
 use diesel::Queryable;
-use serde::{Deserialize, Serialize};
 use time::{Date, PrimitiveDateTime};
 
 use super::{Account, ReviewStatus};
@@ -11,64 +10,29 @@ use crate::error::AppError;
 
 // ---------------------------------------------------------------- typed ids
 
-/// A review's id, typed so it cannot be passed where an account's or a follow-up's is meant.
-/// Serialised as the plain string, so URLs and JSON keep their shape.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ReviewId(String);
+crate::typed_id!(
+    /// A review's id (see `crate::id`); also its scope in `tokens` (`ScopeId::from(&id)`).
+    ReviewId
+);
+crate::typed_id!(
+    /// An account's id (see `crate::id`): a random string, never in insertion order.
+    AccountId
+);
+crate::typed_id!(
+    /// A follow-up's id (see `crate::id`).
+    FollowupId
+);
 
-/// An account's id (see `ReviewId`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AccountId(String);
-
-/// A follow-up's id (see `ReviewId`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FollowupId(String);
+impl From<&ReviewId> for crate::tokens::model::ScopeId {
+    fn from(id: &ReviewId) -> Self {
+        Self::from(id.as_str())
+    }
+}
 
 impl ReviewId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl AccountId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl FollowupId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl From<String> for ReviewId {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<String> for AccountId {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<String> for FollowupId {
-    fn from(s: String) -> Self {
-        Self(s)
+    /// The token scope this review is.
+    pub fn scope(&self) -> crate::tokens::model::ScopeId {
+        self.into()
     }
 }
 
@@ -78,7 +42,8 @@ impl From<String> for FollowupId {
 /// text that retention deletes.
 #[derive(Queryable, Clone, Debug)]
 pub struct ReviewRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: ReviewId,
     pub title: String,
     pub incident_date: Date,
     pub summary: String,
@@ -121,8 +86,10 @@ impl ReviewRow {
 /// keyed hash, and `released` whether facilitators may read it yet.
 #[derive(Queryable, Clone, Debug)]
 pub struct AccountRow {
-    pub id: String,
-    pub review_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: AccountId,
+    #[diesel(deserialize_as = String)]
+    pub review_id: ReviewId,
     pub body: String,
     pub receipt_hash: String,
     pub released: bool,
@@ -141,8 +108,10 @@ impl AccountRow {
 /// A facilitator's question on an account and the writer's reply, in thread order.
 #[derive(Queryable, Clone, Debug)]
 pub struct FollowupRow {
-    pub id: String,
-    pub account_id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: FollowupId,
+    #[diesel(deserialize_as = String)]
+    pub account_id: AccountId,
     pub position: i32,
     pub question: String,
     pub reply: Option<String>,
@@ -158,7 +127,7 @@ pub struct ListItem {
 
 /// A released account with its follow-up thread.
 pub struct AccountView {
-    pub id: String,
+    pub id: AccountId,
     pub account: Account,
     pub thread: Vec<FollowupRow>,
 }
@@ -171,7 +140,7 @@ pub struct ReviewView {
     pub released: i64,
     pub accounts: Vec<AccountView>,
     /// (member id, label, link): no link for one Candor mailed to its invitee (G13).
-    pub invites: Vec<(String, String, Option<String>)>,
+    pub invites: Vec<(crate::teams::model::MemberId, String, Option<String>)>,
     pub facilitators: Vec<String>,
     /// Accounts a close now would leave held: fewer than the threshold arrived (since the
     /// last release) and the deadline the writers were shown has not passed.

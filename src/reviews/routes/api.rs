@@ -16,7 +16,7 @@ use crate::reviews::model::{
 };
 use crate::reviews::pages;
 use crate::state::AppState;
-use crate::teams::model::parse_roster_list;
+use crate::teams::model::{parse_roster_list, MemberId};
 use crate::tokens::crypto::{KeyJson, TokenJson};
 use crate::web::session::ApiStaff;
 
@@ -28,7 +28,8 @@ fn rfc3339(t: time::PrimitiveDateTime) -> String {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Review)]
 pub struct ReviewJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: ReviewId,
     title: String,
     /// `YYYY-MM-DD`.
     incident_date: String,
@@ -144,7 +145,8 @@ pub(super) async fn get(
 #[derive(Serialize, ToSchema)]
 #[schema(as = ReviewInvite)]
 pub struct InviteJson {
-    member_id: String,
+    #[schema(value_type = String)]
+    member_id: MemberId,
     label: String,
     /// Absent for a link Candor mailed to its invitee: only they have it (G13).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -220,7 +222,8 @@ pub struct AccountStored {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Followup)]
 pub struct FollowupJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: FollowupId,
     question: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     reply: Option<String>,
@@ -240,7 +243,8 @@ impl From<FollowupRow> for FollowupJson {
 #[derive(Serialize, ToSchema)]
 #[schema(as = ReleasedAccount)]
 pub struct AccountJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: AccountId,
     account: Account,
     followups: Vec<FollowupJson>,
 }
@@ -401,7 +405,8 @@ pub struct MineJson {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReviewBrief {
-    id: String,
+    #[schema(value_type = String)]
+    id: ReviewId,
     title: String,
     status: String,
 }

@@ -2,13 +2,12 @@
 //! the receipt throttle keeps.
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use rand::seq::SliceRandom;
 use time::PrimitiveDateTime;
 
-use super::{AccountRow, FollowupRow, ReviewRow};
+use super::{AccountId, AccountRow, FollowupId, FollowupRow, ReviewId, ReviewRow};
 use crate::db::schema::{accounts, followups};
-use crate::db::DbConnection;
+use crate::db::{throttle, DbConnection};
 use crate::error::AppError;
 use crate::reviews::model::{release_due, Account, ReceiptWindow};
 use crate::secret::{new_id, Keys};
@@ -17,33 +16,33 @@ use crate::secret::{new_id, Keys};
 
 pub fn insert_account(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     account: &Account,
     receipt_hash: &str,
-) -> Result<String, AppError> {
+) -> Result<AccountId, AppError> {
     let id = new_id();
     let body =
         serde_json::to_string(account).map_err(|e| AppError::caused("encoding an account", e))?;
     diesel::insert_into(accounts::table)
         .values((
             accounts::id.eq(&id),
-            accounts::review_id.eq(review_id),
+            accounts::review_id.eq(review_id.as_str()),
             accounts::body.eq(&body),
             accounts::receipt_hash.eq(receipt_hash),
             accounts::released.eq(false),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok(AccountId::from(id))
 }
 
 /// `(received, released)` for a review.
-pub fn count_accounts(conn: &mut DbConnection, review_id: &str) -> QueryResult<(i64, i64)> {
+pub fn count_accounts(conn: &mut DbConnection, review_id: &ReviewId) -> QueryResult<(i64, i64)> {
     let received = accounts::table
-        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .count()
         .get_result(conn)?;
     let released = accounts::table
-        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .filter(accounts::released.eq(true))
         .count()
         .get_result(conn)?;
@@ -70,7 +69,7 @@ pub fn release_if_due(
     // The batch is shuffled once, here, and numbered after what was released before: the
     // order then stays put (issue 15: "Account 2" must not mean another account on reload).
     let mut batch: Vec<String> = accounts::table
-        .filter(accounts::review_id.eq(&review.id))
+        .filter(accounts::review_id.eq(review.id.as_str()))
         .filter(accounts::released.eq(false))
         .select(accounts::id)
         .load(conn)?;
@@ -90,10 +89,10 @@ pub fn release_if_due(
 /// Released accounts with their threads, in the order fixed at release.
 pub fn released_accounts(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
 ) -> Result<Vec<(AccountRow, Vec<FollowupRow>)>, AppError> {
     let rows: Vec<AccountRow> = accounts::table
-        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .filter(accounts::released.eq(true))
         .order((accounts::position, accounts::id))
         .load(conn)?;
@@ -118,12 +117,12 @@ pub fn released_accounts(
 
 pub fn find_account(
     conn: &mut DbConnection,
-    review_id: &str,
-    account_id: &str,
+    review_id: &ReviewId,
+    account_id: &AccountId,
 ) -> QueryResult<AccountRow> {
     accounts::table
-        .find(account_id)
-        .filter(accounts::review_id.eq(review_id))
+        .find(account_id.as_str())
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .first(conn)
 }
 
@@ -139,20 +138,20 @@ pub fn account_by_receipt(
 
 pub fn set_account_body(
     conn: &mut DbConnection,
-    account_id: &str,
+    account_id: &AccountId,
     account: &Account,
 ) -> Result<(), AppError> {
     let body =
         serde_json::to_string(account).map_err(|e| AppError::caused("encoding an account", e))?;
-    diesel::update(accounts::table.find(account_id))
+    diesel::update(accounts::table.find(account_id.as_str()))
         .set(accounts::body.eq(body))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn thread_of(conn: &mut DbConnection, account_id: &str) -> QueryResult<Vec<FollowupRow>> {
+pub fn thread_of(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<Vec<FollowupRow>> {
     followups::table
-        .filter(followups::account_id.eq(account_id))
+        .filter(followups::account_id.eq(account_id.as_str()))
         .order(followups::position)
         .load(conn)
 }
@@ -160,24 +159,24 @@ pub fn thread_of(conn: &mut DbConnection, account_id: &str) -> QueryResult<Vec<F
 /// Adds a facilitator's question to the end of an account's thread.
 pub fn insert_question(
     conn: &mut DbConnection,
-    account_id: &str,
+    account_id: &AccountId,
     question: &str,
 ) -> QueryResult<FollowupRow> {
     let last: Option<i32> = followups::table
-        .filter(followups::account_id.eq(account_id))
+        .filter(followups::account_id.eq(account_id.as_str()))
         .select(diesel::dsl::max(followups::position))
         .first(conn)?;
     let row = FollowupRow {
-        id: new_id(),
-        account_id: account_id.to_owned(),
+        id: FollowupId::from(new_id()),
+        account_id: account_id.clone(),
         position: last.unwrap_or(0) + 1,
         question: question.to_owned(),
         reply: None,
     };
     diesel::insert_into(followups::table)
         .values((
-            followups::id.eq(&row.id),
-            followups::account_id.eq(&row.account_id),
+            followups::id.eq(row.id.as_str()),
+            followups::account_id.eq(row.account_id.as_str()),
             followups::position.eq(row.position),
             followups::question.eq(&row.question),
             followups::reply.eq(None::<String>),
@@ -186,24 +185,28 @@ pub fn insert_question(
     Ok(row)
 }
 
-pub fn set_reply(conn: &mut DbConnection, followup_id: &str, reply: &str) -> QueryResult<usize> {
-    diesel::update(followups::table.find(followup_id))
+pub fn set_reply(
+    conn: &mut DbConnection,
+    followup_id: &FollowupId,
+    reply: &str,
+) -> QueryResult<usize> {
+    diesel::update(followups::table.find(followup_id.as_str()))
         .set(followups::reply.eq(Some(reply)))
         .execute(conn)
 }
 
 /// The review an account belongs to, whatever its state.
-pub fn review_of_account(conn: &mut DbConnection, account_id: &str) -> QueryResult<String> {
-    accounts::table
-        .find(account_id)
+pub fn review_of_account(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<ReviewId> {
+    let id: String = accounts::table
+        .find(account_id.as_str())
         .select(accounts::review_id)
-        .first(conn)
+        .first(conn)?;
+    Ok(ReviewId::from(id))
 }
 
 // ---------------------------------------------------------------- receipt throttle
 //
-// The throttle's row lives in the shared `throttles` table that `auth` owns; its store is
-// called directly until throttling has a home of its own.
+// The budget's row lives in the shared `throttles` table (`db::throttle`).
 
 fn throttle_key(keys: &Keys) -> String {
     keys.keyed_hash("throttle", b"receipt:global")
@@ -211,7 +214,7 @@ fn throttle_key(keys: &Keys) -> String {
 
 /// The instance's window of wrong receipts, if one was ever started.
 pub fn receipt_window(conn: &mut DbConnection, keys: &Keys) -> QueryResult<Option<ReceiptWindow>> {
-    Ok(crate::auth::store::get_throttle(conn, &throttle_key(keys))?
+    Ok(throttle::get_throttle(conn, &throttle_key(keys))?
         .and_then(|(failures, ends)| ends.map(|ends| ReceiptWindow { failures, ends })))
 }
 
@@ -221,28 +224,11 @@ pub fn put_receipt_window(
     keys: &Keys,
     w: ReceiptWindow,
 ) -> QueryResult<usize> {
-    crate::auth::store::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
+    throttle::put_throttle(conn, &throttle_key(keys), w.failures, Some(w.ends))
 }
 
 /// Holds the budget's row for the rest of the transaction on PostgreSQL, so concurrent wrong
-/// receipts are all counted (no lost update) and none can slip past a spent budget. The row
-/// is created first if missing, without a unique-violation error. SQLite's single writer
-/// already serialises lookups.
+/// receipts are all counted (no lost update) and none can slip past a spent budget.
 pub fn lock_receipt_budget(conn: &mut DbConnection, keys: &Keys) -> QueryResult<()> {
-    let key = throttle_key(keys);
-    match conn {
-        DbConnection::Pg(c) => {
-            diesel::sql_query(
-                "INSERT INTO throttles (key_hash, failures, locked_until) VALUES ($1, 0, NULL) \
-                 ON CONFLICT (key_hash) DO NOTHING",
-            )
-            .bind::<Text, _>(&key)
-            .execute(c)?;
-            diesel::sql_query("SELECT key_hash FROM throttles WHERE key_hash = $1 FOR UPDATE")
-                .bind::<Text, _>(&key)
-                .execute(c)?;
-            Ok(())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
+    throttle::lock_throttle(conn, &throttle_key(keys))
 }

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use rand::seq::SliceRandom;
 use time::Date;
 
-use super::{count_accounts, find_review, AccountRow, FollowupRow, ReviewRow, ReviewStatus};
+use super::{
+    count_accounts, find_review, AccountRow, FollowupRow, ReviewId, ReviewRow, ReviewStatus,
+};
 use crate::clock::recorded_at;
 use crate::db::schema::{accounts, followups, members, reviews};
 use crate::db::DbConnection;
@@ -14,16 +16,17 @@ use crate::secret::new_id;
 /// Rewrites a review's accounts and follow-ups in random order with new random ids, all
 /// released: whatever order the rows were written in (physical order, PostgreSQL's xmin)
 /// is gone. Receipt hashes stay on their account, so receipts keep working.
-fn rewrite_shuffled(conn: &mut DbConnection, review_id: &str) -> QueryResult<()> {
+fn rewrite_shuffled(conn: &mut DbConnection, review_id: &ReviewId) -> QueryResult<()> {
     let mut rows: Vec<AccountRow> = accounts::table
-        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
+    let ids: Vec<&str> = rows.iter().map(|a| a.id.as_str()).collect();
     let mut threads: Vec<FollowupRow> = followups::table
         .filter(followups::account_id.eq_any(&ids))
         .load(conn)?;
     diesel::delete(followups::table.filter(followups::account_id.eq_any(&ids))).execute(conn)?;
-    diesel::delete(accounts::table.filter(accounts::review_id.eq(review_id))).execute(conn)?;
+    diesel::delete(accounts::table.filter(accounts::review_id.eq(review_id.as_str())))
+        .execute(conn)?;
     let mut rng = rand::rng();
     rows.shuffle(&mut rng);
     threads.shuffle(&mut rng);
@@ -33,7 +36,7 @@ fn rewrite_shuffled(conn: &mut DbConnection, review_id: &str) -> QueryResult<()>
         diesel::insert_into(accounts::table)
             .values((
                 accounts::id.eq(&id),
-                accounts::review_id.eq(review_id),
+                accounts::review_id.eq(review_id.as_str()),
                 accounts::body.eq(&a.body),
                 accounts::receipt_hash.eq(&a.receipt_hash),
                 // Held accounts stay held: closing is not a reason to show them.
@@ -51,7 +54,7 @@ fn rewrite_shuffled(conn: &mut DbConnection, review_id: &str) -> QueryResult<()>
         diesel::insert_into(followups::table)
             .values((
                 followups::id.eq(new_id()),
-                followups::account_id.eq(account_id),
+                followups::account_id.eq(account_id.as_str()),
                 followups::position.eq(f.position),
                 followups::question.eq(&f.question),
                 followups::reply.eq(&f.reply),
@@ -62,16 +65,19 @@ fn rewrite_shuffled(conn: &mut DbConnection, review_id: &str) -> QueryResult<()>
 }
 
 /// `(accounts, follow-ups asked, follow-ups answered)` for a review.
-pub fn count_threads(conn: &mut DbConnection, review_id: &str) -> QueryResult<(i64, i64, i64)> {
+pub fn count_threads(
+    conn: &mut DbConnection,
+    review_id: &ReviewId,
+) -> QueryResult<(i64, i64, i64)> {
     let (received, _) = count_accounts(conn, review_id)?;
     let asked = followups::table
         .inner_join(accounts::table)
-        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .count()
         .get_result(conn)?;
     let answered = followups::table
         .inner_join(accounts::table)
-        .filter(accounts::review_id.eq(review_id))
+        .filter(accounts::review_id.eq(review_id.as_str()))
         .filter(followups::reply.is_not_null())
         .count()
         .get_result(conn)?;
@@ -81,13 +87,14 @@ pub fn count_threads(conn: &mut DbConnection, review_id: &str) -> QueryResult<(i
 /// A review's invitees exist for it alone (G12): once it closes their links can do nothing,
 /// so their rows, labels and links are deleted with its frozen roster. The count stays on the
 /// review (`invited`). Writers come back with receipts, which do not depend on these rows.
-fn forget_invitees(conn: &mut DbConnection, review_id: &str) -> QueryResult<()> {
+fn forget_invitees(conn: &mut DbConnection, review_id: &ReviewId) -> QueryResult<()> {
     use crate::db::schema::eligibility;
     let ids: Vec<String> = eligibility::table
-        .filter(eligibility::scope_id.eq(review_id))
+        .filter(eligibility::scope_id.eq(review_id.as_str()))
         .select(eligibility::member_id)
         .load(conn)?;
-    diesel::delete(eligibility::table.filter(eligibility::scope_id.eq(review_id))).execute(conn)?;
+    diesel::delete(eligibility::table.filter(eligibility::scope_id.eq(review_id.as_str())))
+        .execute(conn)?;
     diesel::delete(
         members::table
             .filter(members::id.eq_any(&ids))
@@ -103,14 +110,14 @@ fn forget_invitees(conn: &mut DbConnection, review_id: &str) -> QueryResult<()> 
 /// outlive the text are kept on the review. The caller scrubs after commit.
 pub fn close_review(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     today: Date,
     issued: i64,
 ) -> QueryResult<ReviewRow> {
     forget_invitees(conn, review_id)?;
     rewrite_shuffled(conn, review_id)?;
     let (received, asked, answered) = count_threads(conn, review_id)?;
-    diesel::update(reviews::table.find(review_id))
+    diesel::update(reviews::table.find(review_id.as_str()))
         .set((
             reviews::status.eq(ReviewStatus::Closed.as_str()),
             reviews::closed_on.eq(Some(today)),
@@ -138,13 +145,14 @@ pub fn apply_retention(conn: &mut DbConnection, today: Date) -> QueryResult<usiz
         .filter(|r| r.purge_day().is_some_and(|d| d <= today))
     {
         let ids: Vec<String> = accounts::table
-            .filter(accounts::review_id.eq(&r.id))
+            .filter(accounts::review_id.eq(r.id.as_str()))
             .select(accounts::id)
             .load(conn)?;
         diesel::delete(followups::table.filter(followups::account_id.eq_any(&ids)))
             .execute(conn)?;
-        diesel::delete(accounts::table.filter(accounts::review_id.eq(&r.id))).execute(conn)?;
-        diesel::update(reviews::table.find(&r.id))
+        diesel::delete(accounts::table.filter(accounts::review_id.eq(r.id.as_str())))
+            .execute(conn)?;
+        diesel::update(reviews::table.find(r.id.as_str()))
             .set(reviews::purged_on.eq(Some(today)))
             .execute(conn)?;
         purged += 1;
@@ -157,10 +165,14 @@ pub fn apply_retention(conn: &mut DbConnection, today: Date) -> QueryResult<usiz
 
 /// Moves a closed review's close date, for tests of retention and for operators correcting
 /// a record. Only the day is stored.
-pub fn set_closed_on(conn: &mut DbConnection, review_id: &str, day: Date) -> QueryResult<usize> {
+pub fn set_closed_on(
+    conn: &mut DbConnection,
+    review_id: &ReviewId,
+    day: Date,
+) -> QueryResult<usize> {
     diesel::update(
         reviews::table
-            .find(review_id)
+            .find(review_id.as_str())
             .filter(reviews::status.eq(ReviewStatus::Closed.as_str())),
     )
     .set(reviews::closed_on.eq(Some(day)))

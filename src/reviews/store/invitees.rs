@@ -1,55 +1,46 @@
-//! The people a review invites: their links, and the reviews a member may write for.
+//! The people a review invites, and the reviews a member may write for.
 
 use diesel::prelude::*;
 
-use super::ReviewStatus;
-use crate::db::schema::{members, reviews, teams};
+use super::{ReviewId, ReviewStatus};
+use crate::db::schema::{members, reviews};
 use crate::db::DbConnection;
-use crate::secret::Keys;
-// The team rows and invite links belong to `teams`; its store is called directly until that
-// feature has actions of its own to call instead.
-use crate::teams::store::{invite_secret, invite_url, MemberRow, TeamRow};
+use crate::teams::model::MemberId;
+use crate::tokens::model::ScopeId;
 
-/// Each invited person's link, in label order.
-pub fn list_invites(
+/// Each invited person as `(id, label, invite nonce)`, in label order; the action turns the
+/// nonce into the link (`teams::model::invite_secret`).
+pub fn list_invitees(
     conn: &mut DbConnection,
-    keys: &Keys,
-    base: &str,
-    review_id: &str,
-) -> QueryResult<Vec<(String, String, String)>> {
+    review_id: &ReviewId,
+) -> QueryResult<Vec<(MemberId, String, String)>> {
     use crate::db::schema::eligibility;
-    let rows: Vec<MemberRow> = eligibility::table
+    let rows: Vec<(String, String, String)> = eligibility::table
         .inner_join(members::table)
-        .filter(eligibility::scope_id.eq(review_id))
-        .select(members::all_columns)
+        .filter(eligibility::scope_id.eq(review_id.as_str()))
+        .select((members::id, members::label, members::invite_nonce))
         .order((members::label_key, members::id))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|m| {
-            let url = invite_url(base, &invite_secret(keys, &m.id, &m.invite_nonce));
-            (m.id.into_string(), m.label, url)
-        })
+        .map(|(id, label, nonce)| (MemberId::from(id), label, nonce))
         .collect())
 }
 
-/// Open reviews a member was invited to, as `(id, title)`, for the member's start page.
-pub fn open_for_member(
+/// Which of these token scopes are open reviews, as `(id, title)`, for a member's start page
+/// (the scopes are the member's, from `tokens::store::scopes_of_member`).
+pub fn open_among(
     conn: &mut DbConnection,
-    member_id: &crate::teams::model::MemberId,
-) -> QueryResult<Vec<(String, String)>> {
-    let scopes = crate::tokens::store::scopes_of_member(conn, member_id)?;
-    reviews::table
-        .filter(reviews::id.eq_any(scopes))
+    scopes: &[ScopeId],
+) -> QueryResult<Vec<(ReviewId, String)>> {
+    let rows: Vec<(String, String)> = reviews::table
+        .filter(reviews::id.eq_any(scopes.iter().map(ScopeId::as_str)))
         .filter(reviews::status.eq(ReviewStatus::Open.as_str()))
         .select((reviews::id, reviews::title))
         .order((reviews::created_at.desc(), reviews::id))
-        .load(conn)
-}
-
-/// Every team, by name, for the new-review form to filter by who may invite it. Reads the
-/// `teams` table here because `teams::store` lists teams only by who leads them; it moves to
-/// `teams` with that feature's actions.
-pub fn list_teams(conn: &mut DbConnection) -> QueryResult<Vec<TeamRow>> {
-    teams::table.order(teams::name_key).load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title)| (ReviewId::from(id), title))
+        .collect())
 }

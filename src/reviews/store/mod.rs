@@ -17,13 +17,13 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::model::NewReview;
-use crate::auth::model::StaffUser;
+use crate::auth::model::{StaffId, StaffUser};
 use crate::clock::recorded_at;
 use crate::db::schema::{review_facilitators, reviews, staff_users};
 use crate::db::DbConnection;
 
 pub use super::model::ReviewStatus;
-pub use super::model::{AccountRow, FollowupRow, ReviewRow};
+pub use super::model::{AccountId, AccountRow, FollowupId, FollowupRow, ReviewId, ReviewRow};
 
 // ---------------------------------------------------------------- locking
 
@@ -42,7 +42,7 @@ pub enum Lock {
 /// the submission commits first and the close rewrites it with the rest, or the close
 /// commits first and the submission finds the review closed. SQLite has one writer, which
 /// already serialises them.
-pub fn lock_review(conn: &mut DbConnection, review_id: &str, lock: Lock) -> QueryResult<()> {
+pub fn lock_review(conn: &mut DbConnection, review_id: &ReviewId, lock: Lock) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(c) => {
             let sql = match lock {
@@ -50,7 +50,7 @@ pub fn lock_review(conn: &mut DbConnection, review_id: &str, lock: Lock) -> Quer
                 Lock::Update => "SELECT id FROM reviews WHERE id = $1 FOR UPDATE",
             };
             diesel::sql_query(sql)
-                .bind::<Text, _>(review_id)
+                .bind::<Text, _>(review_id.as_str())
                 .execute(c)?;
             Ok(())
         }
@@ -60,17 +60,17 @@ pub fn lock_review(conn: &mut DbConnection, review_id: &str, lock: Lock) -> Quer
 
 // ---------------------------------------------------------------- reviews and access
 
-pub fn find_review(conn: &mut DbConnection, id: &str) -> QueryResult<ReviewRow> {
-    reviews::table.find(id).first(conn)
+pub fn find_review(conn: &mut DbConnection, id: &ReviewId) -> QueryResult<ReviewRow> {
+    reviews::table.find(id.as_str()).first(conn)
 }
 
 pub fn is_facilitator(
     conn: &mut DbConnection,
-    review_id: &str,
-    user_id: &str,
+    review_id: &ReviewId,
+    user_id: &StaffId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        review_facilitators::table.find((review_id, user_id)),
+        review_facilitators::table.find((review_id.as_str(), user_id.as_str())),
     ))
     .get_result(conn)
 }
@@ -83,7 +83,7 @@ pub fn list_reviews_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResul
     } else {
         reviews::table
             .inner_join(review_facilitators::table)
-            .filter(review_facilitators::user_id.eq(&user.id))
+            .filter(review_facilitators::user_id.eq(user.id.as_str()))
             .select(reviews::all_columns)
             .order((reviews::created_at.desc(), reviews::id))
             .load(conn)
@@ -92,14 +92,14 @@ pub fn list_reviews_for(conn: &mut DbConnection, user: &StaffUser) -> QueryResul
 
 pub fn insert_review(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ReviewId,
     r: &NewReview,
     invited: usize,
-    created_by: &str,
+    created_by: &StaffId,
 ) -> QueryResult<usize> {
     diesel::insert_into(reviews::table)
         .values((
-            reviews::id.eq(id),
+            reviews::id.eq(id.as_str()),
             reviews::title.eq(&r.title),
             reviews::incident_date.eq(r.incident_date),
             reviews::summary.eq(&r.summary),
@@ -108,7 +108,7 @@ pub fn insert_review(
             reviews::deadline.eq(r.deadline),
             reviews::retention_days.eq(r.retention_days),
             reviews::invited.eq(invited as i32),
-            reviews::created_by.eq(created_by),
+            reviews::created_by.eq(created_by.as_str()),
             reviews::created_at.eq(recorded_at()),
         ))
         .execute(conn)
@@ -116,24 +116,27 @@ pub fn insert_review(
 
 pub fn add_facilitator(
     conn: &mut DbConnection,
-    review_id: &str,
-    user_id: &str,
+    review_id: &ReviewId,
+    user_id: &StaffId,
 ) -> QueryResult<usize> {
     if is_facilitator(conn, review_id, user_id)? {
         return Ok(0);
     }
     diesel::insert_into(review_facilitators::table)
         .values((
-            review_facilitators::review_id.eq(review_id),
-            review_facilitators::user_id.eq(user_id),
+            review_facilitators::review_id.eq(review_id.as_str()),
+            review_facilitators::user_id.eq(user_id.as_str()),
         ))
         .execute(conn)
 }
 
-pub fn list_facilitators(conn: &mut DbConnection, review_id: &str) -> QueryResult<Vec<String>> {
+pub fn list_facilitators(
+    conn: &mut DbConnection,
+    review_id: &ReviewId,
+) -> QueryResult<Vec<String>> {
     review_facilitators::table
         .inner_join(staff_users::table)
-        .filter(review_facilitators::review_id.eq(review_id))
+        .filter(review_facilitators::review_id.eq(review_id.as_str()))
         .select(staff_users::email)
         .order(staff_users::email)
         .load(conn)
@@ -147,7 +150,7 @@ pub struct CultureCounts {
     /// Reviews that have closed.
     pub reviews_held: i64,
     /// `(review_id, accounts)` for each of them.
-    pub accounts_per_review: Vec<(String, i64)>,
+    pub accounts_per_review: Vec<(ReviewId, i64)>,
     pub followups_asked: i64,
     pub followups_answered: i64,
 }
@@ -160,7 +163,7 @@ type StoredCounts = (String, Option<i32>, Option<i32>, Option<i32>);
 /// arrive would tell its readers when each one was written.
 pub fn culture_counts(
     conn: &mut DbConnection,
-    review_ids: Option<&[String]>,
+    review_ids: Option<&[ReviewId]>,
 ) -> QueryResult<CultureCounts> {
     let mut q = reviews::table
         .filter(reviews::status.eq(ReviewStatus::Closed.as_str()))
@@ -172,14 +175,14 @@ pub fn culture_counts(
         ))
         .into_boxed();
     if let Some(ids) = review_ids {
-        q = q.filter(reviews::id.eq_any(ids.to_vec()));
+        q = q.filter(reviews::id.eq_any(ids.iter().map(ReviewId::as_str).collect::<Vec<_>>()));
     }
     let rows: Vec<StoredCounts> = q.order(reviews::id).load(conn)?;
     let mut out = CultureCounts::default();
     for (id, accounts, asked, answered) in rows {
         out.reviews_held += 1;
         out.accounts_per_review
-            .push((id, i64::from(accounts.unwrap_or(0))));
+            .push((ReviewId::from(id), i64::from(accounts.unwrap_or(0))));
         out.followups_asked += i64::from(asked.unwrap_or(0));
         out.followups_answered += i64::from(answered.unwrap_or(0));
     }

@@ -26,7 +26,8 @@ pub struct MemberJson {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Team)]
 pub struct TeamJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: TeamId,
     name: String,
     /// Fewest answers before any figure of a future round is shown.
     threshold: i32,

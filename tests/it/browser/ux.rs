@@ -14,7 +14,7 @@ fn incident_day() -> String {
 
 fn issued_for(app: &TestApp, scope: &str) -> i64 {
     let mut conn = app.db.get_write().expect("conn");
-    candor::tokens::store::count_issued(&mut conn, scope).expect("count issued")
+    candor::tokens::store::count_issued(&mut conn, &scope.into()).expect("count issued")
 }
 
 /// The writer opens their account form in the browser, from the list of what is open.
