@@ -59,6 +59,14 @@ pub async fn run(state: &AppState) -> Outcome {
             .await
             .map(|_| ()),
     );
+    // Reviews' reminders before their deadline and the batched follow-up notices, queued once
+    // (delivery's review events), sent by the delivery loop below.
+    outcome.record(
+        "review_events",
+        crate::delivery::reviews::due_review_events(state)
+            .await
+            .map(|_| ()),
+    );
     // Any scrub still owed (a close whose scrub was kept from finishing, a retention run):
     // retried on every tick until it completes (G15). Last, so it covers what the jobs above
     // just closed or deleted.

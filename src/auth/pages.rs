@@ -108,23 +108,36 @@ pub fn account(
     )
 }
 
+/// What the staff page says about a set-password link just made.
+pub enum NewLink<'a> {
+    /// Email delivery is off: the admin hands (email, link) over themselves.
+    Shown(&'a str, &'a str),
+    /// Candor mailed it to this address; the admin never sees it.
+    Mailed(&'a str),
+}
+
 pub fn staff_admin(
     viewer: &Viewer,
     staff: &[StaffEntry],
-    new_link: Option<(&str, &str)>,
+    new_link: Option<NewLink<'_>>,
     errors: &[FieldError],
     email: &str,
+    mail_on: bool,
 ) -> Markup {
     layout(
         "Staff",
         Some(viewer),
         html! {
             h1 { "Staff" }
-            @if let Some((who, link)) = new_link {
-                (notice("good", html! {
+            @match new_link {
+                Some(NewLink::Shown(who, link)) => (notice("good", html! {
                     p { "Send this one-time link to " strong { (who) } " so they can choose a password. It works once and expires in 7 days." }
                     p { code.secret { (link) } }
-                }))
+                })),
+                Some(NewLink::Mailed(who)) => (notice("good", html! {
+                    p { "A one-time link to choose a password was mailed to " strong { (who) } ". It works once and expires in 7 days; nobody else sees it." }
+                })),
+                None => {}
             }
             h2 { "Invite a staff member" }
             (error_summary(errors))
@@ -139,7 +152,12 @@ pub fn staff_admin(
                         option value="admin" { "Admin: everything, including staff" }
                     }
                 }
-                button type="submit" { "Create invitation link" }
+                @if mail_on {
+                    p.hint { "Candor mails them a one-time link to choose their password; it is not shown here." }
+                    button type="submit" { "Invite by email" }
+                } @else {
+                    button type="submit" { "Create invitation link" }
+                }
             }
             h2 { "Everyone" }
             div.scroll tabindex="0" { table {
@@ -167,7 +185,7 @@ pub fn staff_admin(
                         }
                         @if s.active && s.invited {
                             form.inline method="post" action=(format!("/admin/staff/{}/link", s.id)) {
-                                (csrf_field(&viewer.csrf)) button.small type="submit" { "New link" }
+                                (csrf_field(&viewer.csrf)) button.small type="submit" { @if mail_on { "Mail a new link" } @else { "New link" } }
                             }
                         }
                     }

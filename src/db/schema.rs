@@ -360,6 +360,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    review_events (review_id, event) {
+        review_id -> Text,
+        event -> Text,
+    }
+}
+
+diesel::table! {
+    review_notices (review_id) {
+        review_id -> Text,
+        due_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(mailed_links -> members (member_id));
 diesel::allow_tables_to_appear_in_same_query!(mailed_links, members);
 

@@ -20,9 +20,9 @@ use crate::teams::actions::{self as teams, Links, MailLink};
 use crate::teams::model::{MemberId, TeamId};
 
 /// The instance-wide webhook, used by teams that have none of their own.
-const DEFAULT_WEBHOOK: &str = "delivery.webhook_url";
+pub(super) const DEFAULT_WEBHOOK: &str = "delivery.webhook_url";
 
-fn mail_off() -> AppError {
+pub(super) fn mail_off() -> AppError {
     AppError::Conflict(
         "Email delivery is off: set CANDOR_SMTP_URL and CANDOR_MAIL_FROM and restart Candor \
 (docs/operations.md, \"Email and chat\")."
@@ -129,7 +129,10 @@ pub async fn send_invites(
 
 /// Those of these members whose label holds an email address: only their links are mailed,
 /// and so only theirs leave staff custody.
-fn with_address(c: &mut DbConnection, ids: &[MemberId]) -> Result<Vec<MemberId>, AppError> {
+pub(super) fn with_address(
+    c: &mut DbConnection,
+    ids: &[MemberId],
+) -> Result<Vec<MemberId>, AppError> {
     // teams::store: the members' labels, read in the caller's transaction.
     Ok(crate::teams::store::find_active_members(c, ids)?
         .into_iter()
@@ -271,7 +274,10 @@ pub async fn remind_round(
 }
 
 /// The webhook a team's announcements go to: its own, else the instance's.
-fn webhook_for(c: &mut DbConnection, team_id: &TeamId) -> Result<Option<String>, AppError> {
+pub(super) fn webhook_for(
+    c: &mut DbConnection,
+    team_id: &TeamId,
+) -> Result<Option<String>, AppError> {
     if let Some(url) = store::team_webhook(c, team_id)? {
         return Ok(Some(url));
     }
@@ -453,41 +459,4 @@ pub async fn dismiss(state: &AppState, user: &StaffUser, id: String) -> Result<(
             Ok(())
         })
         .await
-}
-
-/// Invites a staff member and mails them their set-password link instead of showing it, in
-/// one transaction: the admin never holds another person's credential. Returns their id.
-pub async fn invite_staff_by_mail(
-    state: &AppState,
-    actor: &StaffUser,
-    email: String,
-    role: crate::auth::model::Role,
-) -> Result<crate::auth::model::StaffId, AppError> {
-    if !actor.is_admin() {
-        return Err(AppError::forbidden());
-    }
-    if state.settings.mail.is_none() {
-        return Err(mail_off());
-    }
-    let (maker, actor) = (crate::auth::actions::LinkMaker::new(state), actor.clone());
-    let id = state
-        .db
-        .write(move |c| {
-            let (id, link) = crate::auth::actions::invite_in(c, &maker, &actor, &email, role)?;
-            let (subject, body) = model::staff_link_message(&link, role.as_str());
-            store::enqueue(
-                c,
-                &Outgoing {
-                    channel: Channel::Mail,
-                    purpose: "staff_invite",
-                    recipient: email,
-                    subject,
-                    body,
-                },
-            )?;
-            Ok(id)
-        })
-        .await?;
-    state.delivery.wake();
-    Ok(id)
 }

@@ -10,9 +10,12 @@
 pub mod actions;
 pub mod model;
 pub mod pages;
+pub mod reviews;
 pub mod routes;
 pub mod send;
+pub mod staff;
 pub mod store;
+pub mod webhooks;
 pub mod worker;
 
 /// Wakes the delivery loop when something was queued, so a message does not wait for the

@@ -20,6 +20,11 @@ pub const REMINDER_LEAD_HOURS: i64 = 48;
 pub const CLOSING_NOTICE_HOURS: i64 = 24;
 /// The longest webhook URL accepted (Slack's are about 80 characters).
 pub const MAX_WEBHOOK_URL: usize = 500;
+/// A review's invitees are reminded this long before its accounts deadline, all alike.
+pub const REVIEW_REMINDER_LEAD_HOURS: i64 = 48;
+/// A follow-up notice waits this long after the first question, so a facilitator who asks
+/// several in one sitting sends each invitee one message, not one per question.
+pub const FOLLOWUP_NOTICE_MINUTES: i64 = 30;
 
 /// Seconds to wait before attempt `attempts + 1`: 10 s, 20 s, 40 s ... capped at an hour.
 pub fn backoff_seconds(attempts: i32) -> i64 {
@@ -323,6 +328,67 @@ list that could tell.\n\n{WHAT_CANDOR_STORES}\n"
     (subject, body)
 }
 
+/// A review reminder. Every invitee gets exactly this text (with their own link), whether or
+/// not they wrote: Candor does not know who wrote, and a list of those who had not would be
+/// a record of who did.
+pub fn review_reminder_message(
+    review: &str,
+    deadline: Option<&str>,
+    url: &str,
+) -> (String, String) {
+    let subject = format!("Reminder: incident review \"{review}\"");
+    let when = deadline.map_or(String::new(), |d| format!(" Accounts are due by {d}."));
+    let body = format!(
+        "Hello,\n\nThe incident review \"{review}\" is open for accounts.{when}\n\n\
+If you have not written one yet and want to, your personal link is:\n\n    {url}\n\n\
+If you have already written one, there is nothing to do. Everyone invited to the review gets \
+this same reminder, whether or not they wrote: Candor does not know who wrote, and keeps no \
+list that could tell.\n"
+    );
+    (subject, body)
+}
+
+/// The notice that follow-up questions were asked. Every invitee gets exactly this text,
+/// writer or not, with no link of their own: it names no account and no writer, and the
+/// receipt is the only way to a question (G1).
+pub fn followup_notice_message(review: &str, followups_page: &str) -> (String, String) {
+    let subject = format!("Follow-up questions in the incident review \"{review}\"");
+    let body = format!(
+        "Hello,\n\nThe facilitators of the incident review \"{review}\" asked follow-up \
+questions about some of the accounts.\n\nIf you wrote an account, check it with your receipt \
+at:\n\n    {followups_page}\n\nIf you did not write one, there is nothing to do. Everyone \
+invited to the review gets this same message, whether or not they wrote: Candor does not know \
+who wrote, and this message was not addressed to anyone in particular.\n"
+    );
+    (subject, body)
+}
+
+/// A webhook URL as pages show it once saved: its host and an ellipsis. The path of a chat
+/// webhook is its secret (anyone holding it can post), so it is never shown back.
+pub fn webhook_shown(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{h}/…")))
+        .unwrap_or_else(|| "…".into())
+}
+
+/// The text of a webhook's test post: no count, no name, no link.
+pub fn test_post_text(whose: &str) -> String {
+    format!("Candor test post: announcements for {whose} will appear here (round opened, closing soon, results ready; counts only).")
+}
+
+/// A renewed set-password link, mailed to the staff member it is for.
+pub fn staff_link_renewed_message(url: &str) -> (String, String) {
+    (
+        "A new link for your Candor staff account".into(),
+        format!(
+            "Hello,\n\nAn administrator made you a new link to choose your Candor password. It \
+works once and expires; any earlier link no longer works:\n\n    {url}\n\nIf you did not \
+expect this message, ignore it.\n"
+        ),
+    )
+}
+
 /// A staff member's set-password link, mailed to them so the admin never holds it.
 pub fn staff_link_message(url: &str, role: &str) -> (String, String) {
     (
@@ -410,6 +476,15 @@ mod tests {
         assert!(parse_webhook_url("http://hooks.example.org/x").is_err());
         assert!(parse_webhook_url("https://u:p@hooks.example.org/x").is_err());
         assert!(parse_webhook_url(" ").expect("ok").is_none());
+    }
+
+    #[test]
+    fn a_saved_webhook_shows_its_host_only() {
+        assert_eq!(
+            webhook_shown("https://hooks.slack.com/services/T0/B0/secret"),
+            "hooks.slack.com/…"
+        );
+        assert_eq!(webhook_shown("not a url"), "…");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 use maud::{html, Markup};
 
-use super::model::OutboxStatus;
-use crate::html::{csrf_field, layout, notice, Viewer};
+use super::model::{OutboxStatus, FOLLOWUP_NOTICE_MINUTES, REVIEW_REMINDER_LEAD_HOURS};
+use crate::error::FieldError;
+use crate::html::{csrf_field, error_summary, layout, notice, Field, Viewer};
 use crate::pulse::model::RoundId;
 use crate::reviews::model::ReviewId;
 use crate::teams::model::TeamId;
@@ -40,7 +41,8 @@ pub fn send_invites_panel(team_id: &TeamId, csrf: &str, mail_on: bool) -> Markup
     }
 }
 
-/// On an open review's page: mail each invitee their own link for it.
+/// On an open review's page: mail each invitee their own link for it, remind them all, and
+/// what Candor sends by itself (the reminder before the deadline, the follow-up notice).
 pub fn send_review_invites_panel(review_id: &ReviewId, csrf: &str, mail_on: bool) -> Markup {
     html! {
         @if mail_on {
@@ -48,11 +50,90 @@ pub fn send_review_invites_panel(review_id: &ReviewId, csrf: &str, mail_on: bool
                 (csrf_field(csrf))
                 button type="submit" { "Email each person their own link" }
             }
+            " "
+            form.inline method="post" action=(format!("/reviews/{review_id}/remind")) {
+                (csrf_field(csrf))
+                button type="submit" { "Remind everyone invited" }
+            }
             p.hint { "Each invitee whose entry holds an email address gets this review's link by email; a mailed link is never shown here again." }
+            p.hint {
+                "A reminder goes to everyone invited, the same text with their own link, whether or not they wrote: "
+                "Candor does not know who wrote an account and keeps no record that could tell. "
+                "With a deadline, a reminder also goes out by itself " (REVIEW_REMINDER_LEAD_HOURS / 24) " days before it. "
+                "When you ask follow-up questions, everyone invited gets one note, the same for all, about "
+                (FOLLOWUP_NOTICE_MINUTES) " minutes after the first question, telling writers to check with their receipt."
+            }
         } @else {
             (how_to_turn_on())
         }
     }
+}
+
+/// Where a webhook form posts and returns to: a team's, or the instance default.
+pub struct WebhookTarget<'a> {
+    /// "/teams/{id}/webhook" or "/admin/delivery/webhook"; the test post is `{action}/test`.
+    pub action: &'a str,
+    /// The page the form lives on.
+    pub back: &'a str,
+    /// Whose announcements: "this team", "teams without their own webhook".
+    pub whose: &'a str,
+}
+
+/// The chat webhook form: what is set (host only), a field to set it, a button to remove
+/// it and one to send a test post. The URL is never shown back: its path is the secret.
+pub fn webhook_panel(
+    t: &WebhookTarget,
+    csrf: &str,
+    shown: Option<&str>,
+    errors: &[FieldError],
+    input: &str,
+) -> Markup {
+    html! {
+        (error_summary(errors))
+        @match shown {
+            Some(host) => p { "Announcements for " (t.whose) " are posted to " code { (host) } " (the rest of the address is its secret and is not shown again)." },
+            None => p.muted { "No chat webhook is set for " (t.whose) "." },
+        }
+        form.card method="post" action=(t.action) {
+            (csrf_field(csrf))
+            (Field::new("webhook_url", if shown.is_some() { "Replace the incoming-webhook URL" } else { "Incoming-webhook URL" })
+                .kind("url").value(input).autocomplete("off")
+                .hint("Slack, Mattermost or Microsoft Teams incoming webhook (https://…). Candor posts when a round opens, a day before it closes and when its results are ready: counts only, and only at or above the team's threshold; never a name, a link or an answer.")
+                .render(errors))
+            button type="submit" { "Save webhook" }
+        }
+        @if shown.is_some() {
+            form.inline method="post" action=(t.action) {
+                (csrf_field(csrf))
+                input type="hidden" name="webhook_url" value="";
+                button.small type="submit" { "Remove the webhook" }
+            }
+            " "
+            form.inline method="post" action=(format!("{}/test", t.action)) {
+                (csrf_field(csrf))
+                button.small type="submit" { "Send a test post" }
+            }
+        }
+    }
+}
+
+/// A webhook form refused: the same form with the errors and what was typed.
+pub fn webhook_page(
+    viewer: &Viewer,
+    t: &WebhookTarget,
+    shown: Option<&str>,
+    errors: &[FieldError],
+    input: &str,
+) -> Markup {
+    layout(
+        "Chat webhook",
+        Some(viewer),
+        html! {
+            h1 { "Chat webhook" }
+            (webhook_panel(t, &viewer.csrf, shown, errors, input))
+            p { a href=(t.back) { "Back" } }
+        },
+    )
 }
 
 /// On an open round's page: remind everyone on its roster.
@@ -130,5 +211,40 @@ pub fn shown_recipient(channel: &str, recipient: &str) -> String {
             .unwrap_or_else(|| "webhook".into())
     } else {
         recipient.to_owned()
+    }
+}
+
+/// The instance default's form target (the admins' instance page).
+pub fn default_webhook_target() -> WebhookTarget<'static> {
+    WebhookTarget {
+        action: "/admin/delivery/webhook",
+        back: "/admin/instance",
+        whose: "teams without a webhook of their own",
+    }
+}
+
+/// On a team's page: its chat webhook.
+pub fn team_webhook_section(team_id: &TeamId, csrf: &str, shown: Option<&str>) -> Markup {
+    let (action, back) = (
+        format!("/teams/{team_id}/webhook"),
+        format!("/teams/{team_id}"),
+    );
+    let target = WebhookTarget {
+        action: &action,
+        back: &back,
+        whose: "this team",
+    };
+    html! {
+        h2 { "Chat announcements" }
+        (webhook_panel(&target, csrf, shown, &[], ""))
+        p.hint { "Without a webhook of its own, the team's announcements go to the instance's default webhook, if an admin set one." }
+    }
+}
+
+/// On the admins' instance page: the default webhook for teams without their own.
+pub fn default_webhook_section(csrf: &str, shown: Option<&str>) -> Markup {
+    html! {
+        h2 { "Chat announcements (default)" }
+        (webhook_panel(&default_webhook_target(), csrf, shown, &[], ""))
     }
 }

@@ -5,9 +5,12 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use time::{Duration, PrimitiveDateTime};
 
 use super::model::{Channel, Claimed, Failure, Outgoing, MAX_ATTEMPTS};
-use crate::db::schema::{outbox, round_events, team_webhooks};
+use crate::db::schema::{
+    outbox, review_events, review_notices, reviews, round_events, team_webhooks,
+};
 use crate::db::{on_backend, DbConnection};
 use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::secret::new_id;
 use crate::teams::model::TeamId;
 
@@ -247,5 +250,78 @@ pub fn claim_round_event(
         .values((round_events::round_id.eq(round_id.as_str()), round_events::event.eq(event)))
         .on_conflict_do_nothing()
         .execute(c))?;
+    Ok(n == 1)
+}
+
+/// Claims an event of a review (its scheduled reminder) so it is queued once, whichever
+/// replica's timer sees it first; false if it was already claimed.
+pub fn claim_review_event(
+    conn: &mut DbConnection,
+    review_id: &ReviewId,
+    event: &str,
+) -> QueryResult<bool> {
+    let n = on_backend!(conn, c => diesel::insert_into(review_events::table)
+        .values((review_events::review_id.eq(review_id.as_str()), review_events::event.eq(event)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
+}
+
+/// Open reviews whose accounts deadline falls in `(after, before]`: (id, title, deadline).
+/// A query of delivery's own on the reviews table, read in the timer's transaction.
+pub fn open_reviews_due_between(
+    conn: &mut DbConnection,
+    after: PrimitiveDateTime,
+    before: PrimitiveDateTime,
+) -> QueryResult<Vec<(ReviewId, String, Option<PrimitiveDateTime>)>> {
+    let rows: Vec<(String, String, Option<PrimitiveDateTime>)> = reviews::table
+        .filter(reviews::status.eq("open"))
+        .filter(reviews::deadline.gt(after))
+        .filter(reviews::deadline.le(before))
+        .select((reviews::id, reviews::title, reviews::deadline))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, deadline)| (ReviewId::from(id), title, deadline))
+        .collect())
+}
+
+/// Records that a review owes its invitees a follow-up notice at `due_at`, unless one is
+/// already pending: a second question while one waits adds nothing (the primary key).
+pub fn pend_review_notice(
+    conn: &mut DbConnection,
+    review_id: &ReviewId,
+    due_at: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    on_backend!(conn, c => diesel::insert_into(review_notices::table)
+        .values((review_notices::review_id.eq(review_id.as_str()), review_notices::due_at.eq(due_at)))
+        .on_conflict_do_nothing()
+        .execute(c))
+}
+
+/// Reviews whose pending notice is due at `now`.
+pub fn due_review_notices(
+    conn: &mut DbConnection,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<ReviewId>> {
+    let ids: Vec<String> = review_notices::table
+        .filter(review_notices::due_at.le(now))
+        .select(review_notices::review_id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(ReviewId::from).collect())
+}
+
+/// Takes a due notice: true for the one transaction that deleted it (and so sends it).
+pub fn take_review_notice(
+    conn: &mut DbConnection,
+    review_id: &ReviewId,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::delete(
+        review_notices::table
+            .find(review_id.as_str())
+            .filter(review_notices::due_at.le(now)),
+    )
+    .execute(conn)?;
     Ok(n == 1)
 }

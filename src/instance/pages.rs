@@ -9,6 +9,8 @@ pub struct InstanceView {
     pub backend: &'static str,
     pub threshold_floor: u16,
     pub scrub: Status,
+    /// The default chat webhook as shown: its host only (delivery decides).
+    pub webhook: Option<String>,
 }
 
 pub fn instance(viewer: &Viewer, v: &InstanceView, message: Option<&str>) -> Markup {
@@ -38,6 +40,7 @@ pub fn instance(viewer: &Viewer, v: &InstanceView, message: Option<&str>) -> Mar
             } @else {
                 p { "Nothing pending: every closed round and review has been scrubbed." }
             }
+            (crate::delivery::pages::default_webhook_section(&viewer.csrf, v.webhook.as_deref()))
         },
     )
 }

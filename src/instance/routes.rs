@@ -20,6 +20,7 @@ async fn view(state: &AppState) -> Result<InstanceView, AppError> {
         },
         threshold_floor: state.settings.threshold_floor,
         scrub: status,
+        webhook: crate::delivery::webhooks::default_shown(state).await?,
     })
 }
 

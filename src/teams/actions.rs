@@ -69,6 +69,10 @@ fn team_view(
         leaders,
         rounds,
         mail_on: links.mail_on,
+        // delivery's store and model: the team's webhook, shown as its host only.
+        webhook: crate::delivery::store::team_webhook(conn, &team.id)?
+            .as_deref()
+            .map(crate::delivery::model::webhook_shown),
     })
 }
 

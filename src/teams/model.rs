@@ -262,6 +262,8 @@ pub struct TeamView {
     pub rounds: i64,
     /// Whether Candor can mail links (CANDOR_SMTP_URL set); the page says how to turn it on.
     pub mail_on: bool,
+    /// The team's own chat webhook as shown: its host only (the path is a secret).
+    pub webhook: Option<String>,
 }
 
 /// A team with its roster's ids and labels, as the API lists it.

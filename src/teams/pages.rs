@@ -143,6 +143,7 @@ pub fn detail(
                 }
                 button type="submit" { "Save" }
             }
+            (crate::delivery::pages::team_webhook_section(&t.id, &viewer.csrf, v.webhook.as_deref()))
             h2 { "Leaders" }
             form.card method="post" action=(format!("/teams/{}/leaders", t.id)) {
                 (csrf_field(&viewer.csrf))

@@ -103,6 +103,13 @@ const CASES: &[Case] = &[
         "/rounds/{talk}/comments/{comment}/replies",
         "text=A reply",
     ),
+    // A port nothing listens on: the posts just wait in the outbox.
+    page(
+        "POST",
+        "/teams/{team}/webhook",
+        "webhook_url=http://127.0.0.1:9/hook",
+    ),
+    page("POST", "/teams/{team}/webhook/test", ""),
     listing(Kind::Page, "/teams"),
     listing(Kind::Page, "/rounds"),
     listing(Kind::Page, "/metrics"),

@@ -14,6 +14,7 @@ mod batch;
 mod browser;
 mod crash;
 mod delivery;
+mod delivery_reviews;
 mod demo;
 mod edges;
 mod followthrough;

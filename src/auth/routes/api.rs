@@ -119,8 +119,8 @@ pub(super) async fn api_staff_create(
     let email = parse_email(&body.email).map_err(|e| AppError::Invalid(vec![e]))?;
     let role = parse_role(&body.role)?;
     let (id, link) = if body.send_email {
-        let id = crate::delivery::actions::invite_staff_by_mail(&state, &staff.user, email, role)
-            .await?;
+        let id =
+            crate::delivery::staff::invite_staff_by_mail(&state, &staff.user, email, role).await?;
         (id, None)
     } else {
         let (id, link) = actions::invite_staff(&state, &staff.user, email, role).await?;

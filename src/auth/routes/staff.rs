@@ -285,7 +285,15 @@ pub(super) async fn staff_page(
 ) -> PageResult<maud::Markup> {
     staff.require_admin()?;
     let rows = actions::list_staff(&state).await?;
-    Ok(pages::staff_admin(&staff.viewer(), &rows, None, &[], ""))
+    let mail_on = state.settings.mail.is_some();
+    Ok(pages::staff_admin(
+        &staff.viewer(),
+        &rows,
+        None,
+        &[],
+        "",
+        mail_on,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -315,16 +323,31 @@ pub(super) async fn staff_invite(
     } else {
         Err(errors)
     };
-    let (result, rows) = actions::invite_staff_listed(&state, &staff.user, input).await?;
+    let mail_on = state.settings.mail.is_some();
+    // With email on, the link goes to the new staff member only (issue 14).
+    let (result, rows) = if mail_on {
+        let (r, rows) =
+            crate::delivery::staff::invite_staff_listed_by_mail(&state, &staff.user, input).await?;
+        (r.map(|email| (email, None)), rows)
+    } else {
+        let (r, rows) = actions::invite_staff_listed(&state, &staff.user, input).await?;
+        (r.map(|(email, link)| (email, Some(link))), rows)
+    };
     Ok(match result {
-        Ok((email, link)) => html(
-            StatusCode::CREATED,
-            pages::staff_admin(&staff.viewer(), &rows, Some((&email, &link)), &[], ""),
-            None,
-        ),
+        Ok((email, link)) => {
+            let made = match &link {
+                Some(link) => pages::NewLink::Shown(&email, link),
+                None => pages::NewLink::Mailed(&email),
+            };
+            html(
+                StatusCode::CREATED,
+                pages::staff_admin(&staff.viewer(), &rows, Some(made), &[], "", mail_on),
+                None,
+            )
+        }
         Err(errors) => html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            pages::staff_admin(&staff.viewer(), &rows, None, &errors, &form.email),
+            pages::staff_admin(&staff.viewer(), &rows, None, &errors, &form.email, mail_on),
             None,
         ),
     })
@@ -378,12 +401,26 @@ pub(super) async fn staff_new_link(
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
-    let (email, link, rows) = actions::renew_link(&state, &staff.user, id.into_inner()).await?;
-    Ok(html(
-        StatusCode::OK,
-        pages::staff_admin(&staff.viewer(), &rows, Some((&email, &link)), &[], ""),
-        None,
-    ))
+    let viewer = staff.viewer();
+    // With email on, the renewed link goes to its owner only; shown here only without email.
+    let page = if state.settings.mail.is_some() {
+        let (email, rows) =
+            crate::delivery::staff::renew_link_by_mail(&state, &staff.user, id.into_inner())
+                .await?;
+        pages::staff_admin(
+            &viewer,
+            &rows,
+            Some(pages::NewLink::Mailed(&email)),
+            &[],
+            "",
+            true,
+        )
+    } else {
+        let (email, link, rows) = actions::renew_link(&state, &staff.user, id.into_inner()).await?;
+        let shown = pages::NewLink::Shown(&email, &link);
+        pages::staff_admin(&viewer, &rows, Some(shown), &[], "", false)
+    };
+    Ok(html(StatusCode::OK, page, None))
 }
 
 #[derive(Deserialize)]

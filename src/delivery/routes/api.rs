@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::routes::ApiStaff;
-use crate::delivery::{actions, pages};
+use crate::delivery::{actions, pages, reviews};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::pulse::model::RoundId;
 use crate::reviews::model::ReviewId;
@@ -103,6 +103,26 @@ pub(super) async fn api_remind(
     }))
 }
 
+/// Mails the same reminder, with their own link, to everyone invited to an open review,
+/// whether or not they wrote: Candor does not know who wrote, and a list of those who had
+/// not would be a record of who did.
+#[utoipa::path(post, path = "/reviews/{review_id}/remind", tag = "reviews",
+    params(("review_id" = String, Path, description = "The review's id")),
+    responses((status = 202, description = "Queued", body = Queued),
+        (status = 403, description = "Not a facilitator of this review", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email delivery is off, or the review is closed", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn api_remind_review(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    id: web::Path<ReviewId>,
+) -> ApiResult<HttpResponse> {
+    let queued = reviews::remind_review(&state, &staff.user, id.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(Queued {
+        queued,
+        skipped: None,
+    }))
+}
+
 /// A message that failed for good: never its body (which may hold a link's secret).
 #[derive(Serialize, ToSchema)]
 pub struct FailureJson {
@@ -185,6 +205,7 @@ pub(super) async fn api_default_webhook(
     api_send_invites,
     api_send_review_invites,
     api_remind,
+    api_remind_review,
     api_status,
     api_default_webhook
 ))]

@@ -13,6 +13,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(send_review_invites),
         )
         .route("/rounds/{id}/remind", web::post().to(remind))
+        .route("/reviews/{id}/remind", web::post().to(remind_review))
+        .route("/teams/{id}/webhook", web::post().to(team_webhook))
+        .route(
+            "/teams/{id}/webhook/test",
+            web::post().to(team_webhook_test),
+        )
+        .route("/admin/delivery/webhook", web::post().to(default_webhook))
+        .route(
+            "/admin/delivery/webhook/test",
+            web::post().to(default_webhook_test),
+        )
         .route("/admin/delivery", web::get().to(status))
         .route("/admin/delivery/{id}/dismiss", web::post().to(dismiss));
 }
@@ -31,6 +42,7 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
             web::post().to(api_send_review_invites),
         )
         .route("/rounds/{id}/remind", web::post().to(api_remind))
+        .route("/reviews/{id}/remind", web::post().to(api_remind_review))
         .route("/delivery", web::get().to(api_status))
         .route("/delivery/webhook", web::put().to(api_default_webhook));
 }

@@ -371,6 +371,8 @@ pub async fn ask(
                 .filter(|a| a.released)
                 .ok_or(AppError::NotFound)?;
             let row = store::insert_question(c, &account_id, &text)?;
+            // Every invitee is told alike, batched (delivery decides when; never who wrote).
+            crate::delivery::reviews::followup_asked(c, &review_id, now)?;
             audit(c, Some(&user.email), "review.followup_asked", &review.title)?;
             Ok(row)
         })

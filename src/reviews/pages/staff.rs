@@ -183,7 +183,7 @@ pub fn detail(
                                 (csrf_field(&viewer.csrf))
                                 div.field {
                                     label for=(format!("q-{}", a.id)) { "Ask the writer a follow-up" }
-                                    p.hint { "They see it next time they come back with their receipt. You cannot reach them any other way." }
+                                    p.hint { "They see it next time they come back with their receipt. You cannot reach them any other way; with email on, everyone invited gets the same note that questions were asked." }
                                     textarea id=(format!("q-{}", a.id)) name="text" required {}
                                 }
                                 button.small type="submit" { "Ask" }
