@@ -1404,6 +1404,6 @@ fn a_member_changes_their_answer_and_after_close_sees_it_was_counted() {
 // Declared last so the macros above are in scope in them.
 mod a11y;
 mod follow;
-mod threads;
 mod results;
+mod threads;
 mod ux;
