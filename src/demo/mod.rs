@@ -134,6 +134,10 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
             let now = state.clock.now();
             let when = now - time::Duration::days(30 * back);
             let key_pair = crate::tokens::crypto::generate()?;
+            let keeps_threads = (when + time::Duration::days(7)).date()
+                >= now.date().saturating_sub(time::Duration::days(
+                    crate::threads::model::THREAD_RETENTION_DAYS,
+                ));
             let answered = c.transaction(|c| -> Result<usize, AppError> {
                 let new = NewRound {
                     team_id: team_id.clone(),
@@ -182,7 +186,12 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                         (answered % 3 != 2).then(|| COMMENTS[rng.random_range(0..COMMENTS.len())]);
                     crate::tokens::store::record_issuance(c, &rid.scope(), member)?;
                     pulse::insert_response(c, &rid, &answers, comment)?;
-                    threads::attach(c, &state.keys, &rid, comment)?;
+                    // Only rounds still inside the conversations' retention keep threads: the
+                    // scheduler would delete older ones on its next tick, so a demo that made
+                    // them would change under the first tick (and under a backup's restore).
+                    if keeps_threads {
+                        threads::attach(c, &state.keys, &rid, comment)?;
+                    }
                     answered += 1;
                 }
                 crate::pulse::actions::close_round_in(c, &rid, now.date())?;
