@@ -10,6 +10,7 @@
 //! `pg-create` and `pg-drop` are its helpers.
 
 mod http;
+mod replicas;
 mod seed;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,10 @@ fn main() -> std::process::ExitCode {
         Some("client-cost") => client_cost(),
         Some("run") => Opts::parse(&args[1..]).and_then(run),
         Some("seed") => seed_only(&args[1..]),
+        Some("wait-healthy") => match &args[1..] {
+            [base] => http::parse_base(base).and_then(|a| wait_healthy(a, "/healthz")),
+            _ => Err("wait-healthy http://HOST:PORT".into()),
+        },
         _ => Err(
             "usage: candor-bench run|free-port|pg-create URL NAME|pg-drop URL NAME|seed --database URL --answers N"
                 .into(),
@@ -129,6 +134,8 @@ struct Opts {
     profile: String,
     /// `--only P1,P3`: the phases to run (P2 always runs: it mints P1's tokens).
     only: Option<Vec<String>>,
+    /// P8's replicas and nginx, when `bench/run --replicas N` started them.
+    replicas: Option<replicas::Setup>,
 }
 
 impl Opts {
@@ -156,6 +163,7 @@ impl Opts {
             smoke: flags.contains(&"--smoke"),
             large: flags.contains(&"--large"),
             profile: m.get("--profile").copied().unwrap_or("release").to_owned(),
+            replicas: replicas::Setup::parse(&m)?,
             only: m.get("--only").map(|v| {
                 v.split(',')
                     .map(|x| x.trim().to_ascii_uppercase())
@@ -170,11 +178,16 @@ impl Opts {
     }
 
     /// Whether phase `id` runs (every phase without `--only`; P2 and P6 always do, since P1
-    /// needs P2's tokens and P6 is sampled during P1).
+    /// needs P2's tokens and P6 is sampled during P1; P8 whenever its replicas were started).
     fn want(&self, id: &str) -> bool {
         match &self.only {
             None => true,
-            Some(ids) => id == "P2" || id == "P6" || ids.iter().any(|x| x == id),
+            Some(ids) => {
+                id == "P2"
+                    || id == "P6"
+                    || (id == "P8" && self.replicas.is_some())
+                    || ids.iter().any(|x| x == id)
+            }
         }
     }
 }
@@ -1074,6 +1087,12 @@ fn run(o: Opts) -> Res<()> {
     let p3 = p3_runs.pop().unwrap_or_default();
     memory(o.server_pid);
 
+    let (p8_rows, p8_problems) = match &o.replicas {
+        Some(setup) => replicas::run(&o, &sc, setup, (&admin_id, &admin), p1.rate(), &check)?,
+        None => Default::default(),
+    };
+    failures.borrow_mut().extend(p8_problems);
+
     let (large, grow_secs) = if o.want("P4") {
         step(&format!(
             "seeding: growing the same rounds to {} answers (P4, large)",
@@ -1272,6 +1291,8 @@ fn run(o: Opts) -> Res<()> {
         ),
         met: verdict(drop_pct <= 20.0),
     });
+
+    rows.extend(p8_rows);
 
     let hwm_end = proc_kb(o.server_pid, "VmHWM:").unwrap_or(0);
     println!();

@@ -2,8 +2,9 @@
 //!
 //! A request hands its writes to a lane as a closure ([`GroupCommit::write`]) and waits. The
 //! lane's writer thread takes every job queued while it was committing the last batch (up to
-//! [`MAX_BATCH`]), runs the lane's check once per scope (e.g. "this round is still open",
-//! under the round's row lock on PostgreSQL), then each job's closure, and commits once. Each
+//! [`MAX_BATCH`]), runs the lane's check once for every scope the batch holds (e.g. "these
+//! rounds are still open", under their row locks on PostgreSQL: one statement, not one per
+//! round), then each job's closure, and commits once. Each
 //! request is answered only after the transaction that holds its writes has committed, so an
 //! acknowledged write is as durable as one committed alone.
 //!
@@ -34,8 +35,10 @@ pub const MAX_BATCH: usize = 256;
 /// more than half the pool, so reads always find a connection.
 const PG_WRITERS: u32 = 4;
 
-/// The check run once per scope and batch, inside the transaction, before the scope's jobs.
-pub type Check = fn(&mut DbConnection, &str) -> Result<(), AppError>;
+/// The check run once per batch, inside the transaction and before any job, over the distinct
+/// scopes of the batch's jobs; an error fails the batch (each job then runs alone, with the
+/// check of its own scope).
+pub type Check = fn(&mut DbConnection, &[&str]) -> Result<(), AppError>;
 
 /// One queued request: its writes, run again if its batch has to be retried.
 trait Job: Send {
@@ -162,12 +165,14 @@ fn commit(mut batch: Vec<Box<dyn Job>>, pool: &DbPool, check: Check) {
     };
     let conn: &mut DbConnection = &mut conn;
     let together = conn.transaction(|c| {
-        let mut checked: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let scopes: Vec<&str> = batch
+            .iter()
+            .map(|j| j.scope())
+            .filter(|s| seen.insert(s))
+            .collect();
+        check(c, &scopes)?;
         for job in batch.iter_mut() {
-            if !checked.contains(job.scope()) {
-                check(c, job.scope())?;
-                checked.insert(job.scope().to_owned());
-            }
             job.run(c)?;
         }
         Ok::<(), AppError>(())
@@ -190,7 +195,7 @@ fn commit(mut batch: Vec<Box<dyn Job>>, pool: &DbPool, check: Check) {
     // One job (or the commit) failed: everything was rolled back; each job alone now.
     for mut job in batch {
         let alone = conn.transaction(|c| {
-            check(c, job.scope())?;
+            check(c, &[job.scope()])?;
             job.run(c)
         });
         job.finish(alone.err());

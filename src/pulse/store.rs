@@ -17,7 +17,10 @@ use crate::tokens::model::ScopeId;
 
 /// The pulse index's queries (a page of rounds and their count).
 mod index;
-pub use index::{count_rounds_of_teams, page_rounds_of_teams};
+pub use index::{closed_rounds_of_teams, count_rounds_of_teams, page_rounds_of_teams};
+/// The rounds' row locks, taken by closes and by the answers' group commit.
+mod locks;
+pub use locks::{lock_open_rounds, lock_round};
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
@@ -364,25 +367,6 @@ pub fn open_rounds_closing_before(
         .filter(rounds::closes_at.le(before))
         .order(rounds::closes_at)
         .load(conn)
-}
-
-/// Takes the round's row lock on PostgreSQL: exclusive for close, shared for submissions, so
-/// a close that races a submission either includes it or refuses it. SQLite's single
-/// writer already serialises them.
-pub fn lock_round(conn: &mut DbConnection, round_id: &RoundId, exclusive: bool) -> QueryResult<()> {
-    match conn {
-        // Typed, so diesel keeps the statement prepared (a `sql_query` is prepared per call).
-        DbConnection::Pg(c) => {
-            let q = rounds::table.find(round_id.as_str()).select(rounds::id);
-            if exclusive {
-                q.for_update().execute(c)
-            } else {
-                q.for_share().execute(c)
-            }
-            .map(|_| ())
-        }
-        DbConnection::Sqlite(_) => Ok(()),
-    }
 }
 
 /// Which of `ids` are open rounds (the sweep of cached frozen rounds).

@@ -81,10 +81,39 @@ fn check_json(path: &str, v: &serde_json::Value, out: &mut Vec<FieldError>) {
     }
 }
 
+/// Whether a byte could start or be part of something the guard refuses once decoded: a raw
+/// ASCII control other than tab, line feed and carriage return, DEL, an escape (`\` in JSON,
+/// `%` in a form or path: it can spell any character), or the lead byte of a UTF-8 sequence
+/// that can encode a refused character (0xC2: U+0080-U+009F, the C1 controls; 0xE2: the bidi
+/// overrides U+202A-U+202E and isolates U+2066-U+2069; 0xEF: U+FEFF). Conservative on purpose:
+/// a byte that merely might matter sends the text to the full check.
+fn suspicious(b: u8, escape: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || matches!(b, 0x7f | 0xc2 | 0xe2 | 0xef)
+        || b == escape
+}
+
+/// True when a body of this type cannot hold anything `check_body` refuses, decided in one
+/// pass over its bytes without decoding it. Almost every body (an answer: base64url, ids and
+/// numbers) takes this path, so the guard no longer builds a JSON tree that the handler's
+/// extractor then builds again (issue 13: the second parse of every answer).
+fn plainly_clean(content_type: &str, body: &[u8]) -> bool {
+    if content_type.starts_with("application/json") {
+        // Still a JSON object: an array (or anything else) gets the full check's refusal.
+        body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+            && !body.iter().any(|&b| suspicious(b, b'\\'))
+    } else {
+        !body.iter().any(|&b| suspicious(b, b'%') || b >= 0x80)
+    }
+}
+
 /// Every problem in a body, by its content type. Bodies that do not parse are left to the
 /// extractors, which say what is wrong with them.
 fn check_body(content_type: &str, body: &[u8]) -> Vec<FieldError> {
     let mut out = Vec::new();
+    if plainly_clean(content_type, body) {
+        return out;
+    }
     if content_type.starts_with("application/json") {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
             // Every JSON body Candor reads is an object. serde would also read a struct from
@@ -157,9 +186,13 @@ pub async fn guard(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     // The path as routed (percent-decoded): `/rounds/a%00b/answers` must not reach a query.
-    let decoded = percent_decode(req.path());
-    if let Some(e) = check_text("path", &decoded) {
-        return Ok(refuse(req, vec![e]));
+    // A path of plain printable ASCII (no `%`) is what it says: nothing to decode or refuse.
+    let plain_path = req.path().bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'%');
+    if !plain_path {
+        let decoded = percent_decode(req.path());
+        if let Some(e) = check_text("path", &decoded) {
+            return Ok(refuse(req, vec![e]));
+        }
     }
     let content_type = req
         .headers()
@@ -227,5 +260,42 @@ mod tests {
         assert_eq!(errors.len(), 1);
         let errors = check_body("application/x-www-form-urlencoded", b"comment=a%00b");
         assert_eq!(errors.len(), 1);
+    }
+
+    /// The one-pass screen lets nothing through that the full check refuses: every refused
+    /// character, raw or escaped, in a JSON string, a key or a form value, sends the body to
+    /// the full check, which refuses it.
+    #[test]
+    fn the_byte_screen_never_passes_what_the_full_check_refuses() {
+        let refused = ['\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{feff}'];
+        for c in refused {
+            let raw = format!(r#"{{"comment": "a{c}b"}}"#);
+            let escaped = format!(r#"{{"comment": "a\u{:04x}b"}}"#, c as u32);
+            let key = format!(r#"{{"a{c}": 1}}"#);
+            for body in [raw, escaped, key] {
+                assert!(!plainly_clean("application/json", body.as_bytes()), "{body:?}");
+                // A raw ASCII control is not JSON at all: the extractor refuses it instead.
+                let parses = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+                let expected = usize::from(parses);
+                assert_eq!(check_body("application/json", body.as_bytes()).len(), expected, "{body:?}");
+            }
+            let form: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("comment", &format!("a{c}b"))
+                .finish();
+            assert!(!plainly_clean("application/x-www-form-urlencoded", form.as_bytes()));
+            assert_eq!(check_body("application/x-www-form-urlencoded", form.as_bytes()).len(), 1);
+        }
+        for c in ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}'] {
+            let body = format!(r#"{{"name": "Ops{c}"}}"#);
+            assert!(!plainly_clean("application/json", body.as_bytes()));
+            assert_eq!(check_body("application/json", body.as_bytes()).len(), 1);
+        }
+        // What an answer looks like passes on the screen alone; an array never does.
+        let answer = br#"{"token": {"message": "AbC-_9", "signature": "xyz"}, "answers": [{"question_id": "q1", "value": 4}]}"#;
+        assert!(plainly_clean("application/json", answer));
+        assert!(!plainly_clean("application/json", b"[null, null]"));
+        assert_eq!(check_body("application/json", b" [null, null]").len(), 1);
+        // Tabs and new lines are fine, raw or not.
+        assert!(plainly_clean("application/json", b"{\"comment\":\n\t\"ok\"}"));
     }
 }

@@ -88,15 +88,19 @@ pub fn follow_through_in(
     team_ids: &[String],
 ) -> Result<Vec<RoundFollowThrough>, AppError> {
     let done = store::action_done_days(c, team_ids)?;
+    // A team's rounds are `pulse`'s rows, read through its store as elsewhere: every team's
+    // closed rounds in one query, grouped here.
+    type Closed = (String, String, Option<time::Date>);
+    let mut by_team: std::collections::HashMap<String, Vec<Closed>> = Default::default();
+    for r in crate::pulse::store::closed_rounds_of_teams(c, team_ids)? {
+        by_team
+            .entry(r.team_id.as_str().to_owned())
+            .or_default()
+            .push((r.id.into_string(), r.title, r.closed_on));
+    }
     let mut out = vec![];
     for t in team_ids {
-        // A team's rounds are `pulse`'s rows, read through its store as elsewhere.
-        let rounds: Vec<(String, String, Option<time::Date>)> =
-            crate::pulse::store::list_rounds(c, &TeamId::from(t.as_str()))?
-                .into_iter()
-                .filter(|r| r.is_closed())
-                .map(|r| (r.id.into_string(), r.title, r.closed_on))
-                .collect();
+        let rounds = by_team.remove(t).unwrap_or_default();
         let mine: Vec<(String, Option<time::Date>)> = done
             .iter()
             .filter(|(team, _, _)| team == t)

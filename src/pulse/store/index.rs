@@ -1,4 +1,5 @@
-//! The pulse index's queries: the rounds of a set of teams, a page at a time.
+//! The rounds of a set of teams: the pulse index's queries (a page at a time) and the
+//! culture metrics' follow-through (all closed rounds at once).
 
 use diesel::prelude::*;
 
@@ -26,5 +27,20 @@ pub fn page_rounds_of_teams(
         .order((rounds::opens_at.desc(), rounds::id))
         .limit(limit)
         .offset(offset)
+        .load(conn)
+}
+
+/// Every closed round of these teams in one query, by team and then as `list_rounds` orders
+/// one team's rounds. The heat map's follow-through read the rounds team by team: 100 teams
+/// were 100 round trips per request on PostgreSQL (issue 13, heat map p50 over 5 ms).
+pub fn closed_rounds_of_teams(
+    conn: &mut DbConnection,
+    team_ids: &[String],
+) -> QueryResult<Vec<RoundRow>> {
+    use crate::pulse::model::RoundStatus;
+    rounds::table
+        .filter(rounds::team_id.eq_any(team_ids))
+        .filter(rounds::status.eq(RoundStatus::Closed.as_str()))
+        .order((rounds::team_id, rounds::opens_at.asc(), rounds::id))
         .load(conn)
 }

@@ -47,6 +47,26 @@ pub fn attach(
     Ok(())
 }
 
+/// `attach` for an answer whose token was spent just now, in the same transaction: no earlier
+/// answer, so no earlier thread under its locator (the spent set, the answers and their
+/// threads change only together), and nothing to drop. An answer without a comment costs no
+/// statement here (issue 13: the DELETE ran on every answer, one round trip each on
+/// PostgreSQL).
+pub fn attach_first(
+    c: &mut DbConnection,
+    keys: &Keys,
+    round_id: &RoundId,
+    answer_locator: &str,
+    comment: Option<&str>,
+    receipt_hash: Option<&str>,
+) -> Result<(), AppError> {
+    if let (Some(text), Some(hash)) = (comment, receipt_hash) {
+        let locator = keys.keyed_hash(LOCATOR_PURPOSE, answer_locator.as_bytes());
+        store::insert_thread(c, round_id, hash, text, Some(&locator))?;
+    }
+    Ok(())
+}
+
 /// At the round's close, in its transaction (see `store::rewrite_threads`).
 pub fn close(c: &mut DbConnection, round_id: &RoundId) -> Result<(), AppError> {
     store::rewrite_threads(c, round_id)?;
