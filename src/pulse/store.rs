@@ -17,7 +17,9 @@ use crate::tokens::model::ScopeId;
 
 /// The pulse index's queries (a page of rounds and their count).
 mod index;
-pub use index::{closed_rounds_of_teams, count_rounds_of_teams, page_rounds_of_teams};
+pub use index::{
+    closed_rounds_of_teams, count_rounds_of_teams, page_rounds_of_teams, ClosedRoundRef,
+};
 /// The rounds' row locks, taken by closes and by the answers' group commit.
 mod locks;
 pub use locks::{lock_open_rounds, lock_round};

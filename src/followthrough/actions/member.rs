@@ -90,17 +90,25 @@ pub fn follow_through_in(
     let done = store::action_done_days(c, team_ids)?;
     // A team's rounds are `pulse`'s rows, read through its store as elsewhere: every team's
     // closed rounds in one query, grouped here.
-    type Closed = (String, String, Option<time::Date>);
+    type Closed = (time::PrimitiveDateTime, String, String, Option<time::Date>);
     let mut by_team: std::collections::HashMap<String, Vec<Closed>> = Default::default();
-    for r in crate::pulse::store::closed_rounds_of_teams(c, team_ids)? {
+    for (id, team, title, closed_on, opens_at) in
+        crate::pulse::store::closed_rounds_of_teams(c, team_ids)?
+    {
         by_team
-            .entry(r.team_id.as_str().to_owned())
+            .entry(team)
             .or_default()
-            .push((r.id.into_string(), r.title, r.closed_on));
+            .push((opens_at, id, title, closed_on));
     }
     let mut out = vec![];
     for t in team_ids {
-        let rounds = by_team.remove(t).unwrap_or_default();
+        let mut mine_rounds = by_team.remove(t).unwrap_or_default();
+        // As `list_rounds` orders one team's rounds: by opening, then id.
+        mine_rounds.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let rounds: Vec<(String, String, Option<time::Date>)> = mine_rounds
+            .into_iter()
+            .map(|(_, id, title, closed_on)| (id, title, closed_on))
+            .collect();
         let mine: Vec<(String, Option<time::Date>)> = done
             .iter()
             .filter(|(team, _, _)| team == t)
