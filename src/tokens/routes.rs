@@ -95,8 +95,7 @@ pub async fn issue(
         .db
         .write(move |c| {
             // Re-checked inside the transaction, under the key's lock: a close may have raced.
-            store::lock_key(c, &scope_id, false)?;
-            if !store::find_key(c, &scope_id)?.is_some_and(|k| k.is_open()) {
+            if !store::lock_open_key(c, &scope_id)? {
                 cache.forget(&scope_id);
                 return Err(closed());
             }

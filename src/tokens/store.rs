@@ -344,6 +344,21 @@ pub fn lock_key(conn: &mut DbConnection, scope_id: &ScopeId, exclusive: bool) ->
     }
 }
 
+/// `lock_key(.., false)` and "is the key still open" in one statement: whether the scope's
+/// key exists and still has its private half, under the shared lock on PostgreSQL. An
+/// issuance re-checks this in its write; as two statements it also fetched the whole key
+/// row, private key included, on every token (issue 13, P2 on PostgreSQL).
+pub fn lock_open_key(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<bool> {
+    let q = signing_keys::table
+        .find(scope_id.as_str())
+        .select(signing_keys::secret_der.is_not_null());
+    let open: Option<bool> = match conn {
+        DbConnection::Pg(c) => q.for_share().first(c).optional()?,
+        DbConnection::Sqlite(c) => q.first(c).optional()?,
+    };
+    Ok(open == Some(true))
+}
+
 /// At close: the private key is destroyed and who was issued a token is forgotten (G3).
 /// Returns how many tokens had been issued, the only trace that remains.
 pub fn close_scope(conn: &mut DbConnection, scope_id: &ScopeId) -> QueryResult<i64> {
