@@ -131,7 +131,12 @@ fn prepare(
     // Interleaved by round, as P1's are, so the first `teams` are one of each round: those
     // are kept aside as the rounds' spares.
     let who: Vec<(usize, String)> = (0..per_team)
-        .flat_map(|i| lists.iter().enumerate().map(move |(t, l)| (t, l[i].clone())))
+        .flat_map(|i| {
+            lists
+                .iter()
+                .enumerate()
+                .map(move |(t, l)| (t, l[i].clone()))
+        })
         .collect();
     let blinded = blind_all(&rounds, &who)?;
     let (m, sigs) = mint(o.base, sc.conns, &rounds, &blinded);

@@ -187,7 +187,10 @@ pub async fn guard(
     }
     // The path as routed (percent-decoded): `/rounds/a%00b/answers` must not reach a query.
     // A path of plain printable ASCII (no `%`) is what it says: nothing to decode or refuse.
-    let plain_path = req.path().bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'%');
+    let plain_path = req
+        .path()
+        .bytes()
+        .all(|b| (0x21..0x7f).contains(&b) && b != b'%');
     if !plain_path {
         let decoded = percent_decode(req.path());
         if let Some(e) = check_text("path", &decoded) {
@@ -267,23 +270,38 @@ mod tests {
     /// the full check, which refuses it.
     #[test]
     fn the_byte_screen_never_passes_what_the_full_check_refuses() {
-        let refused = ['\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{feff}'];
+        let refused = [
+            '\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{feff}',
+        ];
         for c in refused {
             let raw = format!(r#"{{"comment": "a{c}b"}}"#);
             let escaped = format!(r#"{{"comment": "a\u{:04x}b"}}"#, c as u32);
             let key = format!(r#"{{"a{c}": 1}}"#);
             for body in [raw, escaped, key] {
-                assert!(!plainly_clean("application/json", body.as_bytes()), "{body:?}");
+                assert!(
+                    !plainly_clean("application/json", body.as_bytes()),
+                    "{body:?}"
+                );
                 // A raw ASCII control is not JSON at all: the extractor refuses it instead.
                 let parses = serde_json::from_str::<serde_json::Value>(&body).is_ok();
                 let expected = usize::from(parses);
-                assert_eq!(check_body("application/json", body.as_bytes()).len(), expected, "{body:?}");
+                assert_eq!(
+                    check_body("application/json", body.as_bytes()).len(),
+                    expected,
+                    "{body:?}"
+                );
             }
             let form: String = form_urlencoded::Serializer::new(String::new())
                 .append_pair("comment", &format!("a{c}b"))
                 .finish();
-            assert!(!plainly_clean("application/x-www-form-urlencoded", form.as_bytes()));
-            assert_eq!(check_body("application/x-www-form-urlencoded", form.as_bytes()).len(), 1);
+            assert!(!plainly_clean(
+                "application/x-www-form-urlencoded",
+                form.as_bytes()
+            ));
+            assert_eq!(
+                check_body("application/x-www-form-urlencoded", form.as_bytes()).len(),
+                1
+            );
         }
         for c in ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}'] {
             let body = format!(r#"{{"name": "Ops{c}"}}"#);
@@ -296,6 +314,9 @@ mod tests {
         assert!(!plainly_clean("application/json", b"[null, null]"));
         assert_eq!(check_body("application/json", b" [null, null]").len(), 1);
         // Tabs and new lines are fine, raw or not.
-        assert!(plainly_clean("application/json", b"{\"comment\":\n\t\"ok\"}"));
+        assert!(plainly_clean(
+            "application/json",
+            b"{\"comment\":\n\t\"ok\"}"
+        ));
     }
 }

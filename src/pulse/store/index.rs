@@ -32,7 +32,13 @@ pub fn page_rounds_of_teams(
 
 /// A closed round as the culture metrics' follow-through reads it: id, team, title, closing
 /// day and opening time (for the order within its team).
-pub type ClosedRoundRef = (String, String, String, Option<time::Date>, time::PrimitiveDateTime);
+pub type ClosedRoundRef = (
+    String,
+    String,
+    String,
+    Option<time::Date>,
+    time::PrimitiveDateTime,
+);
 
 /// Every closed round of these teams in one query, unordered: the caller groups them by team
 /// and orders each team's rounds as `list_rounds` does. The heat map's follow-through read

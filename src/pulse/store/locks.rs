@@ -30,10 +30,7 @@ pub fn lock_round(conn: &mut DbConnection, round_id: &RoundId, exclusive: bool) 
 /// Takes the shared row lock of each of `ids` on PostgreSQL, in one statement, and returns
 /// each round's status; a missing round is missing from the answer. The answers' group
 /// commit checks every round of a batch with it (one round trip, however many rounds).
-pub fn lock_open_rounds(
-    conn: &mut DbConnection,
-    ids: &[&str],
-) -> QueryResult<Vec<(String, bool)>> {
+pub fn lock_open_rounds(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<(String, bool)>> {
     let q = rounds::table
         .filter(rounds::id.eq_any(ids.to_vec()))
         .select((rounds::id, rounds::status));
