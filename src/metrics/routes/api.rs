@@ -23,7 +23,7 @@ pub(super) async fn api_heatmap(
     staff: ApiStaff,
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<HttpResponse> {
-    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let r = actions::figures(&state, &staff.user, parse_view(&q)?).await?;
     Ok(HttpResponse::Ok().json(rows_json(&r)))
 }
 
@@ -35,7 +35,7 @@ pub(super) async fn api_export(
     staff: ApiStaff,
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<HttpResponse> {
-    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let r = actions::figures(&state, &staff.user, parse_view(&q)?).await?;
     Ok(csv_response(rows_csv(&r)?))
 }
 
