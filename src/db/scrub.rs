@@ -155,8 +155,14 @@ pub fn scrub_now(conn: &mut DbConnection) -> Result<(), AppError> {
     match conn {
         DbConnection::Sqlite(c) => {
             c.batch_execute(&format!("PRAGMA busy_timeout = {WAIT_MS}"))?;
-            let result =
-                diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpoint>(c);
+            // secure_delete zeroes deleted cells and freed pages, but not the gap a page
+            // split or merge leaves behind when it moves cells: a row moved before the close
+            // (a thread with its locator, an answer before its shuffle) could survive there.
+            // VACUUM writes every page anew from the live rows, like VACUUM FULL on
+            // PostgreSQL; the checkpoint then carries the new pages into the file.
+            let result = c.batch_execute("VACUUM").and_then(|()| {
+                diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpoint>(c)
+            });
             c.batch_execute("PRAGMA busy_timeout = 5000")?;
             let r = result?;
             // busy = 1: a reader or writer kept the checkpoint from finishing; the WAL still
