@@ -214,7 +214,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
     // Actions after the rounds ("you said, we did"), recorded by the admin.
     c.transaction(|c| -> Result<(), AppError> {
         for t in &team_ids {
-            follow::round_actions(c, t.as_str(), owner.as_str())?;
+            follow::round_actions(c, t, &owner)?;
         }
         Ok(())
     })?;

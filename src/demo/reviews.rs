@@ -203,7 +203,7 @@ fn one(
     }
     // Action items recorded while reading, linked to released accounts (`followthrough`).
     if released.len() >= 2 {
-        super::follow::review_items(c, id.as_str(), owner.as_str(), now.date())?;
+        super::follow::review_items(c, &id, owner, now.date())?;
     }
     store::lock_review(c, &id, Lock::Update)?;
     let issued = tokens::close_scope(c, &id.scope())?;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::pulse::model::{Aggregate, Kind};
+use crate::pulse::model::{Aggregate, Kind, QuestionId};
 
 /// A figure over fewer answers than the threshold is never shown.
 pub fn may_show(n: i64, threshold: i64) -> bool {
@@ -12,7 +12,8 @@ pub fn may_show(n: i64, threshold: i64) -> bool {
 
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShownItem {
-    pub question_id: String,
+    #[schema(value_type = String)]
+    pub question_id: QuestionId,
     pub text: String,
     pub kind: Kind,
     pub reverse: bool,

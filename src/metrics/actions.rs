@@ -46,13 +46,13 @@ pub async fn report(state: &AppState, user: &StaffUser, view: View) -> Result<Re
             let mut r = report::build(&snap, &visible, &teams, view, reviews);
             // Actions after rounds are `followthrough`'s: counts only, per round of the
             // teams this viewer may see.
-            let ids: Vec<String> = teams.iter().map(|(id, _)| id.to_string()).collect();
+            let ids: Vec<TeamId> = teams.iter().map(|(id, _)| id.clone()).collect();
             r.follow_through = crate::followthrough::actions::follow_through_in(c, &ids)?
                 .into_iter()
                 .map(|f| {
                     let name = teams
                         .iter()
-                        .find(|(id, _)| id.as_str() == f.team_id)
+                        .find(|(id, _)| *id == f.team_id)
                         .map(|(_, n)| n.clone())
                         .unwrap_or_default();
                     (name, f)

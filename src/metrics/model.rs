@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::{Date, PrimitiveDateTime};
 
 use crate::disclosure::{may_show, protect_with, Cell};
-use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments, RoundId};
+use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments, QuestionId, RoundId};
 use crate::teams::model::{MemberId, TeamId};
 
 crate::typed_id!(
@@ -30,7 +30,7 @@ pub struct Atom {
     /// Scored moments of the psychological-safety items, by built-in key (ps1..ps7).
     pub items: BTreeMap<String, Moments>,
     /// The round's question id of each built-in item, for API clients.
-    pub item_ids: BTreeMap<String, String>,
+    pub item_ids: BTreeMap<String, QuestionId>,
     pub enps: Enps,
     pub comments: i64,
     /// Member ids of the roster frozen when the round opened.

@@ -514,7 +514,7 @@ pub async fn edit_question(
             let qid = question_id;
             let q = store::list_questions(c, &team.id)?
                 .into_iter()
-                .find(|q| q.id == qid.as_str())
+                .find(|q| q.id == qid)
                 .ok_or(AppError::NotFound)?;
             let mut errors = vec![];
             match edit {

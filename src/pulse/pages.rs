@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 
-use super::model::{safer_wording, Kind, Question, RoundStatus, SOURCE_CITATION};
+use super::model::{safer_wording, Kind, Question, QuestionId, RoundStatus, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
@@ -221,7 +221,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
         name: "Psychological safety",
         points: closed.iter().map(|p| p.results.score()).collect(),
     };
-    let item_names: Vec<(String, String)> = closed
+    let item_names: Vec<(QuestionId, String)> = closed
         .iter()
         .find_map(|p| match &p.results {
             RoundResults::Shown(s) => Some(
@@ -244,7 +244,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                     RoundResults::Shown(s) => s
                         .items
                         .iter()
-                        .find(|i| &i.question_id == id)
+                        .find(|i| i.question_id == *id)
                         .and_then(|i| i.scored_mean),
                     _ => None,
                 })
@@ -429,7 +429,7 @@ pub fn round_page(
                 }
                 RoundResults::Shown(s) => {
                     (shown_results(s))
-                    @if let Some(t) = &s.comment_threads { (crate::threads::pages::staff_threads(r.id.as_str(), t, &viewer.csrf)) }
+                    @if let Some(t) = &s.comment_threads { (crate::threads::pages::staff_threads(&r.id, t, &viewer.csrf)) }
                 }
             }
             (actions)

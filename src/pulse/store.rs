@@ -21,7 +21,8 @@ pub use index::{count_rounds_of_teams, page_rounds_of_teams};
 
 #[derive(Queryable, Clone, Debug)]
 pub struct TeamQuestionRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: QuestionId,
     #[diesel(deserialize_as = String)]
     pub team_id: TeamId,
     pub position: i32,
@@ -240,7 +241,7 @@ pub fn freeze_questions(
         diesel::insert_into(round_questions::table)
             .values((
                 round_questions::round_id.eq(round_id.as_str()),
-                round_questions::id.eq(&f.id),
+                round_questions::id.eq(f.id.as_str()),
                 round_questions::position.eq(i as i32),
                 round_questions::kind.eq(f.kind.as_str()),
                 round_questions::text.eq(&f.text),
@@ -328,7 +329,7 @@ pub fn round_questions(conn: &mut DbConnection, round_id: &RoundId) -> QueryResu
         .into_iter()
         .map(
             |(id, _, kind, text, min, max, options, reverse, required, builtin)| Question {
-                id,
+                id: QuestionId::from(id),
                 kind: Kind::parse(&kind).unwrap_or(Kind::Text),
                 text,
                 min,

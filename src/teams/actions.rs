@@ -340,7 +340,7 @@ pub async fn regenerate_shown(
             Ok(InviteLink {
                 url: Some(links.url(&m)),
                 custody: super::model::CUSTODY_STAFF,
-                member_id: m.id.into_string(),
+                member_id: m.id,
                 label: m.label,
             })
         })
@@ -483,7 +483,7 @@ pub async fn show_all_links(
                         } else {
                             super::model::CUSTODY_STAFF
                         },
-                        member_id: m.id.into_string(),
+                        member_id: m.id,
                         label: m.label,
                     }
                 })

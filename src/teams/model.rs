@@ -276,7 +276,7 @@ pub struct TeamWithRoster {
 /// One member's invite link as staff may have it: `url` only for a link in staff custody;
 /// a link Candor mailed to the member is listed without it (G13).
 pub struct InviteLink {
-    pub member_id: String,
+    pub member_id: MemberId,
     pub label: String,
     pub url: Option<String>,
     pub custody: &'static str,

@@ -39,7 +39,9 @@ impl TeamRow {
 pub struct MemberRow {
     #[diesel(deserialize_as = String)]
     pub id: MemberId,
-    pub team_id: Option<String>,
+    /// `None` for a review's own invitee, on no team's roster.
+    #[diesel(deserialize_as = crate::id::OptionalId)]
+    pub team_id: Option<TeamId>,
     pub label: String,
     pub label_key: String,
     pub invite_nonce: String,

@@ -7,7 +7,7 @@
 //! and the refusal is the same for a held account and one that does not exist, so the form
 //! says nothing of what is held.
 
-use super::{apply_status, item_views, owner_id};
+use super::{apply_change, item_views, owner_id, Editable};
 use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
@@ -62,7 +62,7 @@ fn linkable(c: &mut DbConnection, review: &ReviewRow) -> Result<Vec<Linkable>, A
 }
 
 fn items_of(c: &mut DbConnection, review: &ReviewRow) -> Result<Vec<ItemView>, AppError> {
-    let rows = store::list_items(c, &[review.id.as_str().to_owned()])?;
+    let rows = store::list_items(c, std::slice::from_ref(&review.id))?;
     let title = review.title.clone();
     item_views(c, rows, |_| title.clone())
 }
@@ -123,13 +123,7 @@ pub async fn record_item(
                 }
             }
             let owner = owner_id(c, item.owner.as_deref())?;
-            let id = store::insert_item(
-                c,
-                review.id.as_str(),
-                &item,
-                owner.as_deref(),
-                user.id.as_str(),
-            )?;
+            let id = store::insert_item(c, &review.id, &item, owner.as_ref(), &user.id)?;
             audit(
                 c,
                 Some(&user.email),
@@ -161,22 +155,16 @@ pub async fn change_item(
         .db
         .write(move |c| {
             let mut row = store::find_item(c, &item_id)?;
-            let review = review_for(c, &user, &ReviewId::from(row.review_id.clone()))?;
+            let review = review_for(c, &user, &row.review_id)?;
             let ch = checked.map_err(AppError::Invalid)?;
-            if let Some(t) = ch.text {
-                row.text = t;
-            }
-            if let Some(o) = ch.owner {
-                row.owner_id = owner_id(c, o.as_deref())?;
-            }
-            if let Some(d) = ch.due_on {
-                row.due_on = d;
-            }
-            if let Some(s) = ch.status {
-                // Items keep no done day: nothing counts them against a deadline.
-                let mut none = None;
-                apply_status(&mut row.status, &mut none, s, today);
-            }
+            let fields = Editable {
+                text: &mut row.text,
+                owner_id: &mut row.owner_id,
+                due_on: &mut row.due_on,
+                status: &mut row.status,
+                done_on: None,
+            };
+            apply_change(c, ch, fields, today)?;
             store::put_item(c, &row)?;
             audit(
                 c,

@@ -103,6 +103,8 @@ pub async fn submit_answers(
 
 /// The check the answers lane runs once per round and batch, inside the transaction: the
 /// round is still open (under its row lock on PostgreSQL, so a close waits for the batch).
+/// The round comes as the lane's key, a plain string: `db::batch::Check` is shared plumbing
+/// that knows no feature's ids, so the id is typed here, on the first line.
 pub fn check_open(c: &mut DbConnection, round_id: &str) -> Result<(), AppError> {
     let id = RoundId::from(round_id);
     store::lock_round(c, &id, false)?;

@@ -56,7 +56,8 @@ impl From<TeamWithRoster> for TeamJson {
 #[derive(Serialize, ToSchema)]
 #[schema(as = TeamInvite)]
 pub struct InviteJson {
-    member_id: String,
+    #[schema(value_type = String)]
+    member_id: MemberId,
     label: String,
     /// Only for a link in staff custody: a link Candor mailed to its member is never shown.
     #[serde(skip_serializing_if = "Option::is_none")]
