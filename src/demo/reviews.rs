@@ -171,10 +171,10 @@ fn one(
         title: s.title.into(),
         incident_date: (now - Duration::days(s.days_ago)).date(),
         summary: s.summary.into(),
-        team_ids: vec![team.to_string()],
+        team_ids: vec![team.clone()],
         invitees: vec![],
         deadline: None,
-        threshold: 3,
+        threshold: crate::teams::model::Threshold::stored(3),
         retention_days: 180,
     };
     store::insert_review(c, &id, &review, member_ids.len(), owner)?;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::pulse::model::{Aggregate, Kind, QuestionId};
+use crate::teams::model::Threshold;
 
 /// A figure over fewer answers than the threshold is never shown.
 pub fn may_show(n: i64, threshold: i64) -> bool {
@@ -98,9 +99,10 @@ pub fn round_results(
     closed: bool,
     invited: i64,
     answered_now: i64,
-    threshold: i64,
+    threshold: Threshold,
     agg: Option<&Aggregate>,
 ) -> RoundResults {
+    let threshold = threshold.count();
     let (true, Some(agg)) = (closed, agg) else {
         return RoundResults::Open {
             invited,

@@ -188,7 +188,7 @@ pub fn load_atoms(c: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
                 &r.id,
                 r.opens_at,
                 r.closed_on?,
-                i64::from(r.threshold),
+                r.threshold,
                 agg,
                 roster,
             ))

@@ -343,7 +343,7 @@ pub fn team_pulse(
                 } }
             }
             h2 { "Open a round" }
-            @if (v.members as i32) < t.threshold {
+            @if v.members < t.threshold.count() {
                 (notice("warn", html! { p { "The roster has " (v.members) " people and the threshold is " (t.threshold) ": results will stay hidden unless more people join." } }))
             }
             (error_summary(errors))

@@ -410,7 +410,7 @@ pub async fn change(
             };
             let threshold = match changes.threshold {
                 Some(t) => Threshold::parse(Some(t), floor).map_err(invalid)?,
-                None => Threshold::stored(team.threshold),
+                None => team.threshold,
             };
             let reviews_allowed = changes.reviews_allowed.unwrap_or(team.reviews_allowed);
             store::update_team(c, &team_id, &name, &key, threshold, reviews_allowed)?;

@@ -17,7 +17,8 @@ pub struct TeamRow {
     pub id: TeamId,
     pub name: String,
     pub name_key: String,
-    pub threshold: i32,
+    #[diesel(deserialize_as = i32)]
+    pub threshold: Threshold,
     pub created_at: PrimitiveDateTime,
     /// Whether facilitators may invite this team to reviews (G12): set by a leader or admin.
     pub reviews_allowed: bool,
@@ -67,7 +68,7 @@ pub fn insert_team(
             teams::id.eq(id.as_str()),
             teams::name.eq(name),
             teams::name_key.eq(key),
-            teams::threshold.eq(i32::from(threshold.get())),
+            teams::threshold.eq(threshold.column()),
             teams::created_at.eq(recorded_at()),
         ))
         .execute(conn);
@@ -186,7 +187,7 @@ pub fn update_team(
         .set((
             teams::name.eq(name),
             teams::name_key.eq(key),
-            teams::threshold.eq(i32::from(threshold.get())),
+            teams::threshold.eq(threshold.column()),
             teams::reviews_allowed.eq(reviews_allowed),
         ))
         .execute(conn);

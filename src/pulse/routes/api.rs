@@ -86,7 +86,7 @@ impl From<RoundDetail> for RoundJson {
             opens_at: rfc3339(r.opens_at),
             closes_at: r.closes_at.map(rfc3339),
             closed_on: r.closed_on.map(|d| d.to_string()),
-            threshold: r.threshold,
+            threshold: r.threshold.column(),
             invited: r.invited,
             questions: d.questions.iter().map(QuestionJson::from).collect(),
             key: d.key,

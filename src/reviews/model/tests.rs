@@ -20,15 +20,16 @@ fn receipts_are_160_bits_in_groups_of_four_and_survive_hand_copying() {
 #[test]
 fn the_release_rule_batches_late_accounts() {
     // Held below the threshold before the deadline.
-    assert!(!release_due(2, 0, 3, false));
-    assert!(release_due(3, 0, 3, false));
+    let k = crate::teams::model::Threshold::stored(3);
+    assert!(!release_due(2, 0, k, false));
+    assert!(release_due(3, 0, k, false));
     // The deadline releases a first batch of any size.
-    assert!(release_due(1, 0, 3, true));
+    assert!(release_due(1, 0, k, true));
     // Later accounts wait for a full batch, deadline or not.
-    assert!(!release_due(1, 3, 3, true));
-    assert!(!release_due(2, 3, 3, false));
-    assert!(release_due(3, 3, 3, false));
-    assert!(!release_due(0, 3, 3, true));
+    assert!(!release_due(1, 3, k, true));
+    assert!(!release_due(2, 3, k, false));
+    assert!(release_due(3, 3, k, false));
+    assert!(!release_due(0, 3, k, true));
 }
 
 #[test]

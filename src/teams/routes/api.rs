@@ -41,7 +41,7 @@ impl From<TeamWithRoster> for TeamJson {
         TeamJson {
             id: t.team.id,
             name: t.team.name,
-            threshold: t.team.threshold,
+            threshold: t.team.threshold.column(),
             reviews_allowed: t.team.reviews_allowed,
             members: t
                 .members
