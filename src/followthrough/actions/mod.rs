@@ -17,10 +17,11 @@ pub use rounds::*;
 
 use super::model::{ActionView, Change, ItemView, Link, Status};
 use super::store::{self, ActionRow, ItemRow};
-use crate::auth::model::StaffId;
+use crate::auth::model::{StaffId, StaffUser};
 use crate::db::DbConnection;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::reviews::model::ReviewId;
+use crate::state::AppState;
 
 /// The staff id of an owner named by email: an active staff member or nothing. A member's
 /// label, or anyone else, is refused (422), so an action can never name a member.
@@ -118,6 +119,65 @@ struct Editable<'a> {
     /// The day an action was marked done; `None` for an item, which keeps no done day:
     /// nothing counts items against a deadline.
     done_on: Option<&'a mut Option<time::Date>>,
+}
+
+/// An action or an action item as a change sees it: the fields `apply_change` may set.
+trait Changeable: Send + 'static {
+    fn fields(&mut self) -> Editable<'_>;
+}
+
+impl Changeable for ActionRow {
+    fn fields(&mut self) -> Editable<'_> {
+        Editable {
+            text: &mut self.text,
+            owner_id: &mut self.owner_id,
+            due_on: &mut self.due_on,
+            status: &mut self.status,
+            done_on: Some(&mut self.done_on),
+        }
+    }
+}
+
+impl Changeable for ItemRow {
+    fn fields(&mut self) -> Editable<'_> {
+        Editable {
+            text: &mut self.text,
+            owner_id: &mut self.owner_id,
+            due_on: &mut self.due_on,
+            status: &mut self.status,
+            done_on: None,
+        }
+    }
+}
+
+/// Changes an action or an action item in one transaction. `open` reads the row and checks
+/// the caller may change it (a leader of its team, a facilitator of its review), returning
+/// what the audit line names; the change's own errors come only after that check, so someone
+/// who may not see the row learns nothing from them. `close` writes the row and its audit
+/// line and reads it back as a view.
+async fn change<R, A, V>(
+    state: &AppState,
+    user: &StaffUser,
+    checked: Result<Change, Vec<FieldError>>,
+    open: impl FnOnce(&mut DbConnection, &StaffUser) -> Result<(R, A), AppError> + Send + 'static,
+    close: impl FnOnce(&mut DbConnection, &StaffUser, R, A) -> Result<V, AppError> + Send + 'static,
+) -> Result<V, AppError>
+where
+    R: Changeable,
+    A: Send + 'static,
+    V: Send + 'static,
+{
+    let user = user.clone();
+    let today = state.clock.today();
+    state
+        .db
+        .write(move |c| {
+            let (mut row, named) = open(c, &user)?;
+            let ch = checked.map_err(AppError::Invalid)?;
+            apply_change(c, ch, row.fields(), today)?;
+            close(c, &user, row, named)
+        })
+        .await
 }
 
 /// Applies a checked change to an action's or an item's fields, in the caller's

@@ -7,13 +7,13 @@
 //! and the refusal is the same for a held account and one that does not exist, so the form
 //! says nothing of what is held.
 
-use super::{apply_change, item_views, owner_id, Editable};
+use super::{change, item_views, owner_id};
 use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::followthrough::model::{Change, ItemId, ItemView, Link, NewItem};
-use crate::followthrough::store;
+use crate::followthrough::store::{self, ItemRow};
 use crate::reviews::actions::review_for;
 use crate::reviews::model::{ReviewId, ReviewRow};
 use crate::state::AppState;
@@ -149,32 +149,18 @@ pub async fn change_item(
     item_id: ItemId,
     checked: Result<Change, Vec<FieldError>>,
 ) -> Result<ItemView, AppError> {
-    let user = user.clone();
-    let today = state.clock.today();
-    state
-        .db
-        .write(move |c| {
-            let mut row = store::find_item(c, &item_id)?;
-            let review = review_for(c, &user, &row.review_id)?;
-            let ch = checked.map_err(AppError::Invalid)?;
-            let fields = Editable {
-                text: &mut row.text,
-                owner_id: &mut row.owner_id,
-                due_on: &mut row.due_on,
-                status: &mut row.status,
-                done_on: None,
-            };
-            apply_change(c, ch, fields, today)?;
-            store::put_item(c, &row)?;
-            audit(
-                c,
-                Some(&user.email),
-                "review.item_changed",
-                &format!("{}: {} ({})", review.title, row.text, row.status),
-            )?;
-            find_view(c, &review, &item_id)
-        })
-        .await
+    let open = move |c: &mut DbConnection, user: &StaffUser| {
+        let row = store::find_item(c, &item_id)?;
+        let review = review_for(c, user, &row.review_id)?;
+        Ok((row, review))
+    };
+    let close = |c: &mut DbConnection, user: &StaffUser, row: ItemRow, review: ReviewRow| {
+        store::put_item(c, &row)?;
+        let what = format!("{}: {} ({})", review.title, row.text, row.status);
+        audit(c, Some(&user.email), "review.item_changed", &what)?;
+        find_view(c, &review, &row.id)
+    };
+    change(state, user, checked, open, close).await
 }
 
 /// A review's action items for an export (CSV or Markdown); exporting is audited.

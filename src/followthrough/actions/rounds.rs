@@ -1,13 +1,13 @@
 //! A leader's actions after a round: record them on a closed round, change them, list them.
 //! Access is the round's results' access: a leader of the round's team, or an admin.
 
-use super::{action_views, apply_change, owner_id, Editable};
+use super::{action_views, change, owner_id};
 use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::followthrough::model::{ActionId, ActionView, Change, NewAction};
-use crate::followthrough::store;
+use crate::followthrough::store::{self, ActionRow};
 use crate::pulse::model::{Question, RoundId};
 use crate::pulse::store::RoundRow;
 use crate::state::AppState;
@@ -129,32 +129,18 @@ pub async fn change_action(
     action_id: ActionId,
     checked: Result<Change, Vec<FieldError>>,
 ) -> Result<ActionView, AppError> {
-    let user = user.clone();
-    let today = state.clock.today();
-    state
-        .db
-        .write(move |c| {
-            let mut row = store::find_action(c, &action_id)?;
-            let team = teams::team_for(c, &user, &row.team_id)?;
-            let ch = checked.map_err(AppError::Invalid)?;
-            let fields = Editable {
-                text: &mut row.text,
-                owner_id: &mut row.owner_id,
-                due_on: &mut row.due_on,
-                status: &mut row.status,
-                done_on: Some(&mut row.done_on),
-            };
-            apply_change(c, ch, fields, today)?;
-            store::put_action(c, &row)?;
-            audit(
-                c,
-                Some(&user.email),
-                "round.action_changed",
-                &format!("{} ({}): {}", row.text, team.name, row.status),
-            )?;
-            find_view(c, &action_id)
-        })
-        .await
+    let open = move |c: &mut DbConnection, user: &StaffUser| {
+        let row = store::find_action(c, &action_id)?;
+        let team = teams::team_for(c, user, &row.team_id)?;
+        Ok((row, team))
+    };
+    let close = |c: &mut DbConnection, user: &StaffUser, row: ActionRow, team: TeamRow| {
+        store::put_action(c, &row)?;
+        let what = format!("{} ({}): {}", row.text, team.name, row.status);
+        audit(c, Some(&user.email), "round.action_changed", &what)?;
+        find_view(c, &row.id)
+    };
+    change(state, user, checked, open, close).await
 }
 
 /// Every action of a team, oldest round first, for a staff member who may see the team.

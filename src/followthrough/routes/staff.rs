@@ -61,6 +61,15 @@ impl ActionForm {
     }
 }
 
+/// A page with a form: 200, or 422 when it shows what was refused.
+fn form_status(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 async fn round_page(
     state: &AppState,
     staff: &Staff,
@@ -69,15 +78,8 @@ async fn round_page(
     echo: Vec<(String, String)>,
 ) -> PageResult<HttpResponse> {
     let r = actions::round_actions(state, &staff.user, round_id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(html_response(
-        status,
-        pages::round_actions_page(&staff.viewer(), &r, &errors, &echo),
-    ))
+    let page = pages::round_actions_page(&staff.viewer(), &r, &errors, &echo);
+    Ok(html_response(form_status(&errors), page))
 }
 
 pub(super) async fn round_actions(
@@ -133,15 +135,8 @@ async fn items_page(
     echo: Vec<(String, String)>,
 ) -> PageResult<HttpResponse> {
     let r = actions::review_items(state, &staff.user, review_id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(html_response(
-        status,
-        pages::review_items_page(&staff.viewer(), &r, &errors, &echo),
-    ))
+    let page = pages::review_items_page(&staff.viewer(), &r, &errors, &echo);
+    Ok(html_response(form_status(&errors), page))
 }
 
 pub(super) async fn review_items(
