@@ -288,7 +288,7 @@ pub struct TeamSummary {
 /// A roster entry as the page shows it: the member's invite link only when staff asked to
 /// see it (G13), and whether staff have ever seen it.
 pub struct MemberView {
-    pub id: String,
+    pub id: MemberId,
     pub label: String,
     pub url: Option<String>,
     pub staff_seen: bool,
@@ -314,7 +314,7 @@ pub struct TeamView {
 pub struct TeamWithRoster {
     pub team: TeamSummary,
     /// (member id, label)
-    pub members: Vec<(String, String)>,
+    pub members: Vec<(MemberId, String)>,
 }
 
 /// One member's invite link as staff may have it: `url` only for a link in staff custody;

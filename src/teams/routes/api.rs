@@ -18,7 +18,8 @@ use crate::web::session::ApiStaff;
 #[derive(Serialize, ToSchema)]
 #[schema(as = Member)]
 pub struct MemberJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: MemberId,
     label: String,
 }
 

@@ -44,7 +44,7 @@ async fn checklist(
     staff: &Staff,
     teams: &[(crate::teams::model::TeamSummary, i64)],
 ) -> Result<maud::Markup, AppError> {
-    let ids = teams.iter().map(|(t, _)| t.id.to_string()).collect();
+    let ids = teams.iter().map(|(t, _)| t.id.clone()).collect();
     let progress = crate::guide::actions::progress(state, &staff.user, ids).await?;
     Ok(crate::guide::pages::checklist(&crate::guide::model::steps(
         &progress,
