@@ -242,9 +242,19 @@ impl Drop for TestApp {
     }
 }
 
+/// The test client. Two settings keep a loaded CI machine from failing a test for reasons
+/// that are not the server's:
+/// - an idle connection is dropped after one second, well before the server's 5-second
+///   keep-alive closes it, so a request is never sent on a connection the server is closing
+///   at that very moment (a race hyper cannot always retry; a CI run lost a GET to it);
+/// - a request may take two minutes (reqwest's blocking default is 30 seconds) when two
+///   cores run the whole suite, Chromium and PostgreSQL at once; a server that hangs still
+///   fails the test.
 fn client() -> Client {
     Client::builder()
         .redirect(Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .timeout(std::time::Duration::from_secs(120))
         .build()
         .expect("client")
 }
@@ -296,7 +306,7 @@ impl Browser {
             .get(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
             .send()
-            .expect("GET");
+            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
         self.keep(res.headers());
         res
     }
@@ -308,7 +318,7 @@ impl Browser {
             .header(COOKIE, self.cookie_header())
             .form(form)
             .send()
-            .expect("POST");
+            .unwrap_or_else(|e| panic!("POST {path}: {e:?}"));
         self.keep(res.headers());
         res
     }
@@ -359,7 +369,7 @@ impl Api {
             Some(t) => req.bearer_auth(t),
             None => req,
         };
-        let res = req.send().expect("request");
+        let res = req.send().unwrap_or_else(|e| panic!("request: {e:?}"));
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let content_type = headers
