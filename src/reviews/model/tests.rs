@@ -90,3 +90,20 @@ fn the_receipt_throttle_counts_per_window() {
     assert!(receipt_wait(w, later).is_none());
     assert_eq!(after_wrong_receipt(w, later).failures, 1);
 }
+
+#[test]
+fn a_review_threshold_defaults_to_three_and_is_floored_and_capped_with_its_own_words() {
+    assert_eq!(parse_review_threshold(None, 3).unwrap().get(), 3);
+    assert_eq!(parse_review_threshold(None, 5).unwrap().get(), 5);
+    assert_eq!(parse_review_threshold(Some(8), 3).unwrap().get(), 8);
+    let low = parse_review_threshold(Some(4), 5).unwrap_err();
+    assert_eq!(low.field, "threshold");
+    assert_eq!(
+        low.message,
+        "The release threshold must be at least 5, so no account can be singled out by when it arrived."
+    );
+    // An instance floor under the absolute one is lifted to it.
+    assert!(parse_review_threshold(Some(2), 1).is_err());
+    let high = parse_review_threshold(Some(1_001), 3).unwrap_err();
+    assert_eq!(high.message, "The release threshold must be at most 1000.");
+}
