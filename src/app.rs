@@ -120,63 +120,13 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-macro_rules! asset {
-    ($name:ident, $path:literal, $type:literal) => {
-        async fn $name() -> HttpResponse {
-            HttpResponse::Ok()
-                .content_type($type)
-                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-                .body(include_str!(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/static/",
-                    $path
-                )))
-        }
-    };
-}
-asset!(style_css, "style.css", "text/css; charset=utf-8");
-asset!(
-    blindrsa_js,
-    "js/blindrsa.js",
-    "text/javascript; charset=utf-8"
-);
-asset!(token_js, "js/token.js", "text/javascript; charset=utf-8");
-asset!(
-    participate_js,
-    "js/participate.js",
-    "text/javascript; charset=utf-8"
-);
-asset!(pulse_js, "js/pulse.js", "text/javascript; charset=utf-8");
-asset!(
-    account_js,
-    "js/account.js",
-    "text/javascript; charset=utf-8"
-);
-asset!(kept_js, "js/kept.js", "text/javascript; charset=utf-8");
-asset!(
-    bulletin_js,
-    "js/bulletin.js",
-    "text/javascript; charset=utf-8"
-);
-asset!(
-    followups_js,
-    "js/followups.js",
-    "text/javascript; charset=utf-8"
-);
-
 /// Every route a member reaches without an account, from every feature: one table, mounted as
 /// one scope under the privacy middleware (`web::member`). Public so tests enumerate it.
 pub fn member_routes() -> MemberRoutes {
     let mut m = MemberRoutes::default();
-    m.get("/static/style.css", style_css)
-        .get("/static/js/blindrsa.js", blindrsa_js)
-        .get("/static/js/token.js", token_js)
-        .get("/static/js/participate.js", participate_js)
-        .get("/static/js/pulse.js", pulse_js)
-        .get("/static/js/account.js", account_js)
-        .get("/static/js/kept.js", kept_js)
-        .get("/static/js/bulletin.js", bulletin_js)
-        .get("/static/js/followups.js", followups_js);
+    // Every asset, versioned or not, and a 404 for any other path under /static
+    // (`assets::serve`): a mistyped asset is a member's request like any other.
+    m.get("/static/{tail:.*}", crate::assets::serve);
     crate::members::routes::configure_member(&mut m);
     crate::tokens::routes::configure_member(&mut m);
     crate::pulse::routes::configure_member(&mut m);
@@ -184,8 +134,7 @@ pub fn member_routes() -> MemberRoutes {
     crate::threads::routes::configure_member(&mut m);
     // Last: a mistyped member link or asset is answered 404 inside the scope, so it is
     // not logged either (it carries a member's visit time as much as a real page does).
-    m.any("/p/{tail:.*}", not_found)
-        .any("/static/{tail:.*}", not_found);
+    m.any("/p/{tail:.*}", not_found);
     m
 }
 

@@ -2,6 +2,7 @@
 //! anonymous against the operator. `main.rs` parses the CLI; everything else starts here.
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -42,7 +42,7 @@ pub fn layout(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
                 title { (title) " · Candor" }
-                link rel="stylesheet" href="/static/style.css";
+                link rel="stylesheet" href=(crate::assets::url("style.css"));
                 // No favicon request: nothing to fetch, nothing to log.
                 link rel="icon" href="data:,";
             }

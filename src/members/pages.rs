@@ -43,7 +43,7 @@ fn invite_form() -> Markup {
             }
             button type="submit" { "Continue" }
         }
-        script type="module" src="/static/js/participate.js" {}
+        script type="module" src=(crate::assets::url("js/participate.js")) {}
     }
 }
 
@@ -114,7 +114,7 @@ pub fn open_list(items: &[OpenItem], invite: &str, staff_seen: bool, follow: Mar
             }
             (follow)
             p { a href="/p/followups" { "Come back with a receipt" } " to read and answer follow-up questions on an account you wrote." }
-            script type="module" src="/static/js/bulletin.js" {}
+            script type="module" src=(crate::assets::url("js/bulletin.js")) {}
         },
     )
 }

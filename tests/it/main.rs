@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod support;
 
+mod assets;
 mod attacks;
 mod attacks_g7;
 mod attacks_keys;

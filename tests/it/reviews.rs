@@ -993,7 +993,7 @@ fn the_no_javascript_fallback_stores_an_account_once() {
         format!("data-tokens-url=\"/api/v1/reviews/{}/tokens\"", r.id),
         format!("data-accounts-url=\"/api/v1/reviews/{}/accounts\"", r.id),
         format!("action=\"/p/reviews/{}/fallback\"", r.id),
-        "src=\"/static/js/account.js\"".to_owned(),
+        format!("src=\"{}\"", candor::assets::url("js/account.js")),
         "kept confidential, with one limit".to_owned(),
         "name=\"invite\"".to_owned(),
     ] {

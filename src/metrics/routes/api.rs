@@ -24,7 +24,7 @@ pub(super) async fn api_heatmap(
     staff: ApiStaff,
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<HttpResponse> {
-    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let r = actions::figures(&state, &staff.user, parse_view(&q)?).await?;
     Ok(HttpResponse::Ok().json(rows_json(&r)))
 }
 
@@ -36,7 +36,7 @@ pub(super) async fn api_export(
     staff: ApiStaff,
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<HttpResponse> {
-    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let r = actions::figures(&state, &staff.user, parse_view(&q)?).await?;
     Ok(csv_response(rows_csv(&r)?))
 }
 

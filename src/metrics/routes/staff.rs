@@ -40,7 +40,7 @@ pub(super) async fn export_csv(
     staff: Staff,
     q: web::Query<PeriodQuery>,
 ) -> PageResult<HttpResponse> {
-    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let r = actions::figures(&state, &staff.user, parse_view(&q)?).await?;
     Ok(csv_response(rows_csv(&r)?))
 }
 
@@ -58,7 +58,7 @@ pub(super) async fn export_json(
     staff: Staff,
     q: web::Query<PeriodQuery>,
 ) -> PageResult<HttpResponse> {
-    let r = actions::report(&state, &staff.user, parse_view(&q)?).await?;
+    let r = actions::figures(&state, &staff.user, parse_view(&q)?).await?;
     Ok(HttpResponse::Ok().json(rows_json(&r)))
 }
 

@@ -138,7 +138,7 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
                 div #status role="status" aria-live="polite" {}
             }
             div #result {}
-            script type="module" src="/static/js/account.js" {}
+            script type="module" src=(crate::assets::url("js/account.js")) {}
         },
     )
 }
@@ -155,7 +155,7 @@ pub fn receipt_page(review_id: &ReviewId, title: &str, receipt: &str, stored: &A
             p { "Exactly this, for " (title) ", with no name, no time and no link to your invite:" }
             div.card { (account_block(stored, 3)) }
             div #draft-done data-review-id=(review_id) {}
-            script type="module" src="/static/js/account.js" {}
+            script type="module" src=(crate::assets::url("js/account.js")) {}
         },
     )
 }
@@ -192,7 +192,7 @@ pub fn receipt_form(message: Option<&str>) -> Markup {
                 }
                 button type="submit" { "Open my account" }
             }
-            script type="module" src="/static/js/bulletin.js" {}
+            script type="module" src=(crate::assets::url("js/bulletin.js")) {}
         },
     )
 }
@@ -253,7 +253,7 @@ pub fn followups_page(v: &FollowupPage<'_>, errors: &[FieldError]) -> Markup {
                     button type="submit" { "Add it" }
                 }
             }
-            script type="module" src="/static/js/followups.js" {}
+            script type="module" src=(crate::assets::url("js/followups.js")) {}
         },
     )
 }
