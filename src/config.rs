@@ -8,9 +8,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::db::DbUrl;
 
-/// Below this many answers no figure is shown, so no single reply can be recognised; no
-/// setting may go lower (THREAT-MODEL G6).
-pub const ABSOLUTE_THRESHOLD_FLOOR: u16 = 3;
+/// Declared beside `Threshold`, the type that enforces it, so that type (which every round,
+/// review, metric and notice uses) needs nothing from the settings.
+pub use crate::teams::model::ABSOLUTE_THRESHOLD_FLOOR;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -49,6 +49,37 @@ macro_rules! typed_id {
     };
 }
 
+/// A nullable id column as a row reads it: diesel loads `Option<String>`, and the row's field
+/// is `Option<SomeId>` (`#[diesel(deserialize_as = crate::id::OptionalId)]`), so an owner,
+/// a question or a team that may be absent is still typed, never a bare string.
+#[derive(diesel::deserialize::FromSqlRow)]
+pub struct OptionalId(Option<String>);
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>
+    for OptionalId
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)
+            .map(|s| Self(Some(s)))
+    }
+
+    fn from_nullable_sql(bytes: Option<DB::RawValue<'_>>) -> diesel::deserialize::Result<Self> {
+        match bytes {
+            Some(b) => Self::from_sql(b),
+            None => Ok(Self(None)),
+        }
+    }
+}
+
+impl<T: From<String>> From<OptionalId> for Option<T> {
+    fn from(id: OptionalId) -> Self {
+        id.0.map(T::from)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     crate::typed_id!(

@@ -184,12 +184,15 @@ pub fn insert_session(
         .execute(conn)
 }
 
-fn active_user(conn: &mut DbConnection, user_id: Option<String>) -> QueryResult<Option<StaffUser>> {
+fn active_user(
+    conn: &mut DbConnection,
+    user_id: Option<StaffId>,
+) -> QueryResult<Option<StaffUser>> {
     let Some(user_id) = user_id else {
         return Ok(None);
     };
     let row: Option<StaffRow> = staff_users::table
-        .find(user_id)
+        .find(user_id.as_str())
         .filter(staff_users::active.eq(true))
         .first(conn)
         .optional()?;
@@ -201,13 +204,13 @@ pub fn find_session_user(
     token_hash: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<Option<StaffUser>> {
-    let user_id: Option<String> = staff_sessions::table
+    let user_id = staff_sessions::table
         .find(token_hash)
         .filter(staff_sessions::expires_at.gt(now))
         .select(staff_sessions::user_id)
-        .first(conn)
+        .first::<String>(conn)
         .optional()?;
-    active_user(conn, user_id)
+    active_user(conn, user_id.map(StaffId::from))
 }
 
 pub fn delete_session(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
@@ -244,12 +247,12 @@ pub fn find_token_user(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> QueryResult<Option<StaffUser>> {
-    let user_id: Option<String> = api_tokens::table
+    let user_id = api_tokens::table
         .filter(api_tokens::token_hash.eq(token_hash))
         .select(api_tokens::user_id)
-        .first(conn)
+        .first::<String>(conn)
         .optional()?;
-    active_user(conn, user_id)
+    active_user(conn, user_id.map(StaffId::from))
 }
 
 pub fn list_api_tokens(conn: &mut DbConnection, user_id: &StaffId) -> QueryResult<Vec<TokenEntry>> {
@@ -368,11 +371,11 @@ pub fn find_password_link(
     token_hash: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<Option<StaffId>> {
-    let user_id: Option<String> = password_links::table
+    let user_id = password_links::table
         .find(token_hash)
         .filter(password_links::expires_at.gt(now))
         .select(password_links::user_id)
-        .first(conn)
+        .first::<String>(conn)
         .optional()?;
     Ok(user_id.map(StaffId::from))
 }

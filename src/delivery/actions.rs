@@ -333,7 +333,7 @@ pub fn round_closed(c: &mut DbConnection, round: &RoundRow) -> Result<(), AppErr
     }
     let team = team_name(c, &round.team_id)?;
     let answered = round.answered.unwrap_or(0);
-    let text = if answered >= round.threshold {
+    let text = if i64::from(answered) >= round.threshold.count() {
         format!(
             "{team}: \"{}\" has closed and its results are ready: {answered} of {} answered.",
             round.title, round.invited
@@ -379,7 +379,7 @@ pub async fn due_round_events(state: &AppState) -> Result<usize, AppError> {
                         &round.title,
                         answered,
                         invited,
-                        i64::from(round.threshold),
+                        round.threshold,
                         &closes.date().to_string(),
                     );
                     announce(c, &round.team_id, text)?;

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::error::FieldError;
+use crate::teams::model::Threshold;
 
 /// Attempts before a message is given up and shown to admins as failed (its body emptied).
 /// With `backoff` this spans about six hours, long enough to ride out a mail server's outage.
@@ -412,10 +413,10 @@ pub fn closing_text(
     round: &str,
     answered: i64,
     invited: i64,
-    threshold: i64,
+    threshold: Threshold,
     closes: &str,
 ) -> String {
-    if answered >= threshold {
+    if answered >= threshold.count() {
         format!("{team}: \"{round}\" closes {closes}. {answered} of {invited} have answered. Your link is in your email.")
     } else {
         format!("{team}: \"{round}\" closes {closes}. Your link is in your email.")
@@ -496,7 +497,8 @@ mod tests {
 
     #[test]
     fn closing_counts_only_at_or_above_the_threshold() {
-        assert!(closing_text("T", "R", 4, 12, 5, "Friday").contains("closes Friday. Your link"));
-        assert!(closing_text("T", "R", 7, 12, 5, "Friday").contains("7 of 12"));
+        let five = Threshold::stored(5);
+        assert!(closing_text("T", "R", 4, 12, five, "Friday").contains("closes Friday. Your link"));
+        assert!(closing_text("T", "R", 7, 12, five, "Friday").contains("7 of 12"));
     }
 }

@@ -4,11 +4,13 @@
 
 use time::{Date, Duration};
 
+use crate::auth::model::StaffId;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::followthrough::model::{Link, NewAction, NewItem, Status};
 use crate::followthrough::store;
 use crate::pulse::model::RoundId;
+use crate::reviews::model::ReviewId;
 use crate::teams::model::TeamId;
 
 /// What leads commit to after a round, answering an item or a comment theme.
@@ -38,8 +40,8 @@ const ACTIONS: [(&str, Option<usize>, Option<&str>); 4] = [
 fn record(
     c: &mut DbConnection,
     round: &RoundId,
-    team: &str,
-    owner: &str,
+    team: &TeamId,
+    owner: &StaffId,
     n: usize,
     (due, status, done_on): (Date, Status, Option<Date>),
 ) -> Result<(), AppError> {
@@ -54,7 +56,7 @@ fn record(
         owner: None,
         due_on: Some(due),
     };
-    let id = store::insert_action(c, round.as_str(), team, &a, Some(owner), owner)?;
+    let id = store::insert_action(c, round, team, &a, Some(owner), owner)?;
     let mut row = store::find_action(c, &id)?;
     row.status = status.as_str().into();
     row.done_on = done_on;
@@ -65,8 +67,12 @@ fn record(
 /// Two actions on each of a team's last three closed rounds: on the older ones one done
 /// before the next round closed and one still in progress; on the latest, one in progress and
 /// one planned.
-pub fn round_actions(c: &mut DbConnection, team_id: &str, owner: &str) -> Result<usize, AppError> {
-    let rounds: Vec<_> = crate::pulse::store::list_rounds(c, &TeamId::from(team_id))?
+pub fn round_actions(
+    c: &mut DbConnection,
+    team_id: &TeamId,
+    owner: &StaffId,
+) -> Result<usize, AppError> {
+    let rounds: Vec<_> = crate::pulse::store::list_rounds(c, team_id)?
         .into_iter()
         .filter(|r| r.is_closed())
         .collect();
@@ -99,8 +105,8 @@ pub fn round_actions(c: &mut DbConnection, team_id: &str, owner: &str) -> Result
 /// Two action items on a review whose accounts are released, linked to accounts 1 and 2.
 pub fn review_items(
     c: &mut DbConnection,
-    review_id: &str,
-    owner: &str,
+    review_id: &ReviewId,
+    owner: &StaffId,
     today: Date,
 ) -> Result<(), AppError> {
     let items = [

@@ -111,6 +111,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
     let mut conn = state.db.get_write()?;
     let c = &mut *conn;
     let (owner, login) = admin(c)?;
+    let threshold = crate::teams::model::Threshold::stored(i32::from(THRESHOLD));
     let mut rng = rand::rng();
     let (mut n_rounds, mut n_answers) = (0, 0);
     let mut team_ids = vec![];
@@ -122,7 +123,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                 c,
                 &format!("{name} (demo)"),
                 &format!("{key} (demo)"),
-                crate::teams::model::Threshold::stored(i32::from(THRESHOLD)),
+                threshold,
                 &owner,
             )?;
             crate::teams::store::add_members(c, &state.keys, &id, &roster)?;
@@ -146,7 +147,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
                     closes_at: None,
                     created_by: owner.clone(),
                 };
-                let rid = pulse::insert_round(c, &new, i32::from(THRESHOLD))?;
+                let rid = pulse::insert_round(c, &new, threshold)?;
                 crate::pulse::actions::open_round_in(c, &rid, &key_pair, now)?;
                 let questions = pulse::round_questions(c, &rid)?;
                 let members = crate::tokens::store::eligible_members(c, &rid.scope())?;
@@ -214,7 +215,7 @@ pub fn fill(state: &AppState, months: u32) -> Result<Made, AppError> {
     // Actions after the rounds ("you said, we did"), recorded by the admin.
     c.transaction(|c| -> Result<(), AppError> {
         for t in &team_ids {
-            follow::round_actions(c, t.as_str(), owner.as_str())?;
+            follow::round_actions(c, t, &owner)?;
         }
         Ok(())
     })?;

@@ -171,10 +171,10 @@ fn one(
         title: s.title.into(),
         incident_date: (now - Duration::days(s.days_ago)).date(),
         summary: s.summary.into(),
-        team_ids: vec![team.to_string()],
+        team_ids: vec![team.clone()],
         invitees: vec![],
         deadline: None,
-        threshold: 3,
+        threshold: crate::teams::model::Threshold::stored(3),
         retention_days: 180,
     };
     store::insert_review(c, &id, &review, member_ids.len(), owner)?;
@@ -203,7 +203,7 @@ fn one(
     }
     // Action items recorded while reading, linked to released accounts (`followthrough`).
     if released.len() >= 2 {
-        super::follow::review_items(c, id.as_str(), owner.as_str(), now.date())?;
+        super::follow::review_items(c, &id, owner, now.date())?;
     }
     store::lock_review(c, &id, Lock::Update)?;
     let issued = tokens::close_scope(c, &id.scope())?;

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::pulse::model::{Aggregate, Kind};
+use crate::pulse::model::{Aggregate, Kind, QuestionId};
+use crate::teams::model::Threshold;
 
 /// A figure over fewer answers than the threshold is never shown.
 pub fn may_show(n: i64, threshold: i64) -> bool {
@@ -12,7 +13,8 @@ pub fn may_show(n: i64, threshold: i64) -> bool {
 
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShownItem {
-    pub question_id: String,
+    #[schema(value_type = String)]
+    pub question_id: QuestionId,
     pub text: String,
     pub kind: Kind,
     pub reverse: bool,
@@ -97,9 +99,10 @@ pub fn round_results(
     closed: bool,
     invited: i64,
     answered_now: i64,
-    threshold: i64,
+    threshold: Threshold,
     agg: Option<&Aggregate>,
 ) -> RoundResults {
+    let threshold = threshold.count();
     let (true, Some(agg)) = (closed, agg) else {
         return RoundResults::Open {
             invited,

@@ -5,6 +5,9 @@
 use time::Date;
 
 use crate::error::FieldError;
+use crate::pulse::model::{QuestionId, RoundId};
+use crate::reviews::model::ReviewId;
+use crate::teams::model::TeamId;
 
 crate::typed_id!(
     /// An action a leader recorded after a round (see `crate::id`).
@@ -118,7 +121,7 @@ pub fn parse_owner(raw: &str) -> Option<String> {
 #[derive(Clone, Debug)]
 pub struct NewAction {
     pub text: String,
-    pub question_id: Option<String>,
+    pub question_id: Option<QuestionId>,
     pub theme: Option<String>,
     pub owner: Option<String>,
     pub due_on: Option<Date>,
@@ -129,7 +132,8 @@ pub struct NewAction {
 #[derive(Clone, Debug, Default)]
 pub struct ActionRequest {
     pub text: String,
-    pub question_id: String,
+    /// Absent (or blank) when the action answers no one question.
+    pub question_id: Option<QuestionId>,
     pub theme: String,
     pub owner: String,
     pub due_on: String,
@@ -141,7 +145,12 @@ pub fn check_action(r: &ActionRequest) -> Result<NewAction, Vec<FieldError>> {
     let text = parse_text(&r.text).map_err(|e| errors.push(e)).ok();
     let theme = parse_theme(&r.theme).map_err(|e| errors.push(e)).ok();
     let due_on = parse_due(&r.due_on).map_err(|e| errors.push(e)).ok();
-    let question_id = Some(r.question_id.trim().to_owned()).filter(|q| !q.is_empty());
+    let question_id = r
+        .question_id
+        .as_ref()
+        .map(|q| q.as_str().trim())
+        .filter(|q| !q.is_empty())
+        .map(QuestionId::from);
     match (text, theme, due_on) {
         (Some(text), Some(theme), Some(due_on)) if errors.is_empty() => Ok(NewAction {
             text,
@@ -292,11 +301,11 @@ pub fn check_item(
 #[derive(Clone, Debug)]
 pub struct ActionView {
     pub id: ActionId,
-    pub round_id: String,
+    pub round_id: RoundId,
     pub round_title: String,
-    pub team_id: String,
+    pub team_id: TeamId,
     pub text: String,
-    pub question_id: Option<String>,
+    pub question_id: Option<QuestionId>,
     /// The question's wording, when the action answers one.
     pub question: Option<String>,
     pub theme: Option<String>,
@@ -311,7 +320,7 @@ pub struct ActionView {
 #[derive(Clone, Debug)]
 pub struct ItemView {
     pub id: ItemId,
-    pub review_id: String,
+    pub review_id: ReviewId,
     pub review_title: String,
     pub text: String,
     pub owner: Option<String>,
@@ -323,8 +332,8 @@ pub struct ItemView {
 /// Actions and their follow-through for one closed round, for the culture metrics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoundFollowThrough {
-    pub team_id: String,
-    pub round_id: String,
+    pub team_id: TeamId,
+    pub round_id: RoundId,
     pub round_title: String,
     pub closed_on: Option<Date>,
     pub actions: i64,
@@ -337,9 +346,9 @@ pub struct RoundFollowThrough {
 /// done by the next round when it was marked done on or before the day the next round
 /// closed.
 pub fn follow_through(
-    team_id: &str,
-    rounds: &[(String, String, Option<Date>)],
-    actions: &[(String, Option<Date>)],
+    team_id: &TeamId,
+    rounds: &[(RoundId, String, Option<Date>)],
+    actions: &[(RoundId, Option<Date>)],
 ) -> Vec<RoundFollowThrough> {
     rounds
         .iter()
@@ -352,7 +361,7 @@ pub fn follow_through(
                 .collect();
             let next_close = rounds.get(i + 1).and_then(|(_, _, c)| *c);
             RoundFollowThrough {
-                team_id: team_id.to_owned(),
+                team_id: team_id.clone(),
                 round_id: id.clone(),
                 round_title: title.clone(),
                 closed_on: *closed_on,
@@ -410,16 +419,16 @@ mod tests {
     fn done_by_next_waits_for_the_next_close() {
         let d = |n: u8| Date::from_calendar_date(2026, time::Month::March, n).unwrap();
         let rounds = vec![
-            ("r1".to_owned(), "One".to_owned(), Some(d(1))),
-            ("r2".to_owned(), "Two".to_owned(), Some(d(10))),
+            (RoundId::from("r1"), "One".to_owned(), Some(d(1))),
+            (RoundId::from("r2"), "Two".to_owned(), Some(d(10))),
         ];
         let actions = vec![
-            ("r1".to_owned(), Some(d(5))),
-            ("r1".to_owned(), Some(d(11))),
-            ("r1".to_owned(), None),
-            ("r2".to_owned(), Some(d(12))),
+            (RoundId::from("r1"), Some(d(5))),
+            (RoundId::from("r1"), Some(d(11))),
+            (RoundId::from("r1"), None),
+            (RoundId::from("r2"), Some(d(12))),
         ];
-        let f = follow_through("t", &rounds, &actions);
+        let f = follow_through(&TeamId::from("t"), &rounds, &actions);
         assert_eq!((f[0].actions, f[0].done_by_next), (3, Some(1)));
         assert_eq!((f[1].actions, f[1].done_by_next), (1, None));
     }

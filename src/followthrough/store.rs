@@ -5,26 +5,36 @@ use diesel::prelude::*;
 use time::Date;
 
 use super::model::{ActionId, ItemId, Link, NewAction, NewItem, Status};
+use crate::auth::model::StaffId;
 use crate::clock::recorded_at;
 use crate::db::schema::{review_item_links, review_items, round_actions, rounds, staff_users};
 use crate::db::DbConnection;
+use crate::id::OptionalId;
+use crate::pulse::model::{QuestionId, RoundId};
+use crate::reviews::model::ReviewId;
 use crate::secret::new_id;
+use crate::teams::model::TeamId;
 
 /// An action as stored, with its owner's email read beside it.
 #[derive(Queryable, Clone, Debug)]
 pub struct ActionRow {
     #[diesel(deserialize_as = String)]
     pub id: ActionId,
-    pub round_id: String,
-    pub team_id: String,
+    #[diesel(deserialize_as = String)]
+    pub round_id: RoundId,
+    #[diesel(deserialize_as = String)]
+    pub team_id: TeamId,
     pub text: String,
-    pub question_id: Option<String>,
+    #[diesel(deserialize_as = OptionalId)]
+    pub question_id: Option<QuestionId>,
     pub theme: Option<String>,
-    pub owner_id: Option<String>,
+    #[diesel(deserialize_as = OptionalId)]
+    pub owner_id: Option<StaffId>,
     pub due_on: Option<Date>,
     pub status: String,
     pub done_on: Option<Date>,
-    pub created_by: String,
+    #[diesel(deserialize_as = String)]
+    pub created_by: StaffId,
     pub created_at: time::PrimitiveDateTime,
 }
 
@@ -33,31 +43,42 @@ pub struct ActionRow {
 pub struct ItemRow {
     #[diesel(deserialize_as = String)]
     pub id: ItemId,
-    pub review_id: String,
+    #[diesel(deserialize_as = String)]
+    pub review_id: ReviewId,
     pub text: String,
-    pub owner_id: Option<String>,
+    #[diesel(deserialize_as = OptionalId)]
+    pub owner_id: Option<StaffId>,
     pub due_on: Option<Date>,
     pub status: String,
-    pub created_by: String,
+    #[diesel(deserialize_as = String)]
+    pub created_by: StaffId,
     pub created_at: time::PrimitiveDateTime,
 }
 
 /// The id of the active staff member with this email, if there is one.
-pub fn active_staff_id(conn: &mut DbConnection, email: &str) -> QueryResult<Option<String>> {
-    staff_users::table
+pub fn active_staff_id(conn: &mut DbConnection, email: &str) -> QueryResult<Option<StaffId>> {
+    let id: Option<String> = staff_users::table
         .filter(staff_users::email.eq(email))
         .filter(staff_users::active.eq(true))
         .select(staff_users::id)
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(id.map(StaffId::from))
 }
 
 /// `(id, email)` of the staff named by these ids.
-pub fn staff_emails(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    staff_users::table
-        .filter(staff_users::id.eq_any(ids))
+pub fn staff_emails(
+    conn: &mut DbConnection,
+    ids: &[StaffId],
+) -> QueryResult<Vec<(StaffId, String)>> {
+    let rows: Vec<(String, String)> = staff_users::table
+        .filter(staff_users::id.eq_any(ids.iter().map(StaffId::as_str)))
         .select((staff_users::id, staff_users::email))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, e)| (StaffId::from(id), e))
+        .collect())
 }
 
 /// Every active staff email, for the owner pickers.
@@ -73,26 +94,26 @@ pub fn list_staff_emails(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
 
 pub fn insert_action(
     conn: &mut DbConnection,
-    round_id: &str,
-    team_id: &str,
+    round_id: &RoundId,
+    team_id: &TeamId,
     a: &NewAction,
-    owner_id: Option<&str>,
-    created_by: &str,
+    owner_id: Option<&StaffId>,
+    created_by: &StaffId,
 ) -> QueryResult<ActionId> {
     let id = new_id();
     diesel::insert_into(round_actions::table)
         .values((
             round_actions::id.eq(&id),
-            round_actions::round_id.eq(round_id),
-            round_actions::team_id.eq(team_id),
+            round_actions::round_id.eq(round_id.as_str()),
+            round_actions::team_id.eq(team_id.as_str()),
             round_actions::text.eq(&a.text),
-            round_actions::question_id.eq(&a.question_id),
+            round_actions::question_id.eq(a.question_id.as_ref().map(QuestionId::as_str)),
             round_actions::theme.eq(&a.theme),
-            round_actions::owner_id.eq(owner_id),
+            round_actions::owner_id.eq(owner_id.map(StaffId::as_str)),
             round_actions::due_on.eq(a.due_on),
             round_actions::status.eq(Status::Planned.as_str()),
             round_actions::done_on.eq(None::<Date>),
-            round_actions::created_by.eq(created_by),
+            round_actions::created_by.eq(created_by.as_str()),
             round_actions::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
@@ -108,7 +129,7 @@ pub fn put_action(conn: &mut DbConnection, a: &ActionRow) -> QueryResult<usize> 
     diesel::update(round_actions::table.find(a.id.as_str()))
         .set((
             round_actions::text.eq(&a.text),
-            round_actions::owner_id.eq(&a.owner_id),
+            round_actions::owner_id.eq(a.owner_id.as_ref().map(StaffId::as_str)),
             round_actions::due_on.eq(a.due_on),
             round_actions::status.eq(&a.status),
             round_actions::done_on.eq(a.done_on),
@@ -119,11 +140,11 @@ pub fn put_action(conn: &mut DbConnection, a: &ActionRow) -> QueryResult<usize> 
 /// The actions of these teams, oldest round first, then in the order they were recorded.
 pub fn list_team_actions(
     conn: &mut DbConnection,
-    team_ids: &[String],
+    team_ids: &[TeamId],
 ) -> QueryResult<Vec<(ActionRow, String)>> {
     round_actions::table
         .inner_join(rounds::table)
-        .filter(round_actions::team_id.eq_any(team_ids))
+        .filter(round_actions::team_id.eq_any(team_ids.iter().map(TeamId::as_str)))
         .select((round_actions::all_columns, rounds::title))
         .order((
             rounds::opens_at.asc(),
@@ -134,13 +155,14 @@ pub fn list_team_actions(
         .load(conn)
 }
 
-/// `(round_id, done_on)` of every action of these teams, for the follow-through counts.
+/// `(team_id, round_id, done_on)` of every action of these teams, for the follow-through
+/// counts.
 pub fn action_done_days(
     conn: &mut DbConnection,
-    team_ids: &[String],
-) -> QueryResult<Vec<(String, String, Option<Date>)>> {
+    team_ids: &[TeamId],
+) -> QueryResult<Vec<(TeamId, RoundId, Option<Date>)>> {
     let rows: Vec<(String, String, String, Option<Date>)> = round_actions::table
-        .filter(round_actions::team_id.eq_any(team_ids))
+        .filter(round_actions::team_id.eq_any(team_ids.iter().map(TeamId::as_str)))
         .select((
             round_actions::team_id,
             round_actions::round_id,
@@ -150,7 +172,10 @@ pub fn action_done_days(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(t, r, s, d)| (t, r, d.filter(|_| Status::stored(&s) == Status::Done)))
+        .map(|(t, r, s, d)| {
+            let done = d.filter(|_| Status::stored(&s) == Status::Done);
+            (TeamId::from(t), RoundId::from(r), done)
+        })
         .collect())
 }
 
@@ -158,21 +183,21 @@ pub fn action_done_days(
 
 pub fn insert_item(
     conn: &mut DbConnection,
-    review_id: &str,
+    review_id: &ReviewId,
     i: &NewItem,
-    owner_id: Option<&str>,
-    created_by: &str,
+    owner_id: Option<&StaffId>,
+    created_by: &StaffId,
 ) -> QueryResult<ItemId> {
     let id = new_id();
     diesel::insert_into(review_items::table)
         .values((
             review_items::id.eq(&id),
-            review_items::review_id.eq(review_id),
+            review_items::review_id.eq(review_id.as_str()),
             review_items::text.eq(&i.text),
-            review_items::owner_id.eq(owner_id),
+            review_items::owner_id.eq(owner_id.map(StaffId::as_str)),
             review_items::due_on.eq(i.due_on),
             review_items::status.eq(Status::Planned.as_str()),
-            review_items::created_by.eq(created_by),
+            review_items::created_by.eq(created_by.as_str()),
             review_items::created_at.eq(recorded_at()),
         ))
         .execute(conn)?;
@@ -196,7 +221,7 @@ pub fn put_item(conn: &mut DbConnection, i: &ItemRow) -> QueryResult<usize> {
     diesel::update(review_items::table.find(i.id.as_str()))
         .set((
             review_items::text.eq(&i.text),
-            review_items::owner_id.eq(&i.owner_id),
+            review_items::owner_id.eq(i.owner_id.as_ref().map(StaffId::as_str)),
             review_items::due_on.eq(i.due_on),
             review_items::status.eq(&i.status),
         ))
@@ -206,10 +231,10 @@ pub fn put_item(conn: &mut DbConnection, i: &ItemRow) -> QueryResult<usize> {
 /// The action items of these reviews, in the order they were recorded, each with its links.
 pub fn list_items(
     conn: &mut DbConnection,
-    review_ids: &[String],
+    review_ids: &[ReviewId],
 ) -> QueryResult<Vec<(ItemRow, Vec<Link>)>> {
     let items: Vec<ItemRow> = review_items::table
-        .filter(review_items::review_id.eq_any(review_ids))
+        .filter(review_items::review_id.eq_any(review_ids.iter().map(ReviewId::as_str)))
         .order((review_items::created_at, review_items::id))
         .load(conn)?;
     let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();

@@ -5,12 +5,13 @@ use super::store;
 use crate::auth::model::StaffUser;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 
 /// `team_ids`: the teams the viewer may see, in the order their Teams page lists them.
 pub async fn progress(
     state: &AppState,
     user: &StaffUser,
-    team_ids: Vec<String>,
+    team_ids: Vec<TeamId>,
 ) -> Result<Progress, AppError> {
     let user = user.clone();
     state

@@ -1,10 +1,12 @@
 //! The checklist: each step, whether it is done, and where to do it.
 
+use crate::teams::model::TeamId;
+
 /// What the checklist is computed from: counts over what the viewer can see.
 #[derive(Clone, Debug, Default)]
 pub struct Progress {
     /// The viewer's first team, for the steps that happen on a team's pages.
-    pub first_team: Option<String>,
+    pub first_team: Option<TeamId>,
     pub teams: i64,
     /// Members of the viewer's teams whose link staff have shown, copied or downloaded.
     pub links_handed_out: i64,
@@ -76,7 +78,7 @@ mod tests {
         assert!(fresh.iter().all(|s| !s.done));
         assert_eq!(fresh[2].href, "/teams#new", "no team yet: start there");
         let p = Progress {
-            first_team: Some("t1".into()),
+            first_team: Some(TeamId::from("t1")),
             teams: 1,
             links_handed_out: 3,
             rounds: 1,

@@ -95,14 +95,8 @@ pub async fn open_for_invite(state: &AppState, invite: String) -> Result<Landing
             let (open, staff_seen) = open_for(c, &keys, &invite)?;
             let member = member_by_invite(c, &keys, invite.trim())?.ok_or_else(bad_invite)?;
             let scopes = tokens::scopes_of_member(c, &member.id)?;
-            let follow = crate::followthrough::actions::seen_by_member(
-                c,
-                member.team_id.as_deref(),
-                &scopes
-                    .iter()
-                    .map(|s| s.as_str().to_owned())
-                    .collect::<Vec<_>>(),
-            )?;
+            let follow =
+                crate::followthrough::actions::seen_by_member(c, member.team_id.as_ref(), &scopes)?;
             Ok(Landing {
                 open,
                 staff_seen,

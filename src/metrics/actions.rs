@@ -66,13 +66,13 @@ async fn report_of(
             }
             // Actions after rounds are `followthrough`'s: counts only, per round of the
             // teams this viewer may see.
-            let ids: Vec<String> = teams.iter().map(|(id, _)| id.to_string()).collect();
+            let ids: Vec<TeamId> = teams.iter().map(|(id, _)| id.clone()).collect();
             r.follow_through = crate::followthrough::actions::follow_through_in(c, &ids)?
                 .into_iter()
                 .map(|f| {
                     let name = teams
                         .iter()
-                        .find(|(id, _)| id.as_str() == f.team_id)
+                        .find(|(id, _)| *id == f.team_id)
                         .map(|(_, n)| n.clone())
                         .unwrap_or_default();
                     (name, f)
@@ -208,7 +208,7 @@ pub fn load_atoms(c: &mut DbConnection) -> Result<Vec<Atom>, AppError> {
                 &r.id,
                 r.opens_at,
                 r.closed_on?,
-                i64::from(r.threshold),
+                r.threshold,
                 agg,
                 roster,
             ))

@@ -8,8 +8,8 @@ use serde::Serialize;
 use time::{Date, PrimitiveDateTime};
 
 use crate::disclosure::{may_show, protect_with, Cell};
-use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments, RoundId};
-use crate::teams::model::{MemberId, TeamId};
+use crate::pulse::model::{rwg_j, Aggregate, Enps, Moments, QuestionId, RoundId};
+use crate::teams::model::{MemberId, TeamId, Threshold};
 
 crate::typed_id!(
     /// A group of teams' id (see `crate::id`).
@@ -23,14 +23,14 @@ pub struct Atom {
     pub round_id: RoundId,
     pub opens_at: PrimitiveDateTime,
     pub closed_on: Date,
-    pub threshold: i64,
+    pub threshold: Threshold,
     pub invited: i64,
     pub answered: i64,
     pub person_means: Moments,
     /// Scored moments of the psychological-safety items, by built-in key (ps1..ps7).
     pub items: BTreeMap<String, Moments>,
     /// The round's question id of each built-in item, for API clients.
-    pub item_ids: BTreeMap<String, String>,
+    pub item_ids: BTreeMap<String, QuestionId>,
     pub enps: Enps,
     pub comments: i64,
     /// Member ids of the roster frozen when the round opened.
@@ -43,7 +43,7 @@ impl Atom {
         round_id: &RoundId,
         opens_at: PrimitiveDateTime,
         closed_on: Date,
-        threshold: i64,
+        threshold: Threshold,
         agg: &Aggregate,
         roster: Vec<MemberId>,
     ) -> Self {
@@ -235,7 +235,7 @@ impl Snapshot {
     /// than the threshold. It only hides, so the roster rule still holds after it.
     fn decide(&self, n_of: impl Fn(&Atom) -> i64) -> HashMap<CellKey, bool> {
         let (keys, cells, atom_n) = self.cells(n_of);
-        let atom_k: Vec<i64> = self.atoms.iter().map(|a| a.threshold).collect();
+        let atom_k: Vec<i64> = self.atoms.iter().map(|a| a.threshold.count()).collect();
         let withheld = self.roster_rule(&keys, &cells);
         let shown = protect_with(&atom_n, &atom_k, &cells, &withheld);
         keys.into_iter().zip(shown).collect()
@@ -252,7 +252,7 @@ impl Snapshot {
             cells.push(Cell {
                 atoms: vec![i],
                 n: atom_n[i],
-                k: a.threshold,
+                k: a.threshold.count(),
             });
         }
         let mut group_keys: Vec<&(View, GroupId)> = self.group_atoms.keys().collect();
@@ -265,7 +265,7 @@ impl Snapshot {
                 n: set.iter().map(|i| atom_n[*i]).sum(),
                 k: set
                     .iter()
-                    .map(|i| self.atoms[*i].threshold)
+                    .map(|i| self.atoms[*i].threshold.count())
                     .max()
                     .unwrap_or(0),
             });
@@ -409,7 +409,7 @@ mod tests {
             round_id: round.into(),
             opens_at: PrimitiveDateTime::new(day, time::Time::MIDNIGHT),
             closed_on: day,
-            threshold: 3,
+            threshold: Threshold::stored(3),
             invited: roster.len() as i64,
             answered: n,
             person_means: Moments {
@@ -527,7 +527,7 @@ mod tests {
                 let refs: Vec<&str> = roster.iter().map(String::as_str).collect();
                 let n = rng.random_range(1..=roster.len() as i64);
                 let mut a = atom(&format!("t{t}"), &format!("r{t}-{q}"), day, n, &refs);
-                a.threshold = 5;
+                a.threshold = Threshold::stored(5);
                 atoms.push(a);
             }
         }

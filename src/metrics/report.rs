@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::model::{change, CellKey, Change, Figures, GroupDef, GroupId, Snapshot, View};
 use crate::followthrough::model::RoundFollowThrough;
+use crate::pulse::model::RoundId;
 use crate::teams::model::TeamId;
 
 pub struct HeatRow {
@@ -13,7 +14,7 @@ pub struct HeatRow {
     /// The group's or the team's id (`kind` says which), as the exports print it.
     pub id: String,
     pub name: String,
-    pub round_id: Option<String>,
+    pub round_id: Option<RoundId>,
     pub figures: Option<Figures>,
 }
 
@@ -104,7 +105,7 @@ pub fn build(
             kind: "team",
             id: id.to_string(),
             name: name.clone(),
-            round_id: atom.map(|i| snap.atoms[i].round_id.to_string()),
+            round_id: atom.map(|i| snap.atoms[i].round_id.clone()),
             figures,
         });
     }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::model::{GroupDef, GroupId, Membership};
 use crate::db::schema::{eligibility, group_teams, rounds, team_groups, teams};
 use crate::pulse::model::RoundId;
-use crate::teams::model::{MemberId, TeamId};
+use crate::teams::model::{MemberId, TeamId, Threshold};
 use time::PrimitiveDateTime;
 
 use crate::clock::recorded_at;
@@ -22,7 +22,7 @@ pub struct ClosedRound {
     pub team_id: TeamId,
     pub opens_at: PrimitiveDateTime,
     pub closed_on: Option<time::Date>,
-    pub threshold: i32,
+    pub threshold: Threshold,
 }
 
 /// Every closed round (its aggregate is read by the caller, from `pulse`).
@@ -45,7 +45,7 @@ pub fn closed_rounds(conn: &mut DbConnection) -> QueryResult<Vec<ClosedRound>> {
             team_id: TeamId::from(team),
             opens_at,
             closed_on,
-            threshold,
+            threshold: Threshold::stored(threshold),
         })
         .collect())
 }

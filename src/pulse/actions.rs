@@ -234,16 +234,10 @@ fn trend_of(c: &mut DbConnection, team_id: &TeamId) -> Result<Vec<TrendPoint>, A
     for r in rounds {
         let results = if r.is_closed() {
             let agg = aggs.iter().find(|(id, _)| *id == r.id).map(|(_, a)| a);
-            disclosure::round_results(true, i64::from(r.invited), 0, i64::from(r.threshold), agg)
+            disclosure::round_results(true, i64::from(r.invited), 0, r.threshold, agg)
         } else {
             let answered = store::count_responses(c, &r.id)?;
-            disclosure::round_results(
-                false,
-                i64::from(r.invited),
-                answered,
-                i64::from(r.threshold),
-                None,
-            )
+            disclosure::round_results(false, i64::from(r.invited), answered, r.threshold, None)
         };
         out.push(TrendPoint { round: r, results });
     }
@@ -514,7 +508,7 @@ pub async fn edit_question(
             let qid = question_id;
             let q = store::list_questions(c, &team.id)?
                 .into_iter()
-                .find(|q| q.id == qid.as_str())
+                .find(|q| q.id == qid)
                 .ok_or(AppError::NotFound)?;
             let mut errors = vec![];
             match edit {

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::model::{Question, RoundId};
-use crate::teams::model::TeamId;
+use crate::teams::model::{TeamId, Threshold};
 use crate::tokens::crypto::{KeyJson, PublicKey};
 
 /// A round's frozen parts, as read once while it was open.
 pub struct Frozen {
     pub team_id: TeamId,
-    pub threshold: i32,
+    pub threshold: Threshold,
     pub questions: Vec<Question>,
     pub key: Arc<PublicKey>,
     pub key_json: KeyJson,

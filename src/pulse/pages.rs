@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 
-use super::model::{safer_wording, Kind, Question, RoundStatus, SOURCE_CITATION};
+use super::model::{safer_wording, Kind, Question, QuestionId, RoundStatus, SOURCE_CITATION};
 use super::store::{RoundRow, TeamQuestionRow};
 use crate::disclosure::{RoundResults, Shown, ShownItem};
 use crate::error::FieldError;
@@ -226,7 +226,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
         name: "Psychological safety",
         points: closed.iter().map(|p| p.results.score()).collect(),
     };
-    let item_names: Vec<(String, String)> = closed
+    let item_names: Vec<(QuestionId, String)> = closed
         .iter()
         .find_map(|p| match &p.results {
             RoundResults::Shown(s) => Some(
@@ -249,7 +249,7 @@ pub fn trend_section(team: &TeamRow, points: &[TrendPoint]) -> Markup {
                     RoundResults::Shown(s) => s
                         .items
                         .iter()
-                        .find(|i| &i.question_id == id)
+                        .find(|i| i.question_id == *id)
                         .and_then(|i| i.scored_mean),
                     _ => None,
                 })
@@ -348,7 +348,7 @@ pub fn team_pulse(
                 } }
             }
             h2 { "Open a round" }
-            @if (v.members as i32) < t.threshold {
+            @if v.members < t.threshold.count() {
                 (notice("warn", html! { p { "The roster has " (v.members) " people and the threshold is " (t.threshold) ": results will stay hidden unless more people join." } }))
             }
             (error_summary(errors))
@@ -434,7 +434,7 @@ pub fn round_page(
                 }
                 RoundResults::Shown(s) => {
                     (shown_results(s))
-                    @if let Some(t) = &s.comment_threads { (crate::threads::pages::staff_threads(r.id.as_str(), t, &viewer.csrf)) }
+                    @if let Some(t) = &s.comment_threads { (crate::threads::pages::staff_threads(&r.id, t, &viewer.csrf)) }
                 }
             }
             (actions)

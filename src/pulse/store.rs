@@ -8,11 +8,11 @@ pub use super::model::NewQuestion;
 use super::model::{self, Aggregate, Answer, Kind, Question, QuestionId, RoundId, RoundStatus};
 use crate::auth::model::StaffId;
 use crate::clock::recorded_at;
-use crate::db::schema::{members, round_questions, round_results, rounds, team_questions};
+use crate::db::schema::{members, round_questions, round_results, rounds};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::secret::new_id;
-use crate::teams::model::{MemberId, TeamId};
+use crate::teams::model::{MemberId, TeamId, Threshold};
 use crate::tokens::model::ScopeId;
 
 /// The pulse index's queries (a page of rounds and their count).
@@ -23,22 +23,13 @@ pub use index::{
 /// The rounds' row locks, taken by closes and by the answers' group commit.
 mod locks;
 pub use locks::{lock_open_rounds, lock_round};
-
-#[derive(Queryable, Clone, Debug)]
-pub struct TeamQuestionRow {
-    pub id: String,
-    #[diesel(deserialize_as = String)]
-    pub team_id: TeamId,
-    pub position: i32,
-    pub kind: String,
-    pub text: String,
-    pub scale_points: i32,
-    pub options: String,
-    pub reverse: bool,
-    pub required: bool,
-    pub builtin: Option<String>,
-    pub active: bool,
-}
+/// A team's questionnaire: the questions its next round freezes.
+mod questions;
+use questions::frozen;
+pub use questions::{
+    add_question, ensure_questions, list_questions, remove_question, set_question_text,
+    TeamQuestionRow,
+};
 
 #[derive(Queryable, Clone, Debug)]
 pub struct RoundRow {
@@ -51,7 +42,8 @@ pub struct RoundRow {
     pub opens_at: PrimitiveDateTime,
     pub closes_at: Option<PrimitiveDateTime>,
     pub closed_on: Option<Date>,
-    pub threshold: i32,
+    #[diesel(deserialize_as = i32)]
+    pub threshold: Threshold,
     pub invited: i32,
     pub answered: Option<i32>,
     pub issued: Option<i32>,
@@ -72,139 +64,6 @@ impl RoundRow {
     }
 }
 
-fn insert_team_question(
-    conn: &mut DbConnection,
-    team_id: &TeamId,
-    position: i32,
-    q: &NewQuestion,
-    reverse: bool,
-    builtin: Option<&str>,
-) -> QueryResult<usize> {
-    diesel::insert_into(team_questions::table)
-        .values((
-            team_questions::id.eq(new_id()),
-            team_questions::team_id.eq(team_id.as_str()),
-            team_questions::position.eq(position),
-            team_questions::kind.eq(q.kind.as_str()),
-            team_questions::text.eq(&q.text),
-            team_questions::scale_points.eq(q.scale_points),
-            team_questions::options.eq(q.options.join("\n")),
-            team_questions::reverse.eq(reverse),
-            team_questions::required.eq(q.required),
-            team_questions::builtin.eq(builtin),
-            team_questions::active.eq(true),
-        ))
-        .execute(conn)
-}
-
-/// Gives a team the built-in questionnaire (the seven psychological-safety items and eNPS)
-/// the first time it is needed.
-pub fn ensure_questions(conn: &mut DbConnection, team_id: &TeamId) -> QueryResult<()> {
-    let any: i64 = team_questions::table
-        .filter(team_questions::team_id.eq(team_id.as_str()))
-        .count()
-        .get_result(conn)?;
-    if any > 0 {
-        return Ok(());
-    }
-    for (i, (key, text, reverse)) in model::PSYCHOLOGICAL_SAFETY.iter().enumerate() {
-        let q = NewQuestion {
-            kind: Kind::Scale,
-            text: (*text).into(),
-            scale_points: 7,
-            options: vec![],
-            required: true,
-        };
-        insert_team_question(conn, team_id, i as i32, &q, *reverse, Some(key))?;
-    }
-    let e = NewQuestion {
-        kind: Kind::Enps,
-        text: model::ENPS_TEXT.into(),
-        scale_points: 11,
-        options: vec![],
-        required: false,
-    };
-    insert_team_question(conn, team_id, 7, &e, false, Some("enps"))?;
-    Ok(())
-}
-
-pub fn list_questions(
-    conn: &mut DbConnection,
-    team_id: &TeamId,
-) -> QueryResult<Vec<TeamQuestionRow>> {
-    team_questions::table
-        .filter(team_questions::team_id.eq(team_id.as_str()))
-        .filter(team_questions::active.eq(true))
-        .order(team_questions::position)
-        .load(conn)
-}
-
-pub fn add_question(
-    conn: &mut DbConnection,
-    team_id: &TeamId,
-    q: &NewQuestion,
-) -> QueryResult<usize> {
-    let max: Option<i32> = team_questions::table
-        .filter(team_questions::team_id.eq(team_id.as_str()))
-        .select(diesel::dsl::max(team_questions::position))
-        .first(conn)?;
-    insert_team_question(conn, team_id, max.unwrap_or(0) + 1, q, false, None)
-}
-
-/// New wording applies to later rounds; open and closed rounds keep the text they froze.
-pub fn set_question_text(
-    conn: &mut DbConnection,
-    team_id: &TeamId,
-    id: &QuestionId,
-    text: &str,
-) -> QueryResult<usize> {
-    diesel::update(
-        team_questions::table
-            .find(id.as_str())
-            .filter(team_questions::team_id.eq(team_id.as_str())),
-    )
-    .set(team_questions::text.eq(text))
-    .execute(conn)
-}
-
-pub fn remove_question(
-    conn: &mut DbConnection,
-    team_id: &TeamId,
-    id: &QuestionId,
-) -> QueryResult<usize> {
-    diesel::update(
-        team_questions::table
-            .find(id.as_str())
-            .filter(team_questions::team_id.eq(team_id.as_str())),
-    )
-    .set(team_questions::active.eq(false))
-    .execute(conn)
-}
-
-fn frozen(q: &TeamQuestionRow) -> Question {
-    let kind = Kind::parse(&q.kind).unwrap_or(Kind::Text);
-    let (min, max) = match kind {
-        Kind::Scale => (1, q.scale_points),
-        Kind::Enps => (0, 10),
-        Kind::Choice => (
-            0,
-            (model::split_options(&q.options).len() as i32 - 1).max(0),
-        ),
-        Kind::Text => (0, 0),
-    };
-    Question {
-        id: q.id.clone(),
-        kind,
-        text: q.text.clone(),
-        min,
-        max,
-        options: model::split_options(&q.options),
-        reverse: q.reverse,
-        required: q.required,
-        builtin: q.builtin.clone(),
-    }
-}
-
 pub struct NewRound {
     pub team_id: TeamId,
     pub title: String,
@@ -215,7 +74,15 @@ pub struct NewRound {
 
 /// Creates a round as scheduled; `actions::open_round_in` opens it (now, or when its time
 /// comes).
-pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> QueryResult<RoundId> {
+/// The threshold is the team's (`TeamRow::threshold`), already a `Threshold`; `Into` also
+/// takes a stored integer (through `Threshold::stored`, never under the absolute floor), which
+/// the benchmark's seeding passes.
+pub fn insert_round(
+    conn: &mut DbConnection,
+    r: &NewRound,
+    threshold: impl Into<Threshold>,
+) -> QueryResult<RoundId> {
+    let threshold: Threshold = threshold.into();
     let id = RoundId::from(new_id());
     diesel::insert_into(rounds::table)
         .values((
@@ -225,7 +92,7 @@ pub fn insert_round(conn: &mut DbConnection, r: &NewRound, threshold: i32) -> Qu
             rounds::status.eq(RoundStatus::Scheduled.as_str()),
             rounds::opens_at.eq(r.opens_at),
             rounds::closes_at.eq(r.closes_at),
-            rounds::threshold.eq(threshold),
+            rounds::threshold.eq(threshold.column()),
             rounds::invited.eq(0),
             rounds::created_by.eq(r.created_by.as_str()),
             rounds::created_at.eq(recorded_at()),
@@ -245,7 +112,7 @@ pub fn freeze_questions(
         diesel::insert_into(round_questions::table)
             .values((
                 round_questions::round_id.eq(round_id.as_str()),
-                round_questions::id.eq(&f.id),
+                round_questions::id.eq(f.id.as_str()),
                 round_questions::position.eq(i as i32),
                 round_questions::kind.eq(f.kind.as_str()),
                 round_questions::text.eq(&f.text),
@@ -276,14 +143,14 @@ pub fn mark_open(
     conn: &mut DbConnection,
     round_id: &RoundId,
     invited: i32,
-    threshold: i32,
+    threshold: Threshold,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(rounds::table.find(round_id.as_str()))
         .set((
             rounds::status.eq(RoundStatus::Open.as_str()),
             rounds::invited.eq(invited),
-            rounds::threshold.eq(threshold),
+            rounds::threshold.eq(threshold.column()),
             rounds::opens_at.eq(now),
         ))
         .execute(conn)
@@ -333,7 +200,7 @@ pub fn round_questions(conn: &mut DbConnection, round_id: &RoundId) -> QueryResu
         .into_iter()
         .map(
             |(id, _, kind, text, min, max, options, reverse, required, builtin)| Question {
-                id,
+                id: QuestionId::from(id),
                 kind: Kind::parse(&kind).unwrap_or(Kind::Text),
                 text,
                 min,

@@ -56,13 +56,13 @@ fn team_view(
                 url: shown.then(|| links.url(&m)),
                 staff_seen: m.staff_seen || shown,
                 mailed,
-                id: m.id.into_string(),
+                id: m.id,
                 label: m.label,
             }
         })
         .collect();
     let leaders = store::list_leaders(conn, &team.id)?;
-    let (rounds, _) = crate::guide::store::round_counts(conn, &[team.id.as_str().to_owned()])?;
+    let (rounds, _) = crate::guide::store::round_counts(conn, std::slice::from_ref(&team.id))?;
     Ok(TeamView {
         team: team.summary(),
         members,
@@ -112,7 +112,7 @@ fn record_shown(
 fn with_roster(conn: &mut DbConnection, team: store::TeamRow) -> Result<TeamWithRoster, AppError> {
     let members = store::list_members(conn, &team.id)?
         .into_iter()
-        .map(|m| (m.id.into_string(), m.label))
+        .map(|m| (m.id, m.label))
         .collect();
     Ok(TeamWithRoster {
         team: team.summary(),
@@ -340,7 +340,7 @@ pub async fn regenerate_shown(
             Ok(InviteLink {
                 url: Some(links.url(&m)),
                 custody: super::model::CUSTODY_STAFF,
-                member_id: m.id.into_string(),
+                member_id: m.id,
                 label: m.label,
             })
         })
@@ -410,7 +410,7 @@ pub async fn change(
             };
             let threshold = match changes.threshold {
                 Some(t) => Threshold::parse(Some(t), floor).map_err(invalid)?,
-                None => Threshold::stored(team.threshold),
+                None => team.threshold,
             };
             let reviews_allowed = changes.reviews_allowed.unwrap_or(team.reviews_allowed);
             store::update_team(c, &team_id, &name, &key, threshold, reviews_allowed)?;
@@ -483,7 +483,7 @@ pub async fn show_all_links(
                         } else {
                             super::model::CUSTODY_STAFF
                         },
-                        member_id: m.id.into_string(),
+                        member_id: m.id,
                         label: m.label,
                     }
                 })

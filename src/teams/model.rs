@@ -29,6 +29,9 @@ pub fn invite_url(base: &str, secret: &str) -> String {
     format!("{base}/p#{secret}")
 }
 
+/// Below this many answers no figure is shown, so no single reply can be recognised; no
+/// setting may go lower (THREAT-MODEL G6). `CANDOR_THRESHOLD_FLOOR` may only raise it.
+pub const ABSOLUTE_THRESHOLD_FLOOR: u16 = 3;
 /// Below this many answers a team's figures stay hidden unless a leader sets otherwise.
 pub const DEFAULT_TEAM_THRESHOLD: u16 = 5;
 pub const MAX_TEAM_NAME: usize = 100;
@@ -54,26 +57,50 @@ pub fn parse_team_name(raw: &str) -> Result<(String, String), FieldError> {
     Ok((name, key))
 }
 
-/// A team's anonymity threshold: no figure is shown for fewer answers than this. It cannot
-/// hold a value under the instance floor (itself never under 3) or over `MAX_THRESHOLD`.
+/// An anonymity threshold: no figure is shown for fewer answers than this, no review account
+/// released in a batch smaller than this. A team's, frozen onto each of its rounds, and a
+/// review's own. It cannot hold a value under the instance floor (itself never under 3) or
+/// over `MAX_THRESHOLD`: input comes in through `parse`/`bounded` only, stored values through
+/// `stored`, so every round, review, metric and notice compares counts against one checked
+/// type instead of a bare integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Threshold(u16);
 
 impl Threshold {
-    /// Default 5, never under the instance floor (itself never under 3).
+    /// A team's: default 5, never under the instance floor (itself never under 3).
     pub fn parse(raw: Option<i64>, floor: u16) -> Result<Self, FieldError> {
-        let floor = floor.max(crate::config::ABSOLUTE_THRESHOLD_FLOOR);
-        let value = raw.unwrap_or(i64::from(DEFAULT_TEAM_THRESHOLD.max(floor)));
+        Self::bounded(
+            raw,
+            DEFAULT_TEAM_THRESHOLD,
+            floor,
+            MAX_THRESHOLD,
+            ("The threshold", "so no answer can be singled out"),
+        )
+    }
+
+    /// `raw` (or `default` when absent, lifted to the floor) between the instance `floor`
+    /// and `max`; the errors name the threshold and say why the floor is there, e.g.
+    /// `("The release threshold", "so no account can be singled out by when it arrived")`.
+    pub fn bounded(
+        raw: Option<i64>,
+        default: u16,
+        floor: u16,
+        max: u16,
+        (name, why): (&str, &str),
+    ) -> Result<Self, FieldError> {
+        let floor = floor.max(ABSOLUTE_THRESHOLD_FLOOR);
+        let max = max.min(MAX_THRESHOLD);
+        let value = raw.unwrap_or(i64::from(default.max(floor)));
         if value < i64::from(floor) {
             return Err(FieldError::new(
                 "threshold",
-                format!("The threshold must be at least {floor}, so no answer can be singled out."),
+                format!("{name} must be at least {floor}, {why}."),
             ));
         }
-        if value > i64::from(MAX_THRESHOLD) {
+        if value > i64::from(max) {
             return Err(FieldError::new(
                 "threshold",
-                format!("The threshold must be at most {MAX_THRESHOLD}."),
+                format!("{name} must be at most {max}."),
             ));
         }
         Ok(Self(value as u16))
@@ -98,13 +125,30 @@ impl Threshold {
     /// type's range is enforced here.
     pub fn stored(n: i32) -> Self {
         Self(n.clamp(
-            i32::from(crate::config::ABSOLUTE_THRESHOLD_FLOOR),
+            i32::from(ABSOLUTE_THRESHOLD_FLOOR),
             i32::from(MAX_THRESHOLD),
         ) as u16)
     }
 
     pub fn get(self) -> u16 {
         self.0
+    }
+
+    /// As a number of answers or accounts, to compare with how many arrived.
+    pub fn count(self) -> i64 {
+        i64::from(self.0)
+    }
+
+    /// As the INTEGER column stores it.
+    pub fn column(self) -> i32 {
+        i32::from(self.0)
+    }
+}
+
+/// Rows read a threshold column through this (`#[diesel(deserialize_as = i32)]`).
+impl From<i32> for Threshold {
+    fn from(n: i32) -> Self {
+        Self::stored(n)
     }
 }
 
@@ -236,7 +280,7 @@ pub struct NewTeam {
 pub struct TeamSummary {
     pub id: TeamId,
     pub name: String,
-    pub threshold: i32,
+    pub threshold: Threshold,
     /// Whether facilitators may invite this team to reviews (G12).
     pub reviews_allowed: bool,
 }
@@ -244,7 +288,7 @@ pub struct TeamSummary {
 /// A roster entry as the page shows it: the member's invite link only when staff asked to
 /// see it (G13), and whether staff have ever seen it.
 pub struct MemberView {
-    pub id: String,
+    pub id: MemberId,
     pub label: String,
     pub url: Option<String>,
     pub staff_seen: bool,
@@ -270,13 +314,13 @@ pub struct TeamView {
 pub struct TeamWithRoster {
     pub team: TeamSummary,
     /// (member id, label)
-    pub members: Vec<(String, String)>,
+    pub members: Vec<(MemberId, String)>,
 }
 
 /// One member's invite link as staff may have it: `url` only for a link in staff custody;
 /// a link Candor mailed to the member is listed without it (G13).
 pub struct InviteLink {
-    pub member_id: String,
+    pub member_id: MemberId,
     pub label: String,
     pub url: Option<String>,
     pub custody: &'static str,
@@ -308,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_stored_threshold_never_reads_back_under_the_absolute_floor() {
-        let floor = crate::config::ABSOLUTE_THRESHOLD_FLOOR;
+        let floor = ABSOLUTE_THRESHOLD_FLOOR;
         assert_eq!(Threshold::stored(0).get(), floor);
         assert_eq!(Threshold::stored(-5).get(), floor);
         assert_eq!(Threshold::stored(7).get(), 7);

@@ -71,7 +71,7 @@ pub fn detail(
             p.crumbs { a href="/teams" { "Teams" } " / " }
             h1 { (t.name) }
             @if let Some(m) = message { (notice("good", html! { p { (m) } })) }
-            @if (n as i32) < t.threshold {
+            @if (n as i64) < t.threshold.count() {
                 (notice("warn", html! { p { "This team has " (n) " people and a threshold of " (t.threshold) ": its results will stay hidden until at least " (t.threshold) " answer." } }))
             }
             p { "Leaders: " (v.leaders.join(", ")) }

@@ -17,7 +17,8 @@ pub struct TeamRow {
     pub id: TeamId,
     pub name: String,
     pub name_key: String,
-    pub threshold: i32,
+    #[diesel(deserialize_as = i32)]
+    pub threshold: Threshold,
     pub created_at: PrimitiveDateTime,
     /// Whether facilitators may invite this team to reviews (G12): set by a leader or admin.
     pub reviews_allowed: bool,
@@ -39,7 +40,9 @@ impl TeamRow {
 pub struct MemberRow {
     #[diesel(deserialize_as = String)]
     pub id: MemberId,
-    pub team_id: Option<String>,
+    /// `None` for a review's own invitee, on no team's roster.
+    #[diesel(deserialize_as = crate::id::OptionalId)]
+    pub team_id: Option<TeamId>,
     pub label: String,
     pub label_key: String,
     pub invite_nonce: String,
@@ -65,7 +68,7 @@ pub fn insert_team(
             teams::id.eq(id.as_str()),
             teams::name.eq(name),
             teams::name_key.eq(key),
-            teams::threshold.eq(i32::from(threshold.get())),
+            teams::threshold.eq(threshold.column()),
             teams::created_at.eq(recorded_at()),
         ))
         .execute(conn);
@@ -184,7 +187,7 @@ pub fn update_team(
         .set((
             teams::name.eq(name),
             teams::name_key.eq(key),
-            teams::threshold.eq(i32::from(threshold.get())),
+            teams::threshold.eq(threshold.column()),
             teams::reviews_allowed.eq(reviews_allowed),
         ))
         .execute(conn);

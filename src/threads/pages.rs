@@ -5,9 +5,10 @@
 
 use maud::{html, Markup};
 
-use super::model::{Author, Reply, Thread, MAX_REPLY_CHARS};
+use super::model::{Author, CommentId, Reply, Thread, MAX_REPLY_CHARS};
 use crate::error::FieldError;
 use crate::html::{csrf_field, error_summary, layout, notice, Viewer};
+use crate::pulse::model::RoundId;
 
 /// Line breaks kept, everything else escaped by maud.
 fn lines(text: &str) -> Markup {
@@ -125,7 +126,7 @@ pub fn thread_page(v: &WriterPage<'_>, errors: &[FieldError]) -> Markup {
 }
 
 /// The conversations under a round's shown comments, each with a reply form for leaders.
-pub fn staff_threads(round_id: &str, threads: &[Thread], csrf: &str) -> Markup {
+pub fn staff_threads(round_id: &RoundId, threads: &[Thread], csrf: &str) -> Markup {
     html! {
         h2 #conversations { "Conversations on comments" }
         p.muted { "Reply to a comment and its writer can read your reply and answer with their receipt. Nobody, you included, learns who wrote it. Replies show the day they were written; the writer's answers show none." }
@@ -149,8 +150,8 @@ pub fn staff_threads(round_id: &str, threads: &[Thread], csrf: &str) -> Markup {
 /// A leader's reply that was refused: why, and the way back with their words kept.
 pub fn staff_reply_refused(
     viewer: &Viewer,
-    round_id: &str,
-    comment_id: &str,
+    round_id: &RoundId,
+    comment_id: &CommentId,
     text: &str,
     errors: &[FieldError],
     message: Option<&str>,

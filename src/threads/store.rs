@@ -108,9 +108,12 @@ pub fn threads_of_round(
 }
 
 /// The replies of these threads, each thread's in its own order.
-pub fn replies_of(conn: &mut DbConnection, thread_ids: &[&str]) -> QueryResult<Vec<ReplyRow>> {
+pub fn replies_of(
+    conn: &mut DbConnection,
+    thread_ids: &[&CommentId],
+) -> QueryResult<Vec<ReplyRow>> {
     comment_replies::table
-        .filter(comment_replies::thread_id.eq_any(thread_ids))
+        .filter(comment_replies::thread_id.eq_any(thread_ids.iter().map(|id| id.as_str())))
         .order((comment_replies::thread_id, comment_replies::position))
         .load(conn)
 }

@@ -89,32 +89,12 @@ fn body(r: &Round, token: &Value, member: usize, v: i64, replace: bool) -> Value
 
 #[test]
 fn sigkill_under_concurrent_answers_and_replacements_loses_no_acknowledged_write() {
-    let (url, dir, pg) = fresh_database();
-    let db_url = match &url {
-        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
-        candor::db::DbUrl::Postgres(u) => u.clone(),
-    };
-    let bin = env!("CARGO_BIN_EXE_candor");
-    let out = Command::new(bin)
-        .args(["admin", "create", "--email", ADMIN_EMAIL])
-        .env("DATABASE_URL", &db_url)
-        .env("CANDOR_ADMIN_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = Command::new(bin)
-        .args(["token", "create", "--email", ADMIN_EMAIL])
-        .env("DATABASE_URL", &db_url)
-        .output()
-        .unwrap();
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let prepared = crate::binary::Prepared::new();
+    let (bin, db_url, url) = (crate::binary::BIN, &prepared.db_url, &prepared.url);
+    let token = prepared.token.clone();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = start(bin, &db_url, port);
+    let mut child = start(bin, db_url, port);
     wait_ready(&base);
     let client = reqwest::blocking::Client::new();
     let api = Api {
@@ -206,9 +186,9 @@ fn sigkill_under_concurrent_answers_and_replacements_loses_no_acknowledged_write
     // The clients never pause, so the kill caught writes in flight: the test is not vacuous.
     assert!(seen.iter().any(|s| s.in_flight.is_some()), "{seen:?}");
 
-    let mut child = start(bin, &db_url, port);
+    let mut child = start(bin, db_url, port);
     wait_ready(&base);
-    let db = candor::db::Db::connect(&url, 1).unwrap();
+    let db = candor::db::Db::connect(url, 1).unwrap();
     let responses = rows(
         &db,
         &format!(
@@ -292,11 +272,4 @@ fn sigkill_under_concurrent_answers_and_replacements_loses_no_acknowledged_write
     child.kill().unwrap();
     child.wait().unwrap();
     drop(db);
-    if let Some((admin_url, name)) = pg {
-        if let Ok(mut conn) = diesel::PgConnection::establish(&admin_url) {
-            use diesel::connection::SimpleConnection;
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    }
-    let _ = std::fs::remove_dir_all(dir);
 }

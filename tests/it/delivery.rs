@@ -15,6 +15,7 @@ use candor::delivery::model::MailSettings;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
+use crate::binary::Prepared;
 use crate::support::*;
 
 pub(crate) const FROM: &str = "Candor <candor@example.org>";
@@ -824,61 +825,17 @@ fn webhooks_get_counts_only_at_or_above_the_threshold_and_a_failure_shows_withou
 #[test]
 fn a_killed_server_resends_what_it_had_not_sent_and_logs_no_recipient() {
     let port = free_port();
-    let (url, dir, _pg) = fresh_database();
-    let db_url = match &url {
-        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
-        candor::db::DbUrl::Postgres(u) => u.clone(),
-    };
-    let bin = env!("CARGO_BIN_EXE_candor");
-    let cli = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(args)
-            .env("DATABASE_URL", &db_url)
-            .env("CANDOR_ADMIN_PASSWORD", PASSWORD)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    cli(&["admin", "create", "--email", ADMIN_EMAIL]);
-    let token = cli(&["token", "create", "--email", ADMIN_EMAIL])
-        .trim()
-        .to_owned();
+    let bin = Prepared::new();
     let http = free_port();
-    let start = |log: &std::path::Path| {
-        let child = Command::new(bin)
-            .arg("serve")
-            .env("DATABASE_URL", &db_url)
-            .env("CANDOR_BIND", format!("127.0.0.1:{http}"))
-            .env("CANDOR_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
-            .env("CANDOR_MAIL_FROM", FROM)
-            .env("CANDOR_LOG", "trace")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap())
-            .spawn()
-            .unwrap();
-        wait_until("the server to listen", || {
-            std::net::TcpStream::connect(("127.0.0.1", http)).is_ok()
-        });
-        child
-    };
-    let log1 = dir.join("first.log");
-    let mut first = start(&log1);
-    let api = Api {
-        base: format!("http://127.0.0.1:{http}/api/v1"),
-        token: Some(token),
-        client: reqwest::blocking::Client::new(),
-    };
+    let log1 = bin.dir.join("first.log");
+    let mut first = bin.serve_mailing(http, port, &log1);
+    let api = bin.api(http, true);
     let roster = ["k1@example.org", "k2@example.org", "k3@example.org"];
     let (team_id, _) = team(&api, "Crash", 3, &roster);
     let r = api.post(&format!("/teams/{team_id}/invites/send"), &json!({}));
     assert_eq!(r.status, 202, "{}", r.text);
     // No mail server yet: the worker tries, fails, and the rows wait for their retry.
-    let db = candor::db::Db::connect(&url, 2).unwrap();
+    let db = candor::db::Db::connect(&bin.url, 2).unwrap();
     let attempted = || {
         use candor::db::schema::outbox;
         let mut c = db.get_write().unwrap();
@@ -892,8 +849,8 @@ fn a_killed_server_resends_what_it_had_not_sent_and_logs_no_recipient() {
     first.kill().unwrap();
     first.wait().unwrap();
     let smtp = Smtp::start_on(port);
-    let log2 = dir.join("second.log");
-    let mut second = start(&log2);
+    let log2 = bin.dir.join("second.log");
+    let mut second = bin.serve_mailing(http, port, &log2);
     let mails = smtp.wait_for(3);
     second.kill().unwrap();
     second.wait().unwrap();

@@ -615,62 +615,14 @@ fn staff_set_password_links_are_mailed_to_their_owner_and_never_shown_to_the_adm
 /// nothing a writer wrote (G4).
 #[test]
 fn review_messages_leave_no_recipient_link_receipt_or_writer_in_the_log() {
-    use crate::delivery::{free_port, FROM};
-    use std::process::{Command, Stdio};
     let smtp = Smtp::start();
-    let (url, dir, _pg) = fresh_database();
-    let db_url = match &url {
-        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
-        candor::db::DbUrl::Postgres(u) => u.clone(),
-    };
-    let bin = env!("CARGO_BIN_EXE_candor");
-    let cli = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(args)
-            .env("DATABASE_URL", &db_url)
-            .env("CANDOR_ADMIN_PASSWORD", PASSWORD)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    cli(&["admin", "create", "--email", ADMIN_EMAIL]);
-    let token = cli(&["token", "create", "--email", ADMIN_EMAIL])
-        .trim()
-        .to_owned();
-    let http = free_port();
+    let bin = crate::binary::Prepared::new();
+    let http = crate::delivery::free_port();
     let base = format!("http://127.0.0.1:{http}");
-    let log = dir.join("serve.log");
-    let mut server = Command::new(bin)
-        .arg("serve")
-        .env("DATABASE_URL", &db_url)
-        .env("CANDOR_BIND", format!("127.0.0.1:{http}"))
-        .env("CANDOR_BASE_URL", &base)
-        .env("CANDOR_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
-        .env("CANDOR_MAIL_FROM", FROM)
-        .env("CANDOR_LOG", "trace")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_until("the server to listen", || {
-        std::net::TcpStream::connect(("127.0.0.1", http)).is_ok()
-    });
-    let client = || reqwest::blocking::Client::new();
-    let api = Api {
-        base: format!("{base}/api/v1"),
-        token: Some(token),
-        client: client(),
-    };
-    let anon = Api {
-        base: format!("{base}/api/v1"),
-        token: None,
-        client: client(),
-    };
+    let log = bin.dir.join("serve.log");
+    let mut server = bin.serve_mailing(http, smtp.port, &log);
+    let api = bin.api(http, true);
+    let anon = bin.api(http, false);
     let invitees = [
         "l1@example.org",
         "l2@example.org",
@@ -717,7 +669,7 @@ fn review_messages_leave_no_recipient_link_receipt_or_writer_in_the_log() {
     );
     assert_eq!(q.status, 201, "{}", q.text);
     // The notice's window passes on a timer of this test's own (the binary's clock is real).
-    let mut settings = candor::config::Settings::for_database(url.clone(), dir.clone());
+    let mut settings = candor::config::Settings::for_database(bin.url.clone(), bin.dir.clone());
     settings.base_url = base.clone();
     settings.mail = Some(smtp.settings());
     let state = candor::build_state(settings).unwrap();

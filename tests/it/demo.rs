@@ -6,21 +6,7 @@ use crate::support::*;
 use serde_json::Value;
 
 fn run_demo(app: &TestApp, months: &str) -> String {
-    let url = match &app.url {
-        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
-        candor::db::DbUrl::Postgres(u) => u.clone(),
-    };
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
-        .args(["demo", "--months", months])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::binary::cli(&app.url, &["demo", "--months", months])
 }
 
 /// The printed login, `Sign in as EMAIL with the password PASSWORD (...)`.

@@ -710,35 +710,13 @@ fn the_openapi_document_lists_every_path_and_each_one_exists() {
 #[test]
 fn the_cli_creates_an_admin_from_the_environment_and_prints_a_token() {
     let app = TestApp::spawn();
-    let url = match &app.url {
-        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
-        candor::db::DbUrl::Postgres(u) => u.clone(),
-    };
-    let bin = env!("CARGO_BIN_EXE_candor");
-    let out = std::process::Command::new(bin)
-        .args(["admin", "create", "--email", "cli@example.com"])
-        .env("DATABASE_URL", &url)
-        .env("CANDOR_ADMIN_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = std::process::Command::new(bin)
-        .args(["token", "create", "--email", "cli@example.com"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    use crate::binary::{cli, BIN};
+    cli(&app.url, &["admin", "create", "--email", "cli@example.com"]);
+    let token = cli(&app.url, &["token", "create", "--email", "cli@example.com"])
+        .trim()
+        .to_owned();
     assert_eq!(app.api(&token).get("/me").json()["role"], "admin");
-    let bad = std::process::Command::new(bin)
+    let bad = std::process::Command::new(BIN)
         .args(["migrate"])
         .env("DATABASE_URL", "mysql://x")
         .output()

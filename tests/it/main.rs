@@ -12,6 +12,7 @@ mod attacks_staff;
 mod attacks_threads;
 mod attacks_verify;
 mod batch;
+mod binary;
 mod browser;
 mod crash;
 mod delivery;

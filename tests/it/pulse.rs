@@ -740,21 +740,8 @@ fn a_close_racing_submissions_counts_exactly_the_ones_it_accepted() {
 fn the_demo_command_fills_a_fresh_instance_with_rounds_to_chart() {
     let app = TestApp::spawn();
     app.admin();
-    let url = match &app.url {
-        candor::db::DbUrl::Sqlite(p) => format!("sqlite://{p}"),
-        candor::db::DbUrl::Postgres(u) => u.clone(),
-    };
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
-        .args(["demo", "--months", "2"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("10 closed rounds"));
+    let out = crate::binary::cli(&app.url, &["demo", "--months", "2"]);
+    assert!(out.contains("10 closed rounds"));
     let api = app.api(&app.token_for(ADMIN_EMAIL));
     // The app process caches metrics by version; the demo bumped it.
     let h = api.get("/metrics/heatmap").json();

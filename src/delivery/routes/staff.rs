@@ -1,6 +1,7 @@
 //! Delivery's staff pages: the buttons on a team's, a round's and a review's page, the chat
 //! webhook forms (a team's and the instance default), and `/admin/delivery`.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::Markup;
 use serde::Deserialize;
@@ -15,7 +16,7 @@ use crate::reviews::model::ReviewId;
 use crate::state::AppState;
 use crate::teams::model::TeamId;
 use crate::web::form::Csrf;
-use crate::web::see_other;
+use crate::web::{html_response, see_other};
 
 pub(super) async fn send_invites(
     state: web::Data<AppState>,
@@ -66,12 +67,8 @@ pub(super) async fn remind(
 ) -> PageResult<Markup> {
     let round_id = id.into_inner();
     let n = actions::remind_round(&state, &staff.user, round_id.clone()).await?;
-    Ok(pages::queued(
-        &staff.viewer(),
-        "Reminder sent",
-        &format!("{n} reminder(s) queued, the same to everyone on the roster."),
-        &format!("/rounds/{round_id}"),
-    ))
+    let back = format!("/rounds/{round_id}");
+    Ok(reminded(&staff, n, "everyone on the roster", &back))
 }
 
 pub(super) async fn remind_review(
@@ -82,14 +79,20 @@ pub(super) async fn remind_review(
 ) -> PageResult<Markup> {
     let review_id = id.into_inner();
     let n = reviews::remind_review(&state, &staff.user, review_id.clone()).await?;
-    Ok(pages::queued(
-        &staff.viewer(),
-        "Reminder sent",
-        &format!(
-            "{n} reminder(s) queued, the same to everyone invited, whether or not they wrote."
-        ),
-        &format!("/reviews/{review_id}"),
+    let back = format!("/reviews/{review_id}");
+    Ok(reminded(
+        &staff,
+        n,
+        "everyone invited, whether or not they wrote",
+        &back,
     ))
+}
+
+/// After a reminder: how many were queued and that everyone got the same one, so the page
+/// itself says nobody was singled out.
+fn reminded(staff: &Staff, n: usize, everyone: &str, back: &str) -> Markup {
+    let message = format!("{n} reminder(s) queued, the same to {everyone}.");
+    pages::queued(&staff.viewer(), "Reminder sent", &message, back)
 }
 
 /// A webhook form: the URL, or empty to remove it.
@@ -116,24 +119,50 @@ pub(super) async fn team_webhook(
     let team_id = id.into_inner();
     let raw = form.into_inner().webhook_url;
     let (action, back) = team_target(&team_id);
-    match webhooks::set_team_webhook(&state, &staff.user, team_id.clone(), raw.clone()).await {
-        Ok(()) => Ok(see_other(&back)),
+    let target = WebhookTarget {
+        action: &action,
+        back: &back,
+        whose: "this team",
+    };
+    let saved = webhooks::set_team_webhook(&state, &staff.user, team_id.clone(), raw.clone()).await;
+    after_save(&state, &staff, saved, Scope::Team(team_id), &target, &raw).await
+}
+
+/// After saving a webhook (a team's or the default): back to its page, or, for a refused
+/// URL, the form again (422) with what was typed and what is set now.
+async fn after_save(
+    state: &AppState,
+    staff: &Staff,
+    saved: Result<(), AppError>,
+    scope: Scope,
+    target: &WebhookTarget<'_>,
+    raw: &str,
+) -> PageResult<HttpResponse> {
+    match saved {
+        Ok(()) => Ok(see_other(target.back)),
         Err(AppError::Invalid(errors)) => {
-            let shown = webhooks::shown(&state, &staff.user, Scope::Team(team_id)).await?;
-            let target = WebhookTarget {
-                action: &action,
-                back: &back,
-                whose: "this team",
-            };
-            let page =
-                pages::webhook_page(&staff.viewer(), &target, shown.as_deref(), &errors, &raw);
-            Ok(crate::web::html_response(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                page,
-            ))
+            let shown = webhooks::shown(state, &staff.user, scope).await?;
+            let page = pages::webhook_page(&staff.viewer(), target, shown.as_deref(), &errors, raw);
+            Ok(html_response(StatusCode::UNPROCESSABLE_ENTITY, page))
         }
         Err(e) => Err(e),
     }
+}
+
+/// Queues a test post to a webhook and says where it goes (its host only).
+async fn test_posted(
+    state: &AppState,
+    staff: &Staff,
+    scope: Scope,
+    back: &str,
+) -> PageResult<Markup> {
+    let to = webhooks::test_post(state, &staff.user, scope).await?;
+    Ok(pages::queued(
+        &staff.viewer(),
+        "Test post queued",
+        &format!("A test post (no counts, no names) goes to {to} within seconds."),
+        back,
+    ))
 }
 
 pub(super) async fn team_webhook_test(
@@ -143,13 +172,8 @@ pub(super) async fn team_webhook_test(
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     let team_id = id.into_inner();
-    let to = webhooks::test_post(&state, &staff.user, Scope::Team(team_id.clone())).await?;
-    Ok(pages::queued(
-        &staff.viewer(),
-        "Test post queued",
-        &format!("A test post (no counts, no names) goes to {to} within seconds."),
-        &format!("/teams/{team_id}"),
-    ))
+    let back = format!("/teams/{team_id}");
+    test_posted(&state, &staff, Scope::Team(team_id), &back).await
 }
 
 /// Saves or removes the instance default (admins); a refused URL shows the form again.
@@ -160,20 +184,9 @@ pub(super) async fn default_webhook(
 ) -> PageResult<HttpResponse> {
     staff.require_admin()?;
     let raw = form.into_inner().webhook_url;
-    match actions::set_default_webhook(&state, &staff.user, raw.clone()).await {
-        Ok(()) => Ok(see_other("/admin/instance")),
-        Err(AppError::Invalid(errors)) => {
-            let shown = webhooks::shown(&state, &staff.user, Scope::Default).await?;
-            let target = pages::default_webhook_target();
-            let page =
-                pages::webhook_page(&staff.viewer(), &target, shown.as_deref(), &errors, &raw);
-            Ok(crate::web::html_response(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                page,
-            ))
-        }
-        Err(e) => Err(e),
-    }
+    let saved = actions::set_default_webhook(&state, &staff.user, raw.clone()).await;
+    let target = pages::default_webhook_target();
+    after_save(&state, &staff, saved, Scope::Default, &target, &raw).await
 }
 
 pub(super) async fn default_webhook_test(
@@ -182,13 +195,7 @@ pub(super) async fn default_webhook_test(
     _: Csrf<web::Form<CsrfForm>>,
 ) -> PageResult<Markup> {
     staff.require_admin()?;
-    let to = webhooks::test_post(&state, &staff.user, Scope::Default).await?;
-    Ok(pages::queued(
-        &staff.viewer(),
-        "Test post queued",
-        &format!("A test post (no counts, no names) goes to {to} within seconds."),
-        "/admin/instance",
-    ))
+    test_posted(&state, &staff, Scope::Default, "/admin/instance").await
 }
 
 pub(super) async fn status(state: web::Data<AppState>, staff: Staff) -> PageResult<Markup> {

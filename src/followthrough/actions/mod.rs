@@ -15,15 +15,17 @@ pub use member::*;
 pub use reviews::*;
 pub use rounds::*;
 
-use super::model::{ActionView, ItemView, Link, Status};
+use super::model::{ActionView, Change, ItemView, Link, Status};
 use super::store::{self, ActionRow, ItemRow};
+use crate::auth::model::{StaffId, StaffUser};
 use crate::db::DbConnection;
-use crate::error::AppError;
-use crate::pulse::model::RoundId;
+use crate::error::{AppError, FieldError};
+use crate::reviews::model::ReviewId;
+use crate::state::AppState;
 
 /// The staff id of an owner named by email: an active staff member or nothing. A member's
 /// label, or anyone else, is refused (422), so an action can never name a member.
-fn owner_id(c: &mut DbConnection, owner: Option<&str>) -> Result<Option<String>, AppError> {
+fn owner_id(c: &mut DbConnection, owner: Option<&str>) -> Result<Option<StaffId>, AppError> {
     match owner {
         None => Ok(None),
         Some(email) => store::active_staff_id(c, email)?.map(Some).ok_or_else(|| {
@@ -34,15 +36,15 @@ fn owner_id(c: &mut DbConnection, owner: Option<&str>) -> Result<Option<String>,
 
 fn emails(
     c: &mut DbConnection,
-    owners: impl Iterator<Item = Option<String>>,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut ids: Vec<String> = owners.flatten().collect();
+    owners: impl Iterator<Item = Option<StaffId>>,
+) -> Result<Vec<(StaffId, String)>, AppError> {
+    let mut ids: Vec<StaffId> = owners.flatten().collect();
     ids.sort();
     ids.dedup();
     Ok(store::staff_emails(c, &ids)?)
 }
 
-fn email_of(all: &[(String, String)], id: Option<&String>) -> Option<String> {
+fn email_of(all: &[(StaffId, String)], id: Option<&StaffId>) -> Option<String> {
     id.and_then(|id| all.iter().find(|(i, _)| i == id).map(|(_, e)| e.clone()))
 }
 
@@ -52,14 +54,14 @@ fn action_views(
     rows: Vec<(ActionRow, String)>,
 ) -> Result<Vec<ActionView>, AppError> {
     let owners = emails(c, rows.iter().map(|(a, _)| a.owner_id.clone()))?;
-    let mut rounds: Vec<String> = rows.iter().map(|(a, _)| a.round_id.clone()).collect();
+    let mut rounds: Vec<_> = rows.iter().map(|(a, _)| a.round_id.clone()).collect();
     rounds.sort();
     rounds.dedup();
     let mut questions = Vec::new();
     for r in rounds {
         // The round's frozen questions belong to `pulse`; its store is read directly, as
         // other features still do until pulse offers an action for it.
-        let qs = crate::pulse::store::round_questions(c, &RoundId::from(r.as_str()))?;
+        let qs = crate::pulse::store::round_questions(c, &r)?;
         questions.extend(qs.into_iter().map(|q| (r.clone(), q.id, q.text)));
     }
     Ok(rows
@@ -90,7 +92,7 @@ fn action_views(
 fn item_views(
     c: &mut DbConnection,
     rows: Vec<(ItemRow, Vec<Link>)>,
-    title: impl Fn(&str) -> String,
+    title: impl Fn(&ReviewId) -> String,
 ) -> Result<Vec<ItemView>, AppError> {
     let owners = emails(c, rows.iter().map(|(i, _)| i.owner_id.clone()))?;
     Ok(rows
@@ -106,6 +108,100 @@ fn item_views(
             links,
         })
         .collect())
+}
+
+/// The fields a change may set, alike on an action and an action item.
+struct Editable<'a> {
+    text: &'a mut String,
+    owner_id: &'a mut Option<StaffId>,
+    due_on: &'a mut Option<time::Date>,
+    status: &'a mut String,
+    /// The day an action was marked done; `None` for an item, which keeps no done day:
+    /// nothing counts items against a deadline.
+    done_on: Option<&'a mut Option<time::Date>>,
+}
+
+/// An action or an action item as a change sees it: the fields `apply_change` may set.
+trait Changeable: Send + 'static {
+    fn fields(&mut self) -> Editable<'_>;
+}
+
+impl Changeable for ActionRow {
+    fn fields(&mut self) -> Editable<'_> {
+        Editable {
+            text: &mut self.text,
+            owner_id: &mut self.owner_id,
+            due_on: &mut self.due_on,
+            status: &mut self.status,
+            done_on: Some(&mut self.done_on),
+        }
+    }
+}
+
+impl Changeable for ItemRow {
+    fn fields(&mut self) -> Editable<'_> {
+        Editable {
+            text: &mut self.text,
+            owner_id: &mut self.owner_id,
+            due_on: &mut self.due_on,
+            status: &mut self.status,
+            done_on: None,
+        }
+    }
+}
+
+/// Changes an action or an action item in one transaction. `open` reads the row and checks
+/// the caller may change it (a leader of its team, a facilitator of its review), returning
+/// what the audit line names; the change's own errors come only after that check, so someone
+/// who may not see the row learns nothing from them. `close` writes the row and its audit
+/// line and reads it back as a view.
+async fn change<R, A, V>(
+    state: &AppState,
+    user: &StaffUser,
+    checked: Result<Change, Vec<FieldError>>,
+    open: impl FnOnce(&mut DbConnection, &StaffUser) -> Result<(R, A), AppError> + Send + 'static,
+    close: impl FnOnce(&mut DbConnection, &StaffUser, R, A) -> Result<V, AppError> + Send + 'static,
+) -> Result<V, AppError>
+where
+    R: Changeable,
+    A: Send + 'static,
+    V: Send + 'static,
+{
+    let user = user.clone();
+    let today = state.clock.today();
+    state
+        .db
+        .write(move |c| {
+            let (mut row, named) = open(c, &user)?;
+            let ch = checked.map_err(AppError::Invalid)?;
+            apply_change(c, ch, row.fields(), today)?;
+            close(c, &user, row, named)
+        })
+        .await
+}
+
+/// Applies a checked change to an action's or an item's fields, in the caller's
+/// transaction: an owner must be active staff (422 otherwise).
+fn apply_change(
+    c: &mut DbConnection,
+    ch: Change,
+    row: Editable<'_>,
+    today: time::Date,
+) -> Result<(), AppError> {
+    if let Some(t) = ch.text {
+        *row.text = t;
+    }
+    if let Some(o) = ch.owner {
+        *row.owner_id = owner_id(c, o.as_deref())?;
+    }
+    if let Some(d) = ch.due_on {
+        *row.due_on = d;
+    }
+    if let Some(s) = ch.status {
+        let mut none = None;
+        apply_status(row.status, row.done_on.unwrap_or(&mut none), s, today);
+    }
+    Ok(())
 }
 
 /// Applies a checked change to a stored status and its `done_on`: marking done records the

@@ -7,13 +7,13 @@
 //! and the refusal is the same for a held account and one that does not exist, so the form
 //! says nothing of what is held.
 
-use super::{apply_status, item_views, owner_id};
+use super::{change, item_views, owner_id};
 use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::followthrough::model::{Change, ItemId, ItemView, Link, NewItem};
-use crate::followthrough::store;
+use crate::followthrough::store::{self, ItemRow};
 use crate::reviews::actions::review_for;
 use crate::reviews::model::{ReviewId, ReviewRow};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ fn linkable(c: &mut DbConnection, review: &ReviewRow) -> Result<Vec<Linkable>, A
 }
 
 fn items_of(c: &mut DbConnection, review: &ReviewRow) -> Result<Vec<ItemView>, AppError> {
-    let rows = store::list_items(c, &[review.id.as_str().to_owned()])?;
+    let rows = store::list_items(c, std::slice::from_ref(&review.id))?;
     let title = review.title.clone();
     item_views(c, rows, |_| title.clone())
 }
@@ -123,13 +123,7 @@ pub async fn record_item(
                 }
             }
             let owner = owner_id(c, item.owner.as_deref())?;
-            let id = store::insert_item(
-                c,
-                review.id.as_str(),
-                &item,
-                owner.as_deref(),
-                user.id.as_str(),
-            )?;
+            let id = store::insert_item(c, &review.id, &item, owner.as_ref(), &user.id)?;
             audit(
                 c,
                 Some(&user.email),
@@ -155,38 +149,18 @@ pub async fn change_item(
     item_id: ItemId,
     checked: Result<Change, Vec<FieldError>>,
 ) -> Result<ItemView, AppError> {
-    let user = user.clone();
-    let today = state.clock.today();
-    state
-        .db
-        .write(move |c| {
-            let mut row = store::find_item(c, &item_id)?;
-            let review = review_for(c, &user, &ReviewId::from(row.review_id.clone()))?;
-            let ch = checked.map_err(AppError::Invalid)?;
-            if let Some(t) = ch.text {
-                row.text = t;
-            }
-            if let Some(o) = ch.owner {
-                row.owner_id = owner_id(c, o.as_deref())?;
-            }
-            if let Some(d) = ch.due_on {
-                row.due_on = d;
-            }
-            if let Some(s) = ch.status {
-                // Items keep no done day: nothing counts them against a deadline.
-                let mut none = None;
-                apply_status(&mut row.status, &mut none, s, today);
-            }
-            store::put_item(c, &row)?;
-            audit(
-                c,
-                Some(&user.email),
-                "review.item_changed",
-                &format!("{}: {} ({})", review.title, row.text, row.status),
-            )?;
-            find_view(c, &review, &item_id)
-        })
-        .await
+    let open = move |c: &mut DbConnection, user: &StaffUser| {
+        let row = store::find_item(c, &item_id)?;
+        let review = review_for(c, user, &row.review_id)?;
+        Ok((row, review))
+    };
+    let close = |c: &mut DbConnection, user: &StaffUser, row: ItemRow, review: ReviewRow| {
+        store::put_item(c, &row)?;
+        let what = format!("{}: {} ({})", review.title, row.text, row.status);
+        audit(c, Some(&user.email), "review.item_changed", &what)?;
+        find_view(c, &review, &row.id)
+    };
+    change(state, user, checked, open, close).await
 }
 
 /// A review's action items for an export (CSV or Markdown); exporting is audited.

@@ -1,13 +1,13 @@
 //! A leader's actions after a round: record them on a closed round, change them, list them.
 //! Access is the round's results' access: a leader of the round's team, or an admin.
 
-use super::{action_views, apply_status, owner_id};
+use super::{action_views, change, owner_id};
 use crate::auth::model::StaffUser;
 use crate::auth::store::audit;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError};
 use crate::followthrough::model::{ActionId, ActionView, Change, NewAction};
-use crate::followthrough::store;
+use crate::followthrough::store::{self, ActionRow};
 use crate::pulse::model::{Question, RoundId};
 use crate::pulse::store::RoundRow;
 use crate::state::AppState;
@@ -38,9 +38,9 @@ fn round_for(
 }
 
 fn actions_of_round(c: &mut DbConnection, round: &RoundRow) -> Result<Vec<ActionView>, AppError> {
-    let rows = store::list_team_actions(c, &[round.team_id.to_string()])?
+    let rows = store::list_team_actions(c, std::slice::from_ref(&round.team_id))?
         .into_iter()
-        .filter(|(a, _)| a.round_id == round.id.as_str())
+        .filter(|(a, _)| a.round_id == round.id)
         .collect();
     action_views(c, rows)
 }
@@ -102,14 +102,7 @@ pub async fn record_action(
                 }
             }
             let owner = owner_id(c, a.owner.as_deref())?;
-            let id = store::insert_action(
-                c,
-                round.id.as_str(),
-                team.id.as_str(),
-                &a,
-                owner.as_deref(),
-                user.id.as_str(),
-            )?;
+            let id = store::insert_action(c, &round.id, &team.id, &a, owner.as_ref(), &user.id)?;
             audit(
                 c,
                 Some(&user.email),
@@ -123,7 +116,7 @@ pub async fn record_action(
 
 fn find_view(c: &mut DbConnection, id: &ActionId) -> Result<ActionView, AppError> {
     let row = store::find_action(c, id)?;
-    let round = pulse::find_round(c, &RoundId::from(row.round_id.as_str()))?;
+    let round = pulse::find_round(c, &row.round_id)?;
     action_views(c, vec![(row, round.title)])?
         .pop()
         .ok_or(AppError::NotFound)
@@ -136,36 +129,18 @@ pub async fn change_action(
     action_id: ActionId,
     checked: Result<Change, Vec<FieldError>>,
 ) -> Result<ActionView, AppError> {
-    let user = user.clone();
-    let today = state.clock.today();
-    state
-        .db
-        .write(move |c| {
-            let mut row = store::find_action(c, &action_id)?;
-            let team = teams::team_for(c, &user, &TeamId::from(row.team_id.as_str()))?;
-            let ch = checked.map_err(AppError::Invalid)?;
-            if let Some(t) = ch.text {
-                row.text = t;
-            }
-            if let Some(o) = ch.owner {
-                row.owner_id = owner_id(c, o.as_deref())?;
-            }
-            if let Some(d) = ch.due_on {
-                row.due_on = d;
-            }
-            if let Some(s) = ch.status {
-                apply_status(&mut row.status, &mut row.done_on, s, today);
-            }
-            store::put_action(c, &row)?;
-            audit(
-                c,
-                Some(&user.email),
-                "round.action_changed",
-                &format!("{} ({}): {}", row.text, team.name, row.status),
-            )?;
-            find_view(c, &action_id)
-        })
-        .await
+    let open = move |c: &mut DbConnection, user: &StaffUser| {
+        let row = store::find_action(c, &action_id)?;
+        let team = teams::team_for(c, user, &row.team_id)?;
+        Ok((row, team))
+    };
+    let close = |c: &mut DbConnection, user: &StaffUser, row: ActionRow, team: TeamRow| {
+        store::put_action(c, &row)?;
+        let what = format!("{} ({}): {}", row.text, team.name, row.status);
+        audit(c, Some(&user.email), "round.action_changed", &what)?;
+        find_view(c, &row.id)
+    };
+    change(state, user, checked, open, close).await
 }
 
 /// Every action of a team, oldest round first, for a staff member who may see the team.
@@ -179,7 +154,7 @@ pub async fn team_actions(
         .db
         .read(move |c| {
             let team = teams::team_for(c, &user, &team_id)?;
-            let rows = store::list_team_actions(c, &[team.id.to_string()])?;
+            let rows = store::list_team_actions(c, &[team.id])?;
             action_views(c, rows)
         })
         .await

@@ -89,7 +89,7 @@ pub fn round_section(v: &Viewer, r: &RoundActions, errors: &[FieldError], echo: 
                         label for="f-question_id" { "The question it answers" span.opt { " (optional)" } }
                         select #f-question_id name="question_id" {
                             option value="" { "None: a comment theme or the round as a whole" }
-                            @for q in &r.questions { option value=(q.id) selected[q.id == chosen_q] { (q.text) } }
+                            @for q in &r.questions { option value=(q.id) selected[q.id.as_str() == chosen_q] { (q.text) } }
                         }
                         @if let Some(e) = q_error { p.error { (e.message) } }
                     }

@@ -10,7 +10,7 @@ use crate::followthrough::actions;
 use crate::followthrough::model::{
     self, ActionId, ActionRequest, ActionView, ChangeRequest, ItemId, ItemView, Link,
 };
-use crate::pulse::model::RoundId;
+use crate::pulse::model::{QuestionId, RoundId};
 use crate::reviews::model::ReviewId;
 use crate::state::AppState;
 use crate::teams::model::TeamId;
@@ -33,7 +33,8 @@ pub struct NewActionBody {
     text: String,
     /// One of the round's questions (`questions[].id` of the round) the action answers.
     #[serde(default)]
-    question_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    question_id: Option<QuestionId>,
     /// A comment theme it answers, in a few words.
     #[serde(default)]
     theme: Option<String>,
@@ -48,15 +49,19 @@ pub struct NewActionBody {
 /// An action as staff read it. Dates are days (`YYYY-MM-DD`), never times.
 #[derive(Serialize, ToSchema)]
 pub struct ActionJson {
-    id: String,
-    round_id: String,
+    #[schema(value_type = String)]
+    id: ActionId,
+    #[schema(value_type = String)]
+    round_id: RoundId,
     round_title: String,
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
     text: String,
     /// `planned`, `doing`, `done` or `dropped`.
     #[schema(value_type = String)]
     status: &'static str,
-    question_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    question_id: Option<QuestionId>,
     /// The question's wording.
     question: Option<String>,
     theme: Option<String>,
@@ -70,7 +75,7 @@ pub struct ActionJson {
 impl From<ActionView> for ActionJson {
     fn from(a: ActionView) -> Self {
         Self {
-            id: a.id.into_string(),
+            id: a.id,
             round_id: a.round_id,
             round_title: a.round_title,
             team_id: a.team_id,
@@ -129,7 +134,7 @@ pub(super) async fn api_record_action(
     let b = body.into_inner();
     let checked = model::check_action(&ActionRequest {
         text: b.text,
-        question_id: b.question_id.unwrap_or_default(),
+        question_id: b.question_id,
         theme: b.theme.unwrap_or_default(),
         owner: b.owner.unwrap_or_default(),
         due_on: b.due_on.unwrap_or_default(),
@@ -197,8 +202,10 @@ pub struct NewItemBody {
 /// An action item as its facilitators read it.
 #[derive(Serialize, ToSchema)]
 pub struct ItemJson {
-    id: String,
-    review_id: String,
+    #[schema(value_type = String)]
+    id: ItemId,
+    #[schema(value_type = String)]
+    review_id: ReviewId,
     text: String,
     /// `planned`, `doing`, `done` or `dropped`.
     #[schema(value_type = String)]
@@ -211,7 +218,7 @@ pub struct ItemJson {
 impl From<ItemView> for ItemJson {
     fn from(i: ItemView) -> Self {
         Self {
-            id: i.id.into_string(),
+            id: i.id,
             review_id: i.review_id,
             text: i.text,
             status: i.status.as_str(),
@@ -238,7 +245,7 @@ impl From<ItemView> for ItemJson {
 pub(super) async fn api_record_item(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     body: web::Json<NewItemBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
@@ -256,13 +263,7 @@ pub(super) async fn api_record_item(
         },
         links,
     );
-    let i = actions::record_item(
-        &state,
-        &staff.user,
-        ReviewId::from(id.into_inner()),
-        checked,
-    )
-    .await?;
+    let i = actions::record_item(&state, &staff.user, id.into_inner(), checked).await?;
     Ok(HttpResponse::Created().json(ItemJson::from(i)))
 }
 
@@ -274,9 +275,9 @@ pub(super) async fn api_record_item(
 pub(super) async fn api_review_items(
     state: web::Data<AppState>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
-    let r = actions::review_items(&state, &staff.user, ReviewId::from(id.into_inner())).await?;
+    let r = actions::review_items(&state, &staff.user, id.into_inner()).await?;
     let out: Vec<ItemJson> = r.items.into_iter().map(ItemJson::from).collect();
     Ok(HttpResponse::Ok().json(out))
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::followthrough::model::{self, ActionId, ActionRequest, ChangeRequest, ItemId, Link};
 use crate::followthrough::{actions, pages};
-use crate::pulse::model::RoundId;
+use crate::pulse::model::{QuestionId, RoundId};
 use crate::reviews::model::ReviewId;
 use crate::state::AppState;
 use crate::web::form::Csrf;
@@ -19,8 +19,9 @@ use crate::web::{html_response, see_other};
 pub struct ActionForm {
     #[serde(default)]
     text: String,
+    /// Blank when the action answers no one question (the model reads blank as none).
     #[serde(default)]
-    question_id: String,
+    question_id: Option<QuestionId>,
     #[serde(default)]
     theme: String,
     #[serde(default)]
@@ -44,18 +45,28 @@ impl ActionForm {
     }
 
     fn echo(&self) -> Vec<(String, String)> {
+        let question = self.question_id.as_ref().map(QuestionId::as_str);
         let mut e: Vec<(String, String)> = [
-            ("text", &self.text),
-            ("question_id", &self.question_id),
-            ("theme", &self.theme),
-            ("owner", &self.owner),
-            ("due_on", &self.due_on),
+            ("text", self.text.as_str()),
+            ("question_id", question.unwrap_or_default()),
+            ("theme", self.theme.as_str()),
+            ("owner", self.owner.as_str()),
+            ("due_on", self.due_on.as_str()),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         e.extend(self.links.iter().map(|l| ("links".to_owned(), l.clone())));
         e
+    }
+}
+
+/// A page with a form: 200, or 422 when it shows what was refused.
+fn form_status(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 
@@ -67,15 +78,8 @@ async fn round_page(
     echo: Vec<(String, String)>,
 ) -> PageResult<HttpResponse> {
     let r = actions::round_actions(state, &staff.user, round_id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(html_response(
-        status,
-        pages::round_actions_page(&staff.viewer(), &r, &errors, &echo),
-    ))
+    let page = pages::round_actions_page(&staff.viewer(), &r, &errors, &echo);
+    Ok(html_response(form_status(&errors), page))
 }
 
 pub(super) async fn round_actions(
@@ -131,39 +135,25 @@ async fn items_page(
     echo: Vec<(String, String)>,
 ) -> PageResult<HttpResponse> {
     let r = actions::review_items(state, &staff.user, review_id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(html_response(
-        status,
-        pages::review_items_page(&staff.viewer(), &r, &errors, &echo),
-    ))
+    let page = pages::review_items_page(&staff.viewer(), &r, &errors, &echo);
+    Ok(html_response(form_status(&errors), page))
 }
 
 pub(super) async fn review_items(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
-    items_page(
-        &state,
-        &staff,
-        ReviewId::from(id.into_inner()),
-        vec![],
-        vec![],
-    )
-    .await
+    items_page(&state, &staff, id.into_inner(), vec![], vec![]).await
 }
 
 pub(super) async fn record_item(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
     Csrf(form): Csrf<web::Form<ActionForm>>,
 ) -> PageResult<HttpResponse> {
-    let review_id = ReviewId::from(id.into_inner());
+    let review_id = id.into_inner();
     let links: Result<Vec<Link>, FieldError> =
         form.links.iter().map(|l| Link::parse_key(l)).collect();
     let checked = model::check_item(&form.request(), links);
@@ -193,10 +183,9 @@ pub(super) async fn change_item(
 pub(super) async fn items_csv(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
-    let (_, items) =
-        actions::export_items(&state, &staff.user, ReviewId::from(id.into_inner()), "CSV").await?;
+    let (_, items) = actions::export_items(&state, &staff.user, id.into_inner(), "CSV").await?;
     let body = pages::items_csv(&items).map_err(|e| AppError::caused("writing CSV", e))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -210,15 +199,10 @@ pub(super) async fn items_csv(
 pub(super) async fn items_md(
     state: web::Data<AppState>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<ReviewId>,
 ) -> PageResult<HttpResponse> {
-    let (review, items) = actions::export_items(
-        &state,
-        &staff.user,
-        ReviewId::from(id.into_inner()),
-        "Markdown",
-    )
-    .await?;
+    let (review, items) =
+        actions::export_items(&state, &staff.user, id.into_inner(), "Markdown").await?;
     Ok(HttpResponse::Ok()
         .content_type("text/markdown; charset=utf-8")
         .insert_header((

@@ -10,6 +10,7 @@ use super::{parse_view, PeriodQuery};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::metrics::actions;
 use crate::metrics::model::{Change, GroupId, View};
+use crate::pulse::model::RoundId;
 use crate::state::AppState;
 use crate::teams::model::TeamId;
 use crate::web::session::ApiStaff;
@@ -51,9 +52,11 @@ pub struct Trends {
 /// One closed round's actions and how many were done by the team's next round's close.
 #[derive(Serialize, ToSchema)]
 pub struct FollowThroughJson {
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
     team: String,
-    round_id: String,
+    #[schema(value_type = String)]
+    round_id: RoundId,
     round_title: String,
     /// `YYYY-MM-DD`.
     closed_on: Option<String>,

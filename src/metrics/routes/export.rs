@@ -7,8 +7,11 @@ use utoipa::ToSchema;
 
 use crate::error::AppError;
 use crate::html::csv::Csv;
+use crate::metrics::model::GroupId;
 use crate::metrics::pages::ITEM_LABELS;
 use crate::metrics::report::{HeatRow, Report};
+use crate::pulse::model::{QuestionId, RoundId};
+use crate::teams::model::TeamId;
 
 /// The heat map as JSON (API.md's shape, extended with groups and eNPS): the same typed rows
 /// for the API and the staff export, and the schema the OpenAPI document shows.
@@ -25,16 +28,19 @@ pub struct Heatmap {
 pub struct HeatRowJson {
     /// Set on a team's row.
     #[serde(skip_serializing_if = "Option::is_none")]
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
     /// Set on a group's row.
     #[serde(skip_serializing_if = "Option::is_none")]
-    group_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    group_id: Option<GroupId>,
     name: String,
     /// `shown`, `suppressed` or `none` (no closed round).
     #[schema(value_type = String)]
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    round_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    round_id: Option<RoundId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     answered: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,7 +65,8 @@ pub struct HeatRowJson {
 /// The mean of one question over a shown row.
 #[derive(Serialize, ToSchema)]
 pub struct ItemMean {
-    question_id: String,
+    #[schema(value_type = String)]
+    question_id: QuestionId,
     /// The same as `question_id` (kept for clients of the first version).
     key: String,
     mean: f64,
@@ -71,8 +78,8 @@ pub(super) fn rows_json(r: &Report) -> Heatmap {
         let shown = f.filter(|f| f.score.is_some());
         let team = h.kind == "team";
         HeatRowJson {
-            team_id: team.then(|| h.id.clone()),
-            group_id: (!team).then(|| h.id.clone()),
+            team_id: team.then(|| TeamId::from(h.id.as_str())),
+            group_id: (!team).then(|| GroupId::from(h.id.as_str())),
             name: h.name.clone(),
             status: f.map(|f| f.status).unwrap_or("none"),
             round_id: h.round_id.clone(),
@@ -86,7 +93,7 @@ pub(super) fn rows_json(r: &Report) -> Heatmap {
                     .iter()
                     .filter_map(|(k, m)| {
                         m.map(|mean| ItemMean {
-                            question_id: k.clone(),
+                            question_id: QuestionId::from(k.as_str()),
                             key: k.clone(),
                             mean,
                         })
@@ -146,7 +153,10 @@ pub(super) fn rows_csv(r: &Report) -> Result<String, AppError> {
             h.id.clone(),
             h.name.clone(),
             r.view.label(),
-            h.round_id.clone().unwrap_or_default(),
+            h.round_id
+                .as_ref()
+                .map(RoundId::to_string)
+                .unwrap_or_default(),
             status.to_owned(),
             answered,
             invited,
@@ -199,7 +209,7 @@ pub(super) fn follow_csv(r: &Report) -> Result<String, AppError> {
             [
                 f.team_id.as_str(),
                 team,
-                &f.round_id,
+                f.round_id.as_str(),
                 &f.round_title,
                 &closed,
                 &actions,

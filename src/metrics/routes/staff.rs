@@ -121,11 +121,10 @@ pub(super) async fn create_group_page(
 
 #[derive(Deserialize)]
 pub struct AddTeamForm {
-    /// The team picked, as the form sends it: a String only so that a missing field reads as
-    /// empty; the handler makes it a `TeamId` at once, and an unknown or empty one is "No
-    /// such team".
+    /// The team picked; a missing one is read as the empty id, which names no team ("No
+    /// such team"), like an unknown one.
     #[serde(default)]
-    team_id: String,
+    team_id: Option<TeamId>,
 }
 
 pub(super) async fn add_team_page(
@@ -139,7 +138,7 @@ pub(super) async fn add_team_page(
         &state,
         &staff.user,
         id.into_inner(),
-        TeamId::from(form.team_id.as_str()),
+        form.team_id.clone().unwrap_or_else(|| TeamId::from("")),
         true,
     )
     .await;

@@ -7,6 +7,7 @@ use super::results_of;
 use crate::auth::model::StaffUser;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::teams::model::TeamId;
 use crate::teams::store as teams;
 
 /// Rounds on one page of the index.
@@ -24,7 +25,7 @@ pub async fn rounds_index(
         .db
         .read(move |c| {
             let teams_list = teams::list_teams_for(c, &user)?;
-            let ids: Vec<String> = teams_list.iter().map(|t| t.id.to_string()).collect();
+            let ids: Vec<TeamId> = teams_list.iter().map(|t| t.id.clone()).collect();
             let total = store::count_rounds_of_teams(c, &ids)?;
             let pages = ((total + ROUNDS_PER_PAGE - 1) / ROUNDS_PER_PAGE).max(1);
             let page = page.clamp(1, pages);

@@ -104,7 +104,9 @@ pub async fn submit_answers(
 /// The check the answers lane runs once per batch, inside the transaction: every round the
 /// batch answers is still open (under their row locks on PostgreSQL, so a close waits for
 /// the batch). One statement for all of them: a batch of 32 answers spread over 18 rounds
-/// made 36 round trips to PostgreSQL here before its 64 inserts (issue 13).
+/// made 36 round trips to PostgreSQL here before its 64 inserts (issue 13). The rounds come
+/// as the lane's keys, plain strings: `db::batch::Check` is shared plumbing that knows no
+/// feature's ids.
 pub fn check_open(c: &mut DbConnection, round_ids: &[&str]) -> Result<(), AppError> {
     let found = store::lock_open_rounds(c, round_ids)?;
     for id in round_ids {

@@ -15,7 +15,7 @@ use crate::teams::store::TeamRow;
 /// stay: the score needs all of them) and, optionally, a question of their own to add.
 #[derive(Debug, Default)]
 pub struct Pick {
-    pub keep: Vec<String>,
+    pub keep: Vec<QuestionId>,
     pub add: Option<NewQuestion>,
 }
 
@@ -35,7 +35,7 @@ pub fn apply(
 ) -> Result<(), AppError> {
     for q in store::list_questions(c, &team.id)? {
         if !is_scale_item(&q) && !pick.keep.contains(&q.id) {
-            store::remove_question(c, &team.id, &QuestionId::from(q.id.as_str()))?;
+            store::remove_question(c, &team.id, &q.id)?;
             audit(
                 c,
                 Some(email),

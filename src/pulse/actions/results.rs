@@ -22,7 +22,7 @@ pub(super) fn results_of(c: &mut DbConnection, r: &RoundRow) -> Result<RoundResu
         r.is_closed(),
         i64::from(r.invited),
         answered,
-        i64::from(r.threshold),
+        r.threshold,
         agg.as_ref(),
     );
     // Conversations follow their comments: shown exactly when the comments are.

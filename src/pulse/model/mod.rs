@@ -183,7 +183,7 @@ impl RoundStatus {
 /// A question as a round froze it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Question {
-    pub id: String,
+    pub id: QuestionId,
     pub kind: Kind,
     pub text: String,
     pub min: i32,
@@ -220,7 +220,8 @@ pub fn split_options(s: &str) -> Vec<String> {
 /// One stored answer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Answer {
-    pub question_id: String,
+    #[schema(value_type = String)]
+    pub question_id: QuestionId,
     /// A whole number for `scale` and `enps`, the option's text for `choice`, text for `text`.
     pub value: Value,
 }

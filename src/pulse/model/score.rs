@@ -4,7 +4,7 @@
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::{Answer, Kind, Question};
+use super::{Answer, Kind, Question, QuestionId};
 
 /// Sum, sum of squares and count: enough to combine means and variances across groups.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -90,7 +90,7 @@ pub struct Aggregate {
 pub struct Texts {
     pub comments: Vec<String>,
     /// Free-text answers by question id.
-    pub items: std::collections::BTreeMap<String, Vec<String>>,
+    pub items: std::collections::BTreeMap<QuestionId, Vec<String>>,
 }
 
 impl Aggregate {

@@ -8,6 +8,7 @@ use super::{fmt2, status_text};
 use crate::disclosure::RoundResults;
 use crate::html::{layout, Viewer};
 use crate::pulse::store::RoundRow;
+use crate::teams::model::Threshold;
 use crate::teams::store::TeamRow;
 
 /// One round in the index (the use case's output as it stands: values only): its team, itself, and what may be shown of it.
@@ -37,7 +38,7 @@ fn participation(r: &RoundResults) -> String {
 }
 
 /// The score column: the team's psychological-safety score when shown, else why not.
-fn score(r: &RoundResults, threshold: i32) -> String {
+fn score(r: &RoundResults, threshold: Threshold) -> String {
     match r {
         RoundResults::Open { .. } => "after close".into(),
         RoundResults::Suppressed { .. } => format!("hidden: fewer than {threshold}"),

@@ -6,6 +6,7 @@ use maud::{html, Markup};
 use crate::error::FieldError;
 use crate::html::Field;
 use crate::pulse::actions::picker::is_scale_item;
+use crate::pulse::model::QuestionId;
 use crate::pulse::store::TeamQuestionRow;
 
 /// `form` is what was sent, so a refused form keeps every choice; on a first visit every
@@ -35,7 +36,7 @@ pub fn fieldset(
             }
             @for q in &others {
                 @let id = format!("pick-{}", q.id);
-                p { input type="checkbox" name="keep" value=(q.id) id=(id) checked[kept(&q.id)];
+                p { input type="checkbox" name="keep" value=(q.id) id=(id) checked[kept(q.id.as_str())];
                     label for=(id) { (q.text) @if q.builtin.as_deref() == Some("enps") { " (eNPS)" } } }
             }
             (Field::new("new_text", "Add a question of your own (1 to 7, disagree to agree)").value(&value("new_text")).optional()
@@ -46,7 +47,7 @@ pub fn fieldset(
 
 /// Above a validated scale item's wording: changing it loses what the research showed, so
 /// the change needs a tick (checked again on the server).
-pub fn validated_warning(question_id: &str) -> Markup {
+pub fn validated_warning(question_id: &QuestionId) -> Markup {
     let id = format!("confirm-{question_id}");
     html! {
         (crate::html::notice("warn", html! { p { (crate::pulse::model::VALIDATED_WORDING) } }))

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::super::actions::{self, RoundDetail};
-use super::super::model::{self, rfc3339, Kind, Question, RoundId, RoundStatus};
+use super::super::model::{self, rfc3339, Kind, Question, QuestionId, RoundId, RoundStatus};
 use crate::disclosure::RoundResults;
 use crate::error::{ApiResult, AppError, Problem};
 use crate::state::AppState;
@@ -19,7 +19,8 @@ use crate::web::session::ApiStaff;
 #[derive(Serialize, ToSchema)]
 #[schema(as = Question)]
 pub struct QuestionJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: QuestionId,
     kind: Kind,
     text: String,
     min: i32,
@@ -51,8 +52,10 @@ impl From<&Question> for QuestionJson {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Round)]
 pub struct RoundJson {
-    id: String,
-    team_id: String,
+    #[schema(value_type = String)]
+    id: RoundId,
+    #[schema(value_type = String)]
+    team_id: TeamId,
     title: String,
     status: RoundStatus,
     /// RFC 3339 UTC.
@@ -77,13 +80,13 @@ impl From<RoundDetail> for RoundJson {
         let r = d.round;
         Self {
             status: r.status(),
-            id: r.id.into_string(),
-            team_id: r.team_id.into_string(),
+            id: r.id,
+            team_id: r.team_id,
             title: r.title,
             opens_at: rfc3339(r.opens_at),
             closes_at: r.closes_at.map(rfc3339),
             closed_on: r.closed_on.map(|d| d.to_string()),
-            threshold: r.threshold,
+            threshold: r.threshold.column(),
             invited: r.invited,
             questions: d.questions.iter().map(QuestionJson::from).collect(),
             key: d.key,
@@ -206,7 +209,7 @@ pub async fn trend(
         .iter()
         .filter(|p| p.round.is_closed())
         .map(|p| TrendPoint {
-            round_id: p.round.id.to_string(),
+            round_id: p.round.id.clone(),
             closed_on: p.round.closed_on.map(|d| d.to_string()),
             status: p.results.status(),
             answered: match &p.results {
@@ -225,7 +228,8 @@ pub async fn trend(
 /// One closed round on a team's trend line.
 #[derive(Serialize, ToSchema)]
 pub struct TrendPoint {
-    round_id: String,
+    #[schema(value_type = String)]
+    round_id: RoundId,
     /// `YYYY-MM-DD`.
     closed_on: Option<String>,
     /// `shown` or `suppressed`.
@@ -243,7 +247,8 @@ pub struct TrendPoint {
 /// One scale item of a round on the trend, in its "higher is safer" form.
 #[derive(Serialize, ToSchema)]
 pub struct TrendItem {
-    question_id: String,
+    #[schema(value_type = String)]
+    question_id: QuestionId,
     /// The item's wording, reverse-scored items reworded so that agreeing is safer.
     text: String,
     /// The mean after reverse scoring, 1-7.

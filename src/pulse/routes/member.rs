@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::super::actions::member as actions;
-use super::super::model::{self, Answer, Kind, Question, RoundId};
+use super::super::model::{self, Answer, Kind, Question, QuestionId, RoundId};
 use super::super::pages::{self, MemberRound};
 use crate::error::{ApiResult, PageResult, Problem};
 use crate::members::model::identifying_details;
@@ -49,7 +49,8 @@ pub struct StoredResponse {
 
 #[derive(Serialize, ToSchema)]
 pub struct StoredAnswer {
-    question_id: String,
+    #[schema(value_type = String)]
+    question_id: QuestionId,
     question: String,
     value: serde_json::Value,
     /// The value as the member's page shows it, e.g. "4 (from 1 to 7)".
@@ -192,13 +193,13 @@ fn form_answers(questions: &[Question], fields: &[(String, String)]) -> Vec<Answ
             let id = k.strip_prefix("q_")?;
             let numeric = questions
                 .iter()
-                .any(|q| q.id == id && matches!(q.kind, Kind::Scale | Kind::Enps));
+                .any(|q| q.id.as_str() == id && matches!(q.kind, Kind::Scale | Kind::Enps));
             let value = match v.trim().parse::<i64>() {
                 Ok(n) if numeric => serde_json::Value::from(n),
                 _ => serde_json::Value::from(v.clone()),
             };
             Some(Answer {
-                question_id: id.to_owned(),
+                question_id: QuestionId::from(id),
                 value,
             })
         })

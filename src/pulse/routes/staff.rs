@@ -82,7 +82,7 @@ pub struct OpenForm {
     picker: Option<String>,
     /// The ticked questions (a key sent once per tick).
     #[serde(default)]
-    keep: Vec<String>,
+    keep: Vec<QuestionId>,
     #[serde(default)]
     new_text: String,
 }
@@ -104,7 +104,7 @@ pub async fn open_form(
     let mut echo = echo;
     if form.picker.is_some() {
         echo.push(("picker".to_owned(), "1".to_owned()));
-        echo.extend(form.keep.iter().map(|k| ("keep".to_owned(), k.clone())));
+        echo.extend(form.keep.iter().map(|k| ("keep".to_owned(), k.to_string())));
     }
     let pick = match picked(&form) {
         Ok(p) => p,

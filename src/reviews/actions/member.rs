@@ -159,7 +159,7 @@ fn mine(c: &mut DbConnection, account_id: &AccountId) -> Result<Mine, AppError> 
         review: store::find_review(c, &review_id)?,
         account: row.account()?,
         thread: store::thread_of(c, account_id)?,
-        items: crate::followthrough::actions::items_for_writer(c, review_id.as_str())?,
+        items: crate::followthrough::actions::items_for_writer(c, &review_id)?,
     })
 }
 

@@ -58,7 +58,7 @@ pub async fn open_review(
                     r.threshold
                 ),
             )?;
-            if member_ids.len() < usize::from(r.threshold) {
+            if member_ids.len() < usize::from(r.threshold.get()) {
                 warnings.insert(
                     0,
                     format!(
@@ -90,18 +90,15 @@ fn resolve_invitees(
     conn: &mut DbConnection,
     keys: &Keys,
     user: &StaffUser,
-    team_ids: &[String],
+    team_ids: &[TeamId],
     pasted: &[String],
 ) -> Result<(Vec<MemberId>, Vec<String>), AppError> {
     let mut people: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut notes = Vec::new();
     for tid in team_ids {
-        let team = diesel::OptionalExtension::optional(crate::teams::store::find_team(
-            conn,
-            &TeamId::from(tid.as_str()),
-        ))?
-        .ok_or_else(|| AppError::invalid("team_ids", format!("There is no team {tid}.")))?;
+        let team = diesel::OptionalExtension::optional(crate::teams::store::find_team(conn, tid))?
+            .ok_or_else(|| AppError::invalid("team_ids", format!("There is no team {tid}.")))?;
         if !may_invite_team(user, team.reviews_allowed) {
             return Err(AppError::invalid(
                 "team_ids",
@@ -157,7 +154,7 @@ pub async fn team_choices(state: &AppState, user: &StaffUser) -> Result<Vec<Team
                 }
                 let people = crate::teams::store::count_members(c, &team.id)?;
                 out.push(TeamChoice {
-                    id: team.id.into_string(),
+                    id: team.id,
                     name: team.name,
                     people,
                 });

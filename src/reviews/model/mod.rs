@@ -23,6 +23,7 @@ use time::{Date, PrimitiveDateTime};
 
 use crate::auth::model::StaffUser;
 use crate::error::FieldError;
+use crate::teams::model::{TeamId, Threshold};
 
 /// Where a review is in its life, instead of string literals in every query that filters on
 /// it. Stored as its lowercase name (`as_str()` at the store boundary); the API shows the
@@ -98,11 +99,16 @@ pub const MAX_ADDITIONS: usize = 20;
 ///   and with fewer than `threshold` accounts, would otherwise see a lone account that its
 ///   writer was promised would be held. Held accounts stay held after close until the
 ///   deadline passes, and are deleted with the rest at retention.
-pub fn release_due(pending: i64, released: i64, threshold: i64, deadline_passed: bool) -> bool {
+pub fn release_due(
+    pending: i64,
+    released: i64,
+    threshold: Threshold,
+    deadline_passed: bool,
+) -> bool {
     if pending == 0 {
         return false;
     }
-    if pending >= threshold {
+    if pending >= threshold.count() {
         return true;
     }
     released == 0 && deadline_passed
@@ -110,8 +116,8 @@ pub fn release_due(pending: i64, released: i64, threshold: i64, deadline_passed:
 
 /// How many more accounts are needed before the pending ones are released (before the
 /// deadline, for a first batch).
-pub fn needed_for_release(pending: i64, threshold: i64) -> i64 {
-    (threshold - pending).max(0)
+pub fn needed_for_release(pending: i64, threshold: Threshold) -> i64 {
+    (threshold.count() - pending).max(0)
 }
 
 // ---------------------------------------------------------------- review input
@@ -122,10 +128,10 @@ pub struct NewReview {
     pub title: String,
     pub incident_date: Date,
     pub summary: String,
-    pub team_ids: Vec<String>,
+    pub team_ids: Vec<TeamId>,
     pub invitees: Vec<String>,
     pub deadline: Option<PrimitiveDateTime>,
-    pub threshold: u16,
+    pub threshold: Threshold,
     pub retention_days: i32,
 }
 
@@ -174,22 +180,17 @@ pub fn parse_summary(raw: &str) -> Result<String, FieldError> {
 }
 
 /// A release threshold: default 3, never under the instance floor (itself never under 3).
-pub fn parse_review_threshold(raw: Option<i64>, floor: u16) -> Result<u16, FieldError> {
-    let floor = floor.max(crate::config::ABSOLUTE_THRESHOLD_FLOOR);
-    let value = raw.unwrap_or(i64::from(DEFAULT_REVIEW_THRESHOLD.max(floor)));
-    if value < i64::from(floor) {
-        return Err(FieldError::new(
-            "threshold",
-            format!("The release threshold must be at least {floor}, so no account can be singled out by when it arrived."),
-        ));
-    }
-    if value > i64::from(MAX_REVIEW_THRESHOLD) {
-        return Err(FieldError::new(
-            "threshold",
-            format!("The release threshold must be at most {MAX_REVIEW_THRESHOLD}."),
-        ));
-    }
-    Ok(value as u16)
+pub fn parse_review_threshold(raw: Option<i64>, floor: u16) -> Result<Threshold, FieldError> {
+    Threshold::bounded(
+        raw,
+        DEFAULT_REVIEW_THRESHOLD,
+        floor,
+        MAX_REVIEW_THRESHOLD,
+        (
+            "The release threshold",
+            "so no account can be singled out by when it arrived",
+        ),
+    )
 }
 
 pub fn parse_retention(raw: Option<i64>) -> Result<i32, FieldError> {
@@ -245,7 +246,7 @@ pub struct ReviewRequest {
     pub title: String,
     pub incident_date: String,
     pub summary: String,
-    pub team_ids: Vec<String>,
+    pub team_ids: Vec<TeamId>,
     pub invitees: Result<Vec<String>, FieldError>,
     pub deadline: String,
     pub threshold: Result<Option<i64>, FieldError>,
@@ -282,10 +283,10 @@ pub fn check_review(
         r.threshold.and_then(|t| parse_review_threshold(t, floor)),
     );
     let retention_days = keep(&mut errors, r.retention_days.and_then(parse_retention));
-    let mut team_ids: Vec<String> = Vec::new();
+    let mut team_ids: Vec<TeamId> = Vec::new();
     for t in r.team_ids {
-        let t = t.trim().to_owned();
-        if !t.is_empty() && !team_ids.contains(&t) {
+        let t = TeamId::from(t.as_str().trim());
+        if !t.as_str().is_empty() && !team_ids.contains(&t) {
             team_ids.push(t);
         }
     }

@@ -7,6 +7,7 @@ use time::{Date, PrimitiveDateTime};
 
 use super::{Account, ReviewStatus};
 use crate::error::AppError;
+use crate::teams::model::Threshold;
 
 // ---------------------------------------------------------------- typed ids
 
@@ -48,7 +49,8 @@ pub struct ReviewRow {
     pub incident_date: Date,
     pub summary: String,
     pub status: String,
-    pub threshold: i32,
+    #[diesel(deserialize_as = i32)]
+    pub threshold: Threshold,
     pub deadline: Option<PrimitiveDateTime>,
     pub retention_days: i32,
     pub invited: i32,
@@ -151,7 +153,7 @@ pub struct ReviewView {
 
 /// A team the new-review form offers, with how many people it would invite.
 pub struct TeamChoice {
-    pub id: String,
+    pub id: crate::teams::model::TeamId,
     pub name: String,
     pub people: i64,
 }

@@ -20,15 +20,16 @@ fn receipts_are_160_bits_in_groups_of_four_and_survive_hand_copying() {
 #[test]
 fn the_release_rule_batches_late_accounts() {
     // Held below the threshold before the deadline.
-    assert!(!release_due(2, 0, 3, false));
-    assert!(release_due(3, 0, 3, false));
+    let k = crate::teams::model::Threshold::stored(3);
+    assert!(!release_due(2, 0, k, false));
+    assert!(release_due(3, 0, k, false));
     // The deadline releases a first batch of any size.
-    assert!(release_due(1, 0, 3, true));
+    assert!(release_due(1, 0, k, true));
     // Later accounts wait for a full batch, deadline or not.
-    assert!(!release_due(1, 3, 3, true));
-    assert!(!release_due(2, 3, 3, false));
-    assert!(release_due(3, 3, 3, false));
-    assert!(!release_due(0, 3, 3, true));
+    assert!(!release_due(1, 3, k, true));
+    assert!(!release_due(2, 3, k, false));
+    assert!(release_due(3, 3, k, false));
+    assert!(!release_due(0, 3, k, true));
 }
 
 #[test]
@@ -88,4 +89,21 @@ fn the_receipt_throttle_counts_per_window() {
     let later = now + time::Duration::seconds(RECEIPT_WINDOW_SECONDS + 1);
     assert!(receipt_wait(w, later).is_none());
     assert_eq!(after_wrong_receipt(w, later).failures, 1);
+}
+
+#[test]
+fn a_review_threshold_defaults_to_three_and_is_floored_and_capped_with_its_own_words() {
+    assert_eq!(parse_review_threshold(None, 3).unwrap().get(), 3);
+    assert_eq!(parse_review_threshold(None, 5).unwrap().get(), 5);
+    assert_eq!(parse_review_threshold(Some(8), 3).unwrap().get(), 8);
+    let low = parse_review_threshold(Some(4), 5).unwrap_err();
+    assert_eq!(low.field, "threshold");
+    assert_eq!(
+        low.message,
+        "The release threshold must be at least 5, so no account can be singled out by when it arrived."
+    );
+    // An instance floor under the absolute one is lifted to it.
+    assert!(parse_review_threshold(Some(2), 1).is_err());
+    let high = parse_review_threshold(Some(1_001), 3).unwrap_err();
+    assert_eq!(high.message, "The release threshold must be at most 1000.");
 }

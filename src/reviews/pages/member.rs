@@ -7,8 +7,8 @@ use super::{account_block, fmt_date, lines, BLANK_TIMELINE_ROWS};
 use crate::error::FieldError;
 use crate::html::{error_summary, layout, notice, plain, Field};
 use crate::reviews::model::{
-    Account, FollowupRow, ReviewRow, FIELDS, MAX_ENTRY_CHARS, MAX_FIELD_CHARS, MAX_REPLY_CHARS,
-    MAX_TIMELINE_ENTRIES,
+    Account, FollowupRow, ReviewId, ReviewRow, FIELDS, MAX_ENTRY_CHARS, MAX_FIELD_CHARS,
+    MAX_REPLY_CHARS, MAX_TIMELINE_ENTRIES,
 };
 use crate::tokens::crypto::KeyJson;
 
@@ -144,7 +144,7 @@ pub fn account_form(v: &AccountFormView<'_>, errors: &[FieldError]) -> Markup {
 }
 
 /// The receipt, shown once, and exactly what was stored.
-pub fn receipt_page(review_id: &str, title: &str, receipt: &str, stored: &Account) -> Markup {
+pub fn receipt_page(review_id: &ReviewId, title: &str, receipt: &str, stored: &Account) -> Markup {
     layout(
         "Account stored",
         None,

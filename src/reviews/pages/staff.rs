@@ -12,6 +12,7 @@ use crate::reviews::model::{
     md_escape, merged_timeline, needed_for_release, Account, AccountView, ListItem, ReviewRow,
     ReviewView, TeamChoice, FIELDS,
 };
+use crate::teams::model::TeamId;
 
 pub fn list(viewer: &Viewer, items: &[ListItem]) -> Markup {
     layout(
@@ -47,7 +48,7 @@ pub struct NewReviewForm {
     pub title: String,
     pub incident_date: String,
     pub summary: String,
-    pub team_ids: Vec<String>,
+    pub team_ids: Vec<TeamId>,
     pub invitees: String,
     pub deadline: String,
     pub threshold: String,
@@ -105,7 +106,7 @@ pub fn new_review(
 
 fn held_notice(v: &ReviewView) -> Markup {
     let r = &v.review;
-    let threshold = i64::from(r.threshold);
+    let threshold = r.threshold;
     let pending = v.received - v.released;
     let needed = needed_for_release(pending, threshold);
     html! {
@@ -153,7 +154,7 @@ pub fn detail(
                 @if let Some(d) = r.deadline { " · Deadline: " (fmt_time(d)) }
                 @if let Some(d) = r.closed_on { " · Closed on " (fmt_date(d)) }
             }
-            @if open && i64::from(r.invited) < i64::from(r.threshold) {
+            @if open && i64::from(r.invited) < r.threshold.count() {
                 (notice("warn", html! { p { "Fewer people are invited (" (r.invited) ") than the release threshold (" (r.threshold)
                     "): accounts stay hidden until the deadline, even if you close the review before it." } }))
             }

@@ -16,7 +16,7 @@ use crate::reviews::model::{
 };
 use crate::reviews::pages;
 use crate::state::AppState;
-use crate::teams::model::{parse_roster_list, MemberId};
+use crate::teams::model::{parse_roster_list, MemberId, TeamId};
 use crate::tokens::crypto::{KeyJson, TokenJson};
 use crate::web::session::ApiStaff;
 
@@ -56,7 +56,7 @@ fn review_json(r: ReviewRow, key: KeyJson, warnings: Vec<String>) -> ReviewJson 
         title: r.title,
         summary: r.summary,
         status: r.status,
-        threshold: r.threshold,
+        threshold: r.threshold.column(),
         retention_days: r.retention_days,
         invited: r.invited,
         key,
@@ -72,7 +72,8 @@ pub struct ReviewCreate {
     #[serde(default)]
     summary: String,
     #[serde(default)]
-    team_ids: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    team_ids: Vec<TeamId>,
     #[serde(default)]
     invitees: Vec<String>,
     #[serde(default)]
@@ -260,10 +261,10 @@ pub(super) async fn accounts(
     id: web::Path<ReviewId>,
 ) -> ApiResult<HttpResponse> {
     let v = actions::load_view(&state, &staff.user, id.into_inner()).await?;
-    let threshold = i64::from(v.review.threshold);
+    let threshold = v.review.threshold;
     let pending = v.received - v.released;
-    let needed =
-        (v.review.is_open() && pending < threshold).then(|| needed_for_release(pending, threshold));
+    let needed = (v.review.is_open() && pending < threshold.count())
+        .then(|| needed_for_release(pending, threshold));
     let accounts = (v.released > 0).then(|| {
         v.accounts
             .into_iter()
@@ -279,7 +280,7 @@ pub(super) async fn accounts(
         received: v.received,
         released: v.released,
         pending,
-        threshold,
+        threshold: threshold.count(),
         needed,
         accounts,
     }))

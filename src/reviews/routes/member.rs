@@ -150,7 +150,7 @@ pub(super) async fn fallback(
         actions::submit_fallback(&state, review_id.clone(), invite, account.clone()).await?;
     Ok(html_response(
         StatusCode::CREATED,
-        pages::receipt_page(review_id.as_str(), &stored.title, &stored.receipt, &account),
+        pages::receipt_page(&review_id, &stored.title, &stored.receipt, &account),
     ))
 }
 
@@ -232,8 +232,10 @@ pub(super) async fn followups_form() -> HttpResponse {
 pub struct ReceiptForm {
     #[serde(default)]
     receipt: String,
+    /// The follow-up answered; absent on the forms that open or add to an account (a reply
+    /// without one names no follow-up, and is refused as such).
     #[serde(default)]
-    followup_id: String,
+    followup_id: Option<FollowupId>,
     #[serde(default)]
     text: String,
 }
@@ -257,7 +259,7 @@ pub(super) async fn followups_reply(
     let outcome = actions::reply(
         &state,
         &form.receipt,
-        FollowupId::from(form.followup_id),
+        form.followup_id.unwrap_or_else(|| FollowupId::from("")),
         form.text,
     )
     .await

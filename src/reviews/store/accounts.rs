@@ -60,7 +60,7 @@ pub fn release_if_due(
     let due = release_due(
         received - released,
         released,
-        i64::from(review.threshold),
+        review.threshold,
         review.deadline_passed(at),
     );
     if !due {

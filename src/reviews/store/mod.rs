@@ -104,7 +104,7 @@ pub fn insert_review(
             reviews::incident_date.eq(r.incident_date),
             reviews::summary.eq(&r.summary),
             reviews::status.eq(ReviewStatus::Open.as_str()),
-            reviews::threshold.eq(i32::from(r.threshold)),
+            reviews::threshold.eq(r.threshold.column()),
             reviews::deadline.eq(r.deadline),
             reviews::retention_days.eq(r.retention_days),
             reviews::invited.eq(invited as i32),

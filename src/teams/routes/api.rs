@@ -18,7 +18,8 @@ use crate::web::session::ApiStaff;
 #[derive(Serialize, ToSchema)]
 #[schema(as = Member)]
 pub struct MemberJson {
-    id: String,
+    #[schema(value_type = String)]
+    id: MemberId,
     label: String,
 }
 
@@ -41,7 +42,7 @@ impl From<TeamWithRoster> for TeamJson {
         TeamJson {
             id: t.team.id,
             name: t.team.name,
-            threshold: t.team.threshold,
+            threshold: t.team.threshold.column(),
             reviews_allowed: t.team.reviews_allowed,
             members: t
                 .members
@@ -56,7 +57,8 @@ impl From<TeamWithRoster> for TeamJson {
 #[derive(Serialize, ToSchema)]
 #[schema(as = TeamInvite)]
 pub struct InviteJson {
-    member_id: String,
+    #[schema(value_type = String)]
+    member_id: MemberId,
     label: String,
     /// Only for a link in staff custody: a link Candor mailed to its member is never shown.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -44,7 +44,7 @@ async fn checklist(
     staff: &Staff,
     teams: &[(crate::teams::model::TeamSummary, i64)],
 ) -> Result<maud::Markup, AppError> {
-    let ids = teams.iter().map(|(t, _)| t.id.to_string()).collect();
+    let ids = teams.iter().map(|(t, _)| t.id.clone()).collect();
     let progress = crate::guide::actions::progress(state, &staff.user, ids).await?;
     Ok(crate::guide::pages::checklist(&crate::guide::model::steps(
         &progress,
@@ -152,7 +152,7 @@ async fn after(
 pub struct ShowForm {
     /// One member's link; absent for all of them.
     #[serde(default)]
-    member_id: Option<String>,
+    member_id: Option<MemberId>,
 }
 
 /// Shows invite links to staff on request (G13): the page says that doing so means the
@@ -163,7 +163,7 @@ pub(super) async fn show_links(
     id: web::Path<TeamId>,
     Csrf(form): Csrf<web::Form<ShowForm>>,
 ) -> PageResult<HttpResponse> {
-    let reveal = match form.member_id.as_deref().map(str::trim) {
+    let reveal = match form.member_id.as_ref().map(|m| m.as_str().trim()) {
         Some(m) if !m.is_empty() => Reveal::One(MemberId::from(m)),
         _ => Reveal::All,
     };

@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::pulse::model::RoundId;
 use crate::secret::Keys;
-use crate::threads::model::{Author, Reply, Thread, LOCATOR_PURPOSE, RECEIPT_PURPOSE};
+use crate::threads::model::{Author, CommentId, Reply, Thread, LOCATOR_PURPOSE, RECEIPT_PURPOSE};
 use crate::threads::store;
 
 /// A comment's receipt before its answer is stored: the receipt, shown once and never
@@ -77,7 +77,7 @@ pub fn close(c: &mut DbConnection, round_id: &RoundId) -> Result<(), AppError> {
 /// decides that; this only reads.
 pub fn threads_of(c: &mut DbConnection, round_id: &RoundId) -> Result<Vec<Thread>, AppError> {
     let rows = store::threads_of_round(c, round_id)?;
-    let ids: Vec<&str> = rows.iter().map(|t| t.id.as_str()).collect();
+    let ids: Vec<&CommentId> = rows.iter().map(|t| &t.id).collect();
     let replies = store::replies_of(c, &ids)?;
     Ok(rows
         .into_iter()

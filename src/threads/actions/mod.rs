@@ -53,7 +53,7 @@ fn comments_shown(results: &RoundResults) -> bool {
 }
 
 fn thread_view(c: &mut DbConnection, t: ThreadRow) -> Result<Thread, AppError> {
-    let replies = store::replies_of(c, &[t.id.as_str()])?;
+    let replies = store::replies_of(c, &[&t.id])?;
     Ok(Thread {
         replies: replies.iter().map(in_round::reply_view).collect(),
         id: t.id,

@@ -44,8 +44,8 @@ pub(super) async fn reply_page(
             status,
             pages::staff_reply_refused(
                 &staff.viewer(),
-                round_id.as_str(),
-                comment_id.as_str(),
+                &round_id,
+                &comment_id,
                 &text,
                 errors,
                 message,
