@@ -11,9 +11,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::Error;
+use actix_web::{Error, HttpMessage};
 
-use crate::web::member::{Anonymous, MemberPaths};
+use crate::web::member::{Anonymous, MemberClaim, MemberPaths};
 
 /// The policy every page and response follows; no third-party source anywhere.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -21,10 +21,17 @@ img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; f
 
 /// Whether the member route table (`app::member_routes`, kept in the app data) claims this
 /// request. Without the table every request counts as anonymous: a misconfigured app logs
-/// nothing and shows staff no session, which fails loudly rather than leaking.
+/// nothing and shows staff no session, which fails loudly rather than leaking. Decided once
+/// per request (`MemberClaim`): the path and method do not change on the way in.
 pub fn is_anonymous(req: &ServiceRequest) -> bool {
-    req.app_data::<MemberPaths>()
-        .is_none_or(|paths| paths.is_anonymous(req.method(), req.path()))
+    if let Some(MemberClaim(claimed)) = req.extensions().get::<MemberClaim>().copied() {
+        return claimed;
+    }
+    let claimed = req
+        .app_data::<MemberPaths>()
+        .is_none_or(|paths| paths.is_anonymous(req.method(), req.path()));
+    req.extensions_mut().insert(MemberClaim(claimed));
+    claimed
 }
 
 pub async fn middleware(
