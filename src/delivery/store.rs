@@ -1,7 +1,7 @@
 //! Queries for the outbox, mailed links, team webhooks and round events.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 use time::{Duration, PrimitiveDateTime};
 
 use super::model::{Channel, Claimed, Failure, Outgoing, MAX_ATTEMPTS};
@@ -51,20 +51,26 @@ struct ClaimedRow {
 /// The claim, written first so the statement that picks rows also locks them: on PostgreSQL
 /// `FOR UPDATE SKIP LOCKED` lets two replicas claim disjoint rows at once without waiting; on
 /// SQLite the single writer makes the statement atomic. A row whose lease ran out (its worker
-/// died) is due again.
+/// died) is due again. A worker that cannot send mail (its process has no `CANDOR_SMTP_URL`)
+/// claims no mail: it would only push the message back by a retry's wait, again at every
+/// poll, while a replica that can send it waits.
 const CLAIM_PG: &str = "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
 WHERE id IN (SELECT id FROM outbox WHERE failed_at IS NULL AND due_at <= $3 \
-AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)";
+AND (claimed_until IS NULL OR claimed_until < $3) AND (channel <> 'mail' OR $5) \
+ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)";
 const CLAIM_SQLITE: &str =
     "UPDATE outbox SET claim = ?, claimed_until = ?, attempts = attempts + 1 \
 WHERE id IN (SELECT id FROM outbox WHERE failed_at IS NULL AND due_at <= ? \
-AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY due_at LIMIT ?)";
+AND (claimed_until IS NULL OR claimed_until < ?) AND (channel <> 'mail' OR ?) \
+ORDER BY due_at LIMIT ?)";
 
-/// Claims up to `limit` due messages for this worker until `now + lease` and returns them.
+/// Claims up to `limit` due messages for this worker until `now + lease` and returns them:
+/// mail only when `with_mail` (this worker has a mailer).
 pub fn claim_due(
     conn: &mut DbConnection,
     limit: i64,
     lease_seconds: i64,
+    with_mail: bool,
 ) -> QueryResult<Vec<Claimed>> {
     let claim = new_id();
     let t = now();
@@ -75,12 +81,14 @@ pub fn claim_due(
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(t)
             .bind::<BigInt, _>(limit)
+            .bind::<Bool, _>(with_mail)
             .execute(c)?,
         DbConnection::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
             .bind::<Text, _>(&claim)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(t)
             .bind::<Timestamp, _>(t)
+            .bind::<Bool, _>(with_mail)
             .bind::<BigInt, _>(limit)
             .execute(c)?,
     };

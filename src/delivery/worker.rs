@@ -22,10 +22,11 @@ pub struct Drained {
 /// Sends everything due, batch after batch, until nothing due is left.
 pub async fn drain(state: &AppState, senders: &Senders) -> Result<Drained, AppError> {
     let mut total = Drained::default();
+    let with_mail = senders.mail.is_some();
     loop {
         let batch = state
             .db
-            .write(|c| Ok(store::claim_due(c, BATCH, LEASE_SECONDS)?))
+            .write(move |c| Ok(store::claim_due(c, BATCH, LEASE_SECONDS, with_mail)?))
             .await?;
         if batch.is_empty() {
             return Ok(total);

@@ -936,6 +936,57 @@ fn outbox_throughput() {
     println!("one delivered invite:\n{invite}");
 }
 
+/// A process without `CANDOR_SMTP_URL` beside one with it (a half-configured rollout, or a
+/// replica started for the API alone) leaves mail to the one that can send it: before,
+/// its worker claimed the mail, failed with "email delivery is off" and pushed it back by a
+/// retry's wait, again at every poll, so a reminder could wait minutes (the flake this test
+/// pins down). Its webhooks it still sends.
+#[test]
+fn a_process_without_smtp_leaves_mail_to_one_that_has_it() {
+    use candor::db::schema::outbox;
+    use candor::delivery::model::{Channel, Outgoing};
+    let hook = Hook::start(200);
+    let app = TestApp::spawn();
+    {
+        let mut c = app.db.get_write().unwrap();
+        for (channel, recipient) in [
+            (Channel::Mail, "queued@example.org".to_owned()),
+            (Channel::Webhook, hook.url.clone()),
+        ] {
+            let m = Outgoing {
+                channel,
+                purpose: "reminder",
+                recipient,
+                subject: "Queued before".into(),
+                body: "A message queued while another process had a mail server".into(),
+            };
+            candor::delivery::store::enqueue(&mut c, &m).unwrap();
+        }
+    }
+    // The mail-less worker's next poll claims what it can send: the webhook. Both rows were
+    // due in that same claim, so once the post arrives the mail row was passed over.
+    hook.wait_for(1);
+    let mail_row: (i32, Option<String>, Option<String>) = {
+        let mut c = app.db.get_write().unwrap();
+        outbox::table
+            .filter(outbox::channel.eq("mail"))
+            .select((outbox::attempts, outbox::claim, outbox::last_error))
+            .first(&mut *c)
+            .unwrap()
+    };
+    assert_eq!(
+        mail_row,
+        (0, None, None),
+        "a worker that cannot send mail must not claim it"
+    );
+    let smtp = Smtp::start();
+    let mail = smtp.settings();
+    let _replica = app.replica_with(move |s| s.mail = Some(mail));
+    let mails = smtp.wait_for(1);
+    assert_eq!(mails[0].to, "queued@example.org");
+    wait_until("the sent mail's row deleted", || outbox_rows(&app) == 0);
+}
+
 #[test]
 fn the_scheduled_reminder_and_closing_notice_go_out_once_whichever_replica_runs_them() {
     let smtp = Smtp::start();
