@@ -60,40 +60,36 @@ pub async fn issue(
     let blinded = unb64(&req.blinded_message)
         .ok_or_else(|| AppError::invalid("blinded_message", "must be base64url"))?;
     let hash = store::blinded_hash(&state.keys, &scope_id, &blinded);
-    let (keys, scope, invite) = (state.keys.clone(), scope_id.clone(), req.invite);
-    let cache = state.key_cache.clone();
-    let seen = hash.clone();
-    let (member_id, key) = state
-        .db
-        .read(move |c| {
+    let (keys, invite) = (state.keys.clone(), req.invite);
+    let (db, cache) = (state.db.clone(), state.key_cache.clone());
+    // One crossing to the blocking pool for the read, the signing and the write: each
+    // crossing wakes two threads, which cost more than the reads themselves (issue 13).
+    let signature = blocking(move || {
+        let (member_id, key) = db.read_here(|c| {
             let member = member_by_invite(c, &keys, &invite)?.ok_or_else(bad_invite)?;
-            let key = store::find_key(c, &scope)?.ok_or(AppError::NotFound)?;
-            if !store::is_eligible(c, &scope, &member.id)? {
+            let key = store::find_key(c, &scope_id)?.ok_or(AppError::NotFound)?;
+            if !store::is_eligible(c, &scope_id, &member.id)? {
                 return Err(AppError::Forbidden(
                     "you are not on the roster of this one".into(),
                 ));
             }
             if !key.is_open() {
                 // Closed, perhaps by another replica: this process forgets the key too.
-                cache.forget(&scope);
+                cache.forget(&scope_id);
                 return Err(closed());
             }
-            match store::issued_blinded(c, &scope, &member.id)? {
+            match store::issued_blinded(c, &scope_id, &member.id)? {
                 None => {}
-                Some(Some(h)) if h == seen => {}
+                Some(Some(h)) if h == hash => {}
                 Some(_) => return Err(store::already_issued()),
             }
             Ok((member.id, key))
-        })
-        .await?;
-    let sk = state
-        .key_cache
-        .secret(&scope_id, key.secret_der.as_deref())?;
-    let signature = blocking(move || crypto::sign_blinded(&sk, &blinded)).await?;
-    let cache = state.key_cache.clone();
-    state
-        .db
-        .write(move |c| {
+        })?;
+        // Signed with no database connection held: the read's is back in the pool and the
+        // writer is not taken until the signature exists.
+        let sk = cache.secret(&scope_id, key.secret_der.as_deref())?;
+        let signature = crypto::sign_blinded(&sk, &blinded)?;
+        db.write_here(|c| {
             // Re-checked inside the transaction, under the key's lock: a close may have raced.
             if !store::lock_open_key(c, &scope_id)? {
                 cache.forget(&scope_id);
@@ -101,8 +97,10 @@ pub async fn issue(
             }
             // A racing request with another blinded message lost here gets no signature.
             store::record_blind_issuance(c, &scope_id, &member_id, &hash).map(|_| ())
-        })
-        .await?;
+        })?;
+        Ok(signature)
+    })
+    .await?;
     Ok(b64(&signature))
 }
 
