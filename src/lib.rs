@@ -86,6 +86,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         metrics: Default::default(),
         clock: clock::Clock::system(),
         delivery: Default::default(),
+        catch_up: Default::default(),
     })
 }
 

@@ -23,4 +23,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the delivery loop when a message is queued (`schedule::deliver_forever`).
     pub delivery: std::sync::Arc<crate::delivery::Wake>,
+    /// When member pages last looked for due rounds (`schedule::catch_up_rounds`).
+    pub catch_up: std::sync::Arc<crate::schedule::CatchUp>,
 }

@@ -33,15 +33,34 @@ pub fn open_for(
 ) -> Result<(Vec<OpenEntry>, bool), AppError> {
     let member = member_by_invite(c, keys, invite.trim())?.ok_or_else(bad_invite)?;
     let scopes = tokens::scopes_of_member(c, &member.id)?;
-    let key_rows = tokens::find_keys(c, &scopes)?;
+    Ok((open_to(c, &member.id, &scopes, None)?, member.staff_seen))
+}
+
+/// What is open among a member's scopes, in a fixed number of queries: every query here is a
+/// round trip on PostgreSQL on the member's landing page (issue 13). A round this process has
+/// cached since it opened (`frozen`) gives its questions and key from memory; one it has not
+/// is read.
+fn open_to(
+    c: &mut DbConnection,
+    member_id: &crate::teams::model::MemberId,
+    scopes: &[ScopeId],
+    frozen: Option<&crate::pulse::frozen::RoundCache>,
+) -> Result<Vec<OpenEntry>, AppError> {
+    let key_rows = tokens::find_keys(c, scopes)?;
+    let issued = tokens::issued_among(c, member_id, scopes)?;
     let mut out = Vec::new();
-    for r in crate::pulse::store::open_rounds_for(c, &scopes)? {
+    for r in crate::pulse::store::open_rounds_for(c, scopes)? {
         let Some(k) = key_rows.iter().find(|k| k.scope_id == r.id.scope()) else {
             continue;
         };
-        let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
-        let questions = crate::pulse::store::round_questions(c, &r.id)?;
-        let taken_part = tokens::is_issued(c, &r.id.scope(), &member.id)?;
+        let (key, questions) = match frozen.and_then(|f| f.get(&r.id)) {
+            Some(f) => (f.key_json.clone(), f.questions.clone()),
+            None => (
+                crypto::key_json(&crypto::parse_public(&k.public_der)?),
+                crate::pulse::store::round_questions(c, &r.id)?,
+            ),
+        };
+        let taken_part = issued.contains(&r.id.scope());
         out.push((
             OpenItem {
                 kind: "round",
@@ -54,13 +73,13 @@ pub fn open_for(
             Some(questions),
         ));
     }
-    for (id, title) in crate::reviews::store::open_among(c, &scopes)? {
+    for (id, title) in crate::reviews::store::open_among(c, scopes)? {
         let Some(k) = key_rows.iter().find(|k| k.scope_id == id.scope()) else {
             continue;
         };
         let key = crypto::key_json(&crypto::parse_public(&k.public_der)?);
         let fingerprint = key.fingerprint.clone();
-        let taken_part = tokens::is_issued(c, &id.scope(), &member.id)?;
+        let taken_part = issued.contains(&id.scope());
         out.push((
             OpenItem {
                 kind: "review",
@@ -73,7 +92,7 @@ pub fn open_for(
             None,
         ));
     }
-    Ok((out, member.staff_seen))
+    Ok(out)
 }
 
 /// What the member holding an invite is shown: what is open to them, whether staff have seen
@@ -88,18 +107,18 @@ pub struct Landing {
 /// What is open to the member holding `invite`, whether staff have seen their invite, and
 /// their team's actions and their reviews' action items.
 pub async fn open_for_invite(state: &AppState, invite: String) -> Result<Landing, AppError> {
-    let keys = state.keys.clone();
+    let (keys, rounds) = (state.keys.clone(), state.rounds.clone());
     state
         .db
         .read(move |c| {
-            let (open, staff_seen) = open_for(c, &keys, &invite)?;
             let member = member_by_invite(c, &keys, invite.trim())?.ok_or_else(bad_invite)?;
             let scopes = tokens::scopes_of_member(c, &member.id)?;
+            let open = open_to(c, &member.id, &scopes, Some(&rounds))?;
             let follow =
                 crate::followthrough::actions::seen_by_member(c, member.team_id.as_ref(), &scopes)?;
             Ok(Landing {
                 open,
-                staff_seen,
+                staff_seen: member.staff_seen,
                 follow,
             })
         })

@@ -116,6 +116,21 @@ pub fn scopes_of_member(
     Ok(ids.into_iter().map(ScopeId::from).collect())
 }
 
+/// The scopes among `scope_ids` in which this member was issued their token: one query for a
+/// landing page that lists them all.
+pub fn issued_among(
+    conn: &mut DbConnection,
+    member_id: &MemberId,
+    scope_ids: &[ScopeId],
+) -> QueryResult<Vec<ScopeId>> {
+    let ids: Vec<String> = issuances::table
+        .filter(issuances::member_id.eq(member_id.as_str()))
+        .filter(issuances::scope_id.eq_any(scope_ids.iter().map(ScopeId::as_str)))
+        .select(issuances::scope_id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(ScopeId::from).collect())
+}
+
 pub fn is_issued(
     conn: &mut DbConnection,
     scope_id: &ScopeId,

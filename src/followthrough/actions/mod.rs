@@ -39,6 +39,10 @@ fn emails(
     owners: impl Iterator<Item = Option<StaffId>>,
 ) -> Result<Vec<(StaffId, String)>, AppError> {
     let mut ids: Vec<StaffId> = owners.flatten().collect();
+    if ids.is_empty() {
+        // No query for nothing: member pages read this on every visit (issue 13).
+        return Ok(vec![]);
+    }
     ids.sort();
     ids.dedup();
     Ok(store::staff_emails(c, &ids)?)
