@@ -1,6 +1,7 @@
 //! Every periodic job in one place. `run` is called every 30 seconds in each app process
 //! (`lib.rs::server`) and by tests that play a replica's timer; `catch_up_rounds` runs the
-//! rounds job alone before member pages, so no round waits on the timer to open or close.
+//! rounds job alone before member pages (at most once a second per process), so no round
+//! waits on the timer to open or close.
 //!
 //! Each job is idempotent (replicas run them concurrently) and fails on its own: a failure
 //! is logged with the job's name and the next job still runs, so one broken job never holds
