@@ -92,7 +92,9 @@ pub async fn catch_up_rounds(state: &AppState) {
     drop(rounds(state).await);
 }
 
-/// When this process last looked for due rounds on a member's behalf.
+/// When this process last looked for due rounds on a member's behalf. In memory only, never
+/// stored or logged, and overwritten at most once a second: it says no more than "a member
+/// page was served in this second", which the process's own sockets hold as long.
 #[derive(Default)]
 pub struct CatchUp {
     last: std::sync::Mutex<Option<time::PrimitiveDateTime>>,
