@@ -52,6 +52,36 @@ pub fn recorded_at() -> PrimitiveDateTime {
     PrimitiveDateTime::new(t.date(), t.time())
 }
 
+/// Lets something happen at most once per second of the app's clock: member pages look for
+/// due rounds through one (`schedule::catch_up_rounds`). It keeps the time of the last look in
+/// memory only, never stored or logged, overwritten at most once a second: it says no more
+/// than "a member page was served in this second", which the process's own sockets hold as
+/// long.
+#[derive(Default)]
+pub struct Throttle {
+    last: std::sync::Mutex<Option<PrimitiveDateTime>>,
+}
+
+impl Throttle {
+    /// How long a look is good for.
+    const FRESH: Duration = Duration::seconds(1);
+
+    /// Whether to look now, and if so, notes that it did. A clock moved back (tests move it)
+    /// counts as due.
+    pub fn is_due(&self, now: PrimitiveDateTime) -> bool {
+        let mut last = match self.last.lock() {
+            Ok(l) => l,
+            // A panic elsewhere while holding this lock left only a time behind: still usable.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let due = last.is_none_or(|t| now < t || now - t >= Self::FRESH);
+        if due {
+            *last = Some(now);
+        }
+        due
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +93,18 @@ mod tests {
         let before = clock.now();
         held.advance(Duration::hours(2));
         assert!(clock.now() - before >= Duration::hours(2));
+    }
+
+    #[test]
+    fn member_pages_look_for_due_rounds_at_most_once_a_second_and_again_when_the_clock_moves_back()
+    {
+        let c = Throttle::default();
+        let t = time::macros::datetime!(2026-12-06 12:00:00);
+        assert!(c.is_due(t), "the first visit looks");
+        assert!(!c.is_due(t + Duration::milliseconds(999)));
+        assert!(c.is_due(t + Duration::seconds(1)));
+        assert!(!c.is_due(t + Duration::milliseconds(1500)));
+        assert!(c.is_due(t + Duration::hours(3)), "a clock moved on looks");
+        assert!(c.is_due(t), "a clock moved back looks");
     }
 }

@@ -80,7 +80,7 @@ pub async fn run(state: &AppState) -> Outcome {
 /// The same job runs on the 30-second timer, which logs its failures with no request behind
 /// them; the member's page reads whatever state the rounds are in.
 ///
-/// At most once per second of the app's clock per process (`CatchUp`): at 350 member journeys a
+/// At most once per second of the app's clock per process (`clock::Throttle`): at 350 member journeys a
 /// second on PostgreSQL the check cost two queries and a thread crossing on each of two pages
 /// (issue 13), while a round that comes due is at most a second late to open or close for
 /// members instead of up to the timer's thirty.
@@ -90,34 +90,6 @@ pub async fn catch_up_rounds(state: &AppState) {
     }
     // The results are dropped on purpose, unlogged: see above.
     drop(rounds(state).await);
-}
-
-/// When this process last looked for due rounds on a member's behalf. In memory only, never
-/// stored or logged, and overwritten at most once a second: it says no more than "a member
-/// page was served in this second", which the process's own sockets hold as long.
-#[derive(Default)]
-pub struct CatchUp {
-    last: std::sync::Mutex<Option<time::PrimitiveDateTime>>,
-}
-
-impl CatchUp {
-    /// How long a look is good for.
-    const FRESH: time::Duration = time::Duration::seconds(1);
-
-    /// Whether to look now, and if so, notes that it did. A clock moved back (tests move it)
-    /// counts as due.
-    fn is_due(&self, now: time::PrimitiveDateTime) -> bool {
-        let mut last = match self.last.lock() {
-            Ok(l) => l,
-            // A panic elsewhere while holding this lock left only a time behind: still usable.
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let due = last.is_none_or(|t| now < t || now - t >= Self::FRESH);
-        if due {
-            *last = Some(now);
-        }
-        due
-    }
 }
 
 /// Opens scheduled rounds whose time has come and closes rounds past their closing time,
@@ -199,25 +171,5 @@ pub async fn deliver_forever(state: actix_web::web::Data<AppState>) {
             }
         }
         state.delivery.wait(DELIVERY_POLL).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::CatchUp;
-    use time::macros::datetime;
-    use time::Duration;
-
-    #[test]
-    fn member_pages_look_for_due_rounds_at_most_once_a_second_and_again_when_the_clock_moves_back()
-    {
-        let c = CatchUp::default();
-        let t = datetime!(2026-12-06 12:00:00);
-        assert!(c.is_due(t), "the first visit looks");
-        assert!(!c.is_due(t + Duration::milliseconds(999)));
-        assert!(c.is_due(t + Duration::seconds(1)));
-        assert!(!c.is_due(t + Duration::milliseconds(1500)));
-        assert!(c.is_due(t + Duration::hours(3)), "a clock moved on looks");
-        assert!(c.is_due(t), "a clock moved back looks");
     }
 }

@@ -24,5 +24,5 @@ pub struct AppState {
     /// Wakes the delivery loop when a message is queued (`schedule::deliver_forever`).
     pub delivery: std::sync::Arc<crate::delivery::Wake>,
     /// When member pages last looked for due rounds (`schedule::catch_up_rounds`).
-    pub catch_up: std::sync::Arc<crate::schedule::CatchUp>,
+    pub catch_up: std::sync::Arc<crate::clock::Throttle>,
 }
