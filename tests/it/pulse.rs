@@ -629,7 +629,7 @@ fn a_scheduled_round_opens_when_its_time_comes_and_closes_after_its_deadline() {
             .execute(&mut *conn)
             .unwrap();
     }
-    // Member pages look for due rounds at most once a second (`schedule::CatchUp`); the
+    // Member pages look for due rounds at most once a second (`clock::Throttle`); the
     // visit above looked a moment ago, so a second passes before the next one.
     app.clock.advance(time::Duration::seconds(1));
     let open = app
